@@ -284,8 +284,8 @@ def _want_progress(progress: bool | None, max_iter: int) -> bool:
 class _Optimizer:
     """Shared driver loop; subclasses implement ``_prepare`` and ``_step``."""
 
-    #: status when max_iter is reached without any configured stopping rule is a success
-    _criterion_attr: str | None = None
+    #: whether ``_step`` uses the gradient norm (then it is computed every step)
+    _needs_gnorm = False
 
     def __init__(self, lr: LearningRate, lr_decay: Any, seed: int) -> None:
         self.lr = _check_lr(lr)
@@ -397,6 +397,18 @@ class _Optimizer:
         prev_f, prev_g = math.nan, None
         value, grad = math.nan, None
         decay = self._decay
+        bar = _Progress(max_iter) if _want_progress(progress, max_iter) else None
+        control = bar is not None or tol is not None or callback is not None or time_limit is not None
+        single = not groups.is_dict
+        shape0 = groups.shapes[0]
+        gs = [start[0]]
+        # The gradient norm costs a pass over the gradient: computed on recorded steps and
+        # whenever a rule needs it. A non-finite gradient on another step makes the next
+        # iterate non-finite, which the next evaluation reports (x: the last finite iterate).
+        need_gnorm = self._needs_gnorm or tol is not None or bar is not None
+        gnorm = math.nan
+        # free[cur][best]: a buffer that is neither the current nor the best iterate
+        free = [[next(j for j in range(3) if j not in (c, b)) for b in (0, 1, 2, -1)] for c in range(3)]
         lrs = base_lrs
         hist_step: list[int] = []
         hist_f: list[float] = []
@@ -404,9 +416,6 @@ class _Optimizer:
         hist_extra: dict[str, list[float]] = {}
         self._override: tuple[list[np.ndarray], float, Params] | None = None
 
-        show = _want_progress(progress, max_iter)
-        bar = _Progress(max_iter) if show else None
-        timed = bar is not None or time_limit is not None
         t0 = time.perf_counter()
         status = OptimizeStatus.MAX_ITER
         nfev = 0
@@ -421,11 +430,24 @@ class _Optimizer:
                 except (TypeError, ValueError):
                     raise TypeError("fun must return a pair (value, grad)") from None
                 value = float(value)
-                gs = groups.split(grad, "grad")
-                sq = 0.0
-                for g in gs:
-                    sq += float(np.vdot(g, g))
-                gnorm = math.sqrt(sq)
+                last = t == max_iter
+                rec = last or t % history_every == 0
+                if single:  # fast path: validate one array without building lists
+                    g = grad
+                    if type(g) is not np.ndarray or g.shape != shape0 or g.dtype.kind != "f":
+                        g = groups.split(grad, "grad")[0]
+                    gs[0] = g
+                    if rec or need_gnorm:
+                        gf = g if g.ndim == 1 else g.reshape(-1)
+                        gnorm = math.sqrt(np.dot(gf, gf))
+                else:
+                    gs = groups.split(grad, "grad")
+                    if rec or need_gnorm:
+                        sq = 0.0
+                        for g in gs:
+                            gf = g if g.ndim == 1 else g.reshape(-1)
+                            sq += np.dot(gf, gf)
+                        gnorm = math.sqrt(sq)
                 if not (math.isfinite(value) and math.isfinite(gnorm)):
                     if prev < 0:
                         raise ValueError("fun returned a non-finite value or gradient at the starting point x0")
@@ -433,8 +455,7 @@ class _Optimizer:
                     break
                 if value < best_f:
                     best, best_f, best_g = cur, value, grad
-                last = t == max_iter
-                if t % history_every == 0 or last:
+                if rec:
                     hist_step.append(t)
                     hist_f.append(value)
                     hist_g.append(gnorm)
@@ -442,25 +463,25 @@ class _Optimizer:
                         for k, v in record(xu).items():
                             hist_extra.setdefault(k, [math.nan] * (len(hist_step) - 1)).append(float(v))
                 prev, prev_f, prev_g = cur, value, grad
-                if timed:
+                if control:  # the rarely used run controls, in one branch
                     now = time.perf_counter()
                     if bar is not None:
                         bar.update(t, value, gnorm, now, force=last)
-                if tol is not None and gnorm <= tol:
-                    status = OptimizeStatus.CONVERGED
-                    break
-                if callback is not None and callback(t, xu, value, grad):
-                    status = OptimizeStatus.CALLBACK
-                    break
+                    if tol is not None and gnorm <= tol:
+                        status = OptimizeStatus.CONVERGED
+                        break
+                    if callback is not None and callback(t, xu, value, grad):
+                        status = OptimizeStatus.CALLBACK
+                        break
+                    if not last and time_limit is not None and now - t0 >= time_limit:
+                        status = OptimizeStatus.TIME_LIMIT
+                        break
                 if last:
-                    break
-                if time_limit is not None and now - t0 >= time_limit:
-                    status = OptimizeStatus.TIME_LIMIT
                     break
                 if decay is not None:
                     f = float(decay(t))
                     lrs = [lr * f for lr in base_lrs]
-                nxt = 1 if cur != 1 and best != 1 else (2 if cur != 2 and best != 2 else 0)
+                nxt = free[cur][best]
                 stop = self._step(t, xu, bufs[cur], gs, value, gnorm, bufs[nxt], lrs)
                 if stop is not None:
                     status = stop
@@ -552,7 +573,8 @@ class SGD(_Optimizer):
 
     def _step(self, t, xu, xs, gs, value, gnorm, outs, lrs):
         if self._vel is None:
-            self._gradient_step(xs, gs, outs, lrs)
+            for x, g, o, lr in zip(xs, gs, outs, lrs):
+                np.subtract(x, lr * g, out=o)
             return None
         for x, g, o, lr, v in zip(xs, gs, outs, lrs, self._vel):
             v *= self.momentum
@@ -661,6 +683,8 @@ class PerturbedGD(_Optimizer):
     --------
     PerturbedGD.from_lipschitz : the published constants from :math:`L, K, \\rho`.
     """
+
+    _needs_gnorm = True
 
     def __init__(self, lr: LearningRate, radius: float, threshold: float, interval: int, *,
                  escape_decrease: float | None = None, noise: str = "ball", K: float | None = None,
@@ -795,6 +819,8 @@ class HessianDescent(_Optimizer):
     seed : int
         Lanczos start vectors and the sign of :math:`u_1` when :math:`\\nabla f \\perp u_1`.
     """
+
+    _needs_gnorm = True
 
     def __init__(self, lr: LearningRate, rho: float, K: float, h: float | None = None, *,
                  lr_decay: Any = None, seed: int = 0) -> None:
