@@ -1,0 +1,442 @@
+"""Two-layer student network :math:`\\hat y(x) = a^\\top \\sigma(Wx + b)` with fused Numba kernels.
+
+The regularized empirical risk of paper Eq. 5 with the MSE loss,
+
+.. math::
+
+    R(W, b, a) = \\frac1n \\sum_{i=1}^n \\bigl(a^\\top \\sigma(W x_i + b) - y_i\\bigr)^2
+    + \\lambda \\|W\\|_F^2,
+
+its gradient and its Hessian-vector products are computed by parallel Numba
+kernels over the batch: one fused pass per sample (pre-activations,
+activation, prediction, residual, back-propagation), no Python loop per
+sample and no ``(n, h)`` temporaries. The batch is cut into chunks that depend
+only on ``n`` (never on the thread count); each chunk writes its own partial
+gradient slot and the slots are summed in chunk order afterwards, so results
+are bit-identical for every thread count.
+
+Activations (value, first and second derivative):
+
+- ``"relu_iota"``: :math:`\\mathrm{ReLU}_\\iota(z) = \\log(1 + e^{\\iota z})/\\iota`
+  (paper §4.2, :func:`derand_fast.indicators.relu_iota_scalar`), ι = 2 by default;
+- ``"tanh"``;
+- ``"gelu"``: :math:`z\\,\\Phi(z)` (exact, erf form).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numba as nb
+import numpy as np
+
+from .._threads import thread_scope
+from ..indicators import relu_iota_scalar
+from ..random import seed_to_key, standard_normal
+
+__all__ = ["ACTIVATIONS", "PARAM_NAMES", "TwoLayerStudent", "init_student"]
+
+ACTIVATIONS = ("relu_iota", "tanh", "gelu")
+PARAM_NAMES = ("W", "b", "a")
+
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+# Streams of ``derand_fast.random`` used for the initialisation, far above the
+# data streams (step * n + i) that teachers use with the same seed.
+_INIT_STREAM = 1 << 48
+# At most this many chunks per batch: enough for load balance on a few cores,
+# few enough that the per-chunk gradient slots stay small.
+_MAX_CHUNKS = 16
+_MIN_CHUNK = 64
+
+
+@nb.njit(cache=True, inline="always")
+def _activation(z, kind, iota):
+    """Activation ``kind`` (0 relu_iota, 1 tanh, 2 gelu): value, first and second derivative."""
+    if kind == 0:
+        return relu_iota_scalar(z, iota)
+    if kind == 1:
+        t = math.tanh(z)
+        s = 1.0 - t * t
+        return t, s, -2.0 * t * s
+    phi = _INV_SQRT_2PI * math.exp(-0.5 * z * z)
+    big_phi = 0.5 * math.erfc(-z * _INV_SQRT_2)
+    return z * big_phi, big_phi + z * phi, (2.0 - z * z) * phi
+
+
+@nb.njit(cache=True, inline="always")
+def _preactivation(WT, b, X, i, z):
+    """``z = W x_i + b`` as ``d`` axpys over the hidden units (vectorizable, fixed order)."""
+    h = z.shape[0]
+    for j in range(h):
+        z[j] = b[j]
+    for k in range(X.shape[1]):
+        xk = X[i, k]
+        wk = WT[k]
+        for j in range(h):
+            z[j] += wk[j] * xk
+
+
+@nb.njit(cache=True, parallel=True)
+def _loss_grad_chunks(WT, b, a, X, y, kind, iota, chunk, want_a):
+    """Per-chunk partial sums: squared residuals, dR/dW^T, dR/db, dR/da (without the penalty)."""
+    n, d = X.shape
+    h = WT.shape[1]
+    nc = (n + chunk - 1) // chunk
+    sq = np.zeros(nc)
+    gwt = np.zeros((nc, d, h))
+    gb = np.zeros((nc, h))
+    ga = np.zeros((nc, h if want_a else 0))
+    scale = 2.0 / n
+    for c in nb.prange(nc):
+        z = np.empty(h)
+        fv = np.empty(h)
+        g = gwt[c]
+        gbc = gb[c]
+        acc = 0.0
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            _preactivation(WT, b, X, i, z)
+            yhat = 0.0
+            for j in range(h):
+                f, f1, _ = _activation(z[j], kind, iota)
+                yhat += a[j] * f
+                fv[j] = f
+                z[j] = f1
+            res = yhat - y[i]
+            acc += res * res
+            r = scale * res
+            for j in range(h):
+                dj = r * a[j] * z[j]
+                z[j] = dj
+                gbc[j] += dj
+            if want_a:
+                gac = ga[c]
+                for j in range(h):
+                    gac[j] += r * fv[j]
+            for k in range(d):
+                xk = X[i, k]
+                gk = g[k]
+                for j in range(h):
+                    gk[j] += z[j] * xk
+        sq[c] = acc
+    return sq, gwt, gb, ga
+
+
+@nb.njit(cache=True, parallel=True)
+def _hvp_chunks(WT, b, a, VT, vb, va, X, y, kind, iota, chunk, want_a):
+    """Per-chunk partial Hessian-vector products of the data term (R-operator of the backward pass)."""
+    n, d = X.shape
+    h = WT.shape[1]
+    nc = (n + chunk - 1) // chunk
+    hwt = np.zeros((nc, d, h))
+    hb = np.zeros((nc, h))
+    ha = np.zeros((nc, h if want_a else 0))
+    scale = 2.0 / n
+    for c in nb.prange(nc):
+        z = np.empty(h)
+        dz = np.empty(h)
+        fv = np.empty(h)
+        f1v = np.empty(h)
+        f2v = np.empty(h)
+        g = hwt[c]
+        hbc = hb[c]
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            _preactivation(WT, b, X, i, z)
+            _preactivation(VT, vb, X, i, dz)
+            yhat = 0.0
+            dyhat = 0.0
+            for j in range(h):
+                f, f1, f2 = _activation(z[j], kind, iota)
+                fv[j] = f
+                f1v[j] = f1
+                f2v[j] = f2
+                yhat += a[j] * f
+                dyhat += va[j] * f + a[j] * f1 * dz[j]
+            r = scale * (yhat - y[i])
+            dr = scale * dyhat
+            for j in range(h):
+                t = dr * a[j] * f1v[j] + r * va[j] * f1v[j] + r * a[j] * f2v[j] * dz[j]
+                hbc[j] += t
+                if want_a:
+                    ha[c, j] += dr * fv[j] + r * f1v[j] * dz[j]
+                z[j] = t
+            for k in range(d):
+                xk = X[i, k]
+                gk = g[k]
+                for j in range(h):
+                    gk[j] += z[j] * xk
+    return hwt, hb, ha
+
+
+@nb.njit(cache=True, parallel=True)
+def _predict(WT, b, a, X, kind, iota, out):
+    n = X.shape[0]
+    h = WT.shape[1]
+    for i in nb.prange(n):
+        z = np.empty(h)
+        _preactivation(WT, b, X, i, z)
+        s = 0.0
+        for j in range(h):
+            f, _, _ = _activation(z[j], kind, iota)
+            s += a[j] * f
+        out[i] = s
+
+
+@nb.njit(cache=True, parallel=True)
+def _sum_slots(parts, out):
+    """``out[p] = sum_c parts[c, p]`` in chunk order ``c = 0, 1, ...``; parallel over ``p`` blocks."""
+    nc, p = parts.shape
+    block = 2048
+    for blk in nb.prange((p + block - 1) // block):
+        lo = blk * block
+        hi = min(p, lo + block)
+        for q in range(lo, hi):
+            out[q] = 0.0
+        for c in range(nc):
+            row = parts[c]
+            for q in range(lo, hi):
+                out[q] += row[q]
+
+
+def _chunk_size(n: int) -> int:
+    """Samples per chunk: a function of ``n`` only, so reductions never depend on threads."""
+    return max(_MIN_CHUNK, -(-n // _MAX_CHUNKS))
+
+
+def _reduce(parts: np.ndarray) -> np.ndarray:
+    nc = parts.shape[0]
+    flat = parts.reshape(nc, -1)
+    out = np.empty(flat.shape[1])
+    if flat.shape[1]:
+        _sum_slots(flat, out)
+    return out.reshape(parts.shape[1:])
+
+
+def _check_int(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_array(value, name: str, ndim: int) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    out = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return out
+
+
+def init_student(d: int, h: int, *, seed: int = 0) -> dict[str, np.ndarray]:
+    """Paper App. E initialisation: :math:`W_{jk} \\sim N(0, 1/d)`, :math:`b_j, a_j \\sim N(0, 1/h^2)`.
+
+    The second argument of :math:`N` is the variance (standard deviations
+    :math:`1/\\sqrt d` and :math:`1/h`). The numbers come from
+    :func:`derand_fast.random.standard_normal` streams reserved for
+    initialisation, so they are reproducible and independent of the data
+    streams drawn with the same seed.
+
+    Parameters
+    ----------
+    d, h : int >= 1
+        Input dimension and width.
+    seed : int >= 0
+
+    Returns
+    -------
+    dict with ``"W"`` (h, d), ``"b"`` (h,), ``"a"`` (h,), float64
+    """
+    d = _check_int(d, "d")
+    h = _check_int(h, "h")
+    seed_to_key(seed)
+    z = standard_normal(seed, 3, h * d, first_stream=_INIT_STREAM)
+    return {
+        "W": z[0, : h * d].reshape(h, d) / math.sqrt(d),
+        "b": z[1, :h] / h,
+        "a": z[2, :h] / h,
+    }
+
+
+class TwoLayerStudent:
+    """The student network of paper §4.3: :math:`\\hat y = a^\\top \\sigma(Wx + b)`, MSE + λ‖W‖².
+
+    Parameters
+    ----------
+    activation : {"relu_iota", "tanh", "gelu"}
+    iota : float > 0
+        Sharpness ι of ``relu_iota`` (paper: 2); ignored by the other activations.
+    lam : float >= 0
+        Regularization λ of paper Eq. 5 (paper App. E: 1e-5).
+    trainable : iterable of {"W", "b", "a"}
+        Parameter groups that receive gradients (paper: ``("W", "b")``, ``a`` frozen).
+    threads : int or None
+        Numba threads; results are bit-identical for every value.
+
+    Notes
+    -----
+    Parameters are passed as a dict ``{"W": (h, d), "b": (h,), "a": (h,)}``;
+    :meth:`loss_and_grad` and :meth:`hessp` return gradients / products only
+    for the trainable groups, as the optimizers expect (``contracts.md``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from derand_fast.nn import TwoLayerStudent, init_student
+    >>> params = init_student(2, 8, seed=0)
+    >>> X = np.ones((3, 2)); y = np.zeros(3)
+    >>> value, grad = TwoLayerStudent().loss_and_grad(params, X, y)
+    >>> sorted(grad), grad["W"].shape
+    (['W', 'b'], (8, 2))
+    """
+
+    def __init__(self, *, activation: str = "relu_iota", iota: float = 2.0, lam: float = 1e-5,
+                 trainable: Iterable[str] = ("W", "b"), threads: int | None = None) -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+        iota = float(iota)
+        if not (math.isfinite(iota) and iota > 0.0):
+            raise ValueError(f"iota must be a positive finite number, got {iota!r}")
+        lam = float(lam)
+        if not (math.isfinite(lam) and lam >= 0.0):
+            raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
+        if isinstance(trainable, str):
+            trainable = (trainable,)
+        groups = tuple(trainable)
+        bad = [g for g in groups if g not in PARAM_NAMES]
+        if bad or not groups or len(set(groups)) != len(groups):
+            raise ValueError(f"trainable must be a non-empty subset of {PARAM_NAMES} without repeats, got {groups!r}")
+        self.activation = activation
+        self.iota = iota
+        self.lam = lam
+        self.trainable = tuple(g for g in PARAM_NAMES if g in groups)
+        self.threads = threads
+        self._kind = ACTIVATIONS.index(activation)
+
+    def __repr__(self) -> str:
+        return (f"TwoLayerStudent(activation={self.activation!r}, iota={self.iota}, lam={self.lam}, "
+                f"trainable={self.trainable})")
+
+    # -- argument checks -------------------------------------------------
+    def check_params(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Validate ``{"W", "b", "a"}`` (finite, shapes (h, d), (h,), (h,)); return float64 copies-or-views."""
+        if not isinstance(params, Mapping):
+            raise TypeError(f"params must be a dict with keys {PARAM_NAMES}, got {type(params).__name__}")
+        missing = [k for k in PARAM_NAMES if k not in params]
+        if missing:
+            raise ValueError(f"params is missing {missing}")
+        W = _check_array(params["W"], "params['W']", 2)
+        b = _check_array(params["b"], "params['b']", 1)
+        a = _check_array(params["a"], "params['a']", 1)
+        h, d = W.shape
+        if h < 1 or d < 1:
+            raise ValueError(f"params['W'] must have shape (h, d) with h, d >= 1, got {W.shape}")
+        if b.shape != (h,) or a.shape != (h,):
+            raise ValueError(f"params['b'] and params['a'] must have shape ({h},), got {b.shape} and {a.shape}")
+        return {"W": W, "b": b, "a": a}
+
+    @staticmethod
+    def check_data(X, y, d: int) -> tuple[np.ndarray, np.ndarray]:
+        """Validate a batch: ``X`` (n, d) and ``y`` (n,), finite, n >= 1."""
+        X = _check_array(X, "X", 2)
+        y = _check_array(y, "y", 1)
+        if X.shape[0] < 1:
+            raise ValueError("X must contain at least one sample")
+        if X.shape[1] != d:
+            raise ValueError(f"X must have {d} columns (the input dimension of W), got {X.shape[1]}")
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"y must have length {X.shape[0]} (rows of X), got {y.shape[0]}")
+        return X, y
+
+    # -- kernels ----------------------------------------------------------
+    def predict(self, params: Mapping[str, np.ndarray], X) -> np.ndarray:
+        """Predictions :math:`a^\\top\\sigma(Wx_i + b)`, shape (n,)."""
+        p = self.check_params(params)
+        X = _check_array(X, "X", 2)
+        if X.shape[1] != p["W"].shape[1]:
+            raise ValueError(f"X must have {p['W'].shape[1]} columns, got {X.shape[1]}")
+        out = np.empty(X.shape[0])
+        with thread_scope(self.threads):
+            _predict(np.ascontiguousarray(p["W"].T), p["b"], p["a"], X, self._kind, self.iota, out)
+        return out
+
+    def loss_and_grad(self, params: Mapping[str, np.ndarray], X, y) -> tuple[float, dict[str, np.ndarray]]:
+        """Risk :math:`R` (paper Eq. 5, MSE) and its gradient in the trainable groups.
+
+        Parameters
+        ----------
+        params : dict {"W": (h, d), "b": (h,), "a": (h,)}
+        X : ndarray (n, d)
+        y : ndarray (n,)
+
+        Returns
+        -------
+        value : float
+        grad : dict of ndarray, one entry per trainable group, shapes as in ``params``
+        """
+        p = self.check_params(params)
+        X, y = self.check_data(X, y, p["W"].shape[1])
+        W = p["W"]
+        n = X.shape[0]
+        want_a = "a" in self.trainable
+        with thread_scope(self.threads):
+            sq, gwt, gb, ga = _loss_grad_chunks(np.ascontiguousarray(W.T), p["b"], p["a"], X, y,
+                                                self._kind, self.iota, _chunk_size(n), want_a)
+            grad: dict[str, np.ndarray] = {}
+            if "W" in self.trainable:
+                grad["W"] = _reduce(gwt).T + 2.0 * self.lam * W
+            if "b" in self.trainable:
+                grad["b"] = _reduce(gb)
+            if want_a:
+                grad["a"] = _reduce(ga)
+        value = math.fsum(sq.tolist()) / n + self.lam * float(np.dot(W.ravel(), W.ravel()))
+        return value, grad
+
+    def hessp(self, params: Mapping[str, np.ndarray], X, y, v: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Hessian of :math:`R` in the trainable groups times ``v`` (exact, R-operator).
+
+        Parameters
+        ----------
+        params : dict {"W", "b", "a"}
+        X, y : batch as in :meth:`loss_and_grad`
+        v : dict with one array per trainable group (shapes as in ``params``)
+
+        Returns
+        -------
+        dict, same keys and shapes as ``v``
+        """
+        p = self.check_params(params)
+        X, y = self.check_data(X, y, p["W"].shape[1])
+        W = p["W"]
+        h, d = W.shape
+        if not isinstance(v, Mapping) or set(v) != set(self.trainable):
+            raise ValueError(f"v must be a dict with exactly the trainable groups {self.trainable}")
+        shapes = {"W": (h, d), "b": (h,), "a": (h,)}
+        dirs = {}
+        for name in PARAM_NAMES:
+            if name in v:
+                arr = _check_array(v[name], f"v['{name}']", len(shapes[name]))
+                if arr.shape != shapes[name]:
+                    raise ValueError(f"v['{name}'] must have shape {shapes[name]}, got {arr.shape}")
+                dirs[name] = arr
+            else:
+                dirs[name] = np.zeros(shapes[name])
+        want_a = "a" in self.trainable
+        n = X.shape[0]
+        with thread_scope(self.threads):
+            hwt, hb, ha = _hvp_chunks(np.ascontiguousarray(W.T), p["b"], p["a"],
+                                      np.ascontiguousarray(dirs["W"].T), dirs["b"], dirs["a"],
+                                      X, y, self._kind, self.iota, _chunk_size(n), want_a)
+            out: dict[str, np.ndarray] = {}
+            if "W" in self.trainable:
+                out["W"] = _reduce(hwt).T + 2.0 * self.lam * dirs["W"]
+            if "b" in self.trainable:
+                out["b"] = _reduce(hb)
+            if want_a:
+                out["a"] = _reduce(ha)
+        return out

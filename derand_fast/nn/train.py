@@ -1,0 +1,273 @@
+"""Training the student on a teacher (paper §4.3, App. E) with the package's optimizers.
+
+Default: :class:`derand_fast.optimizers.PerturbedGD` as in App. E — gradient
+steps with learning rate 1 for ``W`` and ``b``, and a perturbation
+:math:`0.005\\cdot N(0, I)` on every trainable weight when the gradient norm
+is below :math:`10^{-6}`; SGD and Adam are options. Data are either drawn
+fresh at every step (``online=True``: step ``t`` uses the teacher's streams of
+step ``t``, a stochastic estimate of the population risk) or one fixed sample
+of ``batch_size`` points (``online=False``: full-batch gradient descent on the
+empirical risk, deterministic, so PGD's small-gradient perturbations can
+trigger).
+
+After the run an :class:`~derand_fast.certificate.SOSPCertificate` (gradient
+norm, :math:`\\lambda_{\\min}` of the Hessian by Lanczos on exact
+Hessian-vector products) is computed on the training sample (fixed) or on a
+fresh evaluation sample (online), with the Lemma-3.1 bound
+:func:`~derand_fast.nn.metrics.sosp_perp_bound` built from it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..certificate import SOSPCertificate, sosp_certificate
+from ..optimizers import SGD, Adam, OptimizeResult, PerturbedGD
+from .metrics import sosp_perp_bound, subspace_metrics
+from .student import PARAM_NAMES, TwoLayerStudent, init_student
+from .teachers import MultiIndexTeacher
+
+__all__ = ["TrainResult", "StudentObjective", "train_student", "paper_optimizer"]
+
+_OPTIMIZERS = ("pgd", "sgd", "adam")
+
+
+class StudentObjective:
+    """``fun(params) -> (value, grad)`` of the student risk, for the optimizers.
+
+    ``params`` holds the trainable groups only; frozen groups are kept here.
+    With ``online=True`` call number ``t`` evaluates the risk on the teacher's
+    sample of step ``t`` (fresh data every step); otherwise on one fixed sample.
+    Non-finite parameters (a diverged run) give a NaN value, which stops the
+    optimizers with status ``"nonfinite"`` and the last finite iterate.
+
+    Parameters
+    ----------
+    student : TwoLayerStudent
+    teacher : MultiIndexTeacher
+    frozen : dict of ndarray
+        Values of the groups not in ``student.trainable``.
+    batch_size : int >= 1
+    online : bool
+    threads : int or None
+    """
+
+    def __init__(self, student: TwoLayerStudent, teacher: MultiIndexTeacher, frozen: Mapping[str, np.ndarray], *,
+                 batch_size: int, online: bool, threads: int | None = None) -> None:
+        self.student = student
+        self.teacher = teacher
+        self.frozen = {k: np.asarray(v, dtype=np.float64) for k, v in frozen.items()}
+        self.batch_size = batch_size
+        self.online = online
+        self.threads = threads
+        self.calls = 0
+        self._fixed = None if online else teacher.sample(batch_size, step=0, threads=threads)
+
+    def full(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Trainable + frozen groups as one ``{"W", "b", "a"}`` dict."""
+        out = dict(self.frozen)
+        out.update(params)
+        return out
+
+    def batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """The data of call ``step``."""
+        if self._fixed is not None:
+            return self._fixed
+        return self.teacher.sample(self.batch_size, step=step, threads=self.threads)
+
+    def __call__(self, params: Mapping[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
+        step = self.calls
+        self.calls += 1
+        if not all(np.isfinite(v).all() for v in params.values()):
+            return math.nan, {k: np.zeros_like(v) for k, v in params.items()}
+        X, y = self.batch(step)
+        return self.student.loss_and_grad(self.full(params), X, y)
+
+
+@dataclass
+class TrainResult:
+    """Outcome of :func:`train_student`.
+
+    Attributes
+    ----------
+    params : dict {"W": (h, d), "b": (h,), "a": (h,)}
+        Final parameters (the last finite iterate if the run diverged; the best
+        point so far if it was interrupted).
+    status, success, message : as in :class:`~derand_fast.optimizers.OptimizeResult`
+        ``status == "nonfinite"`` marks a diverged run.
+    nit : int
+        Steps taken.
+    history : dict of ndarray
+        ``step``, ``fun`` (training loss), ``grad_norm``, ``perp_norm``
+        (:math:`\\|W_\\perp\\|_F`), ``ratio`` (:math:`\\|W_\\perp\\|_F/\\|W\\|_F`),
+        recorded every ``history_every`` steps.
+    metrics : dict
+        :func:`~derand_fast.nn.metrics.subspace_metrics` of the final ``W``.
+    initial_metrics : dict
+        The same at initialisation.
+    certificate : SOSPCertificate or None
+    perp_bound : float
+        :func:`~derand_fast.nn.metrics.sosp_perp_bound` from the certificate
+        (``inf`` when vacuous or without certificate).
+    seconds : float
+        Training wall time (certificate excluded).
+    optimize_result : OptimizeResult
+    """
+
+    params: dict[str, np.ndarray]
+    status: str
+    success: bool
+    message: str
+    nit: int
+    history: dict[str, np.ndarray]
+    metrics: dict[str, Any]
+    initial_metrics: dict[str, Any]
+    certificate: SOSPCertificate | None
+    perp_bound: float
+    seconds: float
+    optimize_result: OptimizeResult = field(repr=False)
+
+
+def paper_optimizer(trainable=("W", "b"), *, lr: float = 1.0, seed: int = 0) -> PerturbedGD:
+    """PGD of paper App. E: lr 1 per group, noise :math:`0.005\\cdot N(0, I)` when :math:`\\|\\nabla\\| < 10^{-6}`."""
+    return PerturbedGD(lr={g: lr for g in trainable}, radius=0.005, threshold=1e-6, interval=1,
+                       noise="gaussian", seed=seed)
+
+
+def _make_optimizer(optimizer: Any, lr: Any, trainable: tuple[str, ...], seed: int):
+    if isinstance(optimizer, (PerturbedGD, SGD, Adam)):
+        if lr is not None:
+            raise ValueError("lr must be None when an optimizer instance is passed (it has its own)")
+        return optimizer
+    if optimizer not in _OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {_OPTIMIZERS} or an optimizer instance, got {optimizer!r}")
+    if lr is None:
+        lr = 1e-2 if optimizer == "adam" else 1.0
+    if not isinstance(lr, Mapping):
+        lr = {g: float(lr) for g in trainable}
+    if optimizer == "pgd":
+        return PerturbedGD(lr=lr, radius=0.005, threshold=1e-6, interval=1, noise="gaussian", seed=seed)
+    if optimizer == "sgd":
+        return SGD(lr=lr, seed=seed)
+    return Adam(lr=lr, seed=seed)
+
+
+def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLayerStudent | None = None,
+                  optimizer: Any = "pgd", lr: float | Mapping[str, float] | None = None, steps: int = 10_000,
+                  batch_size: int = 1024, online: bool = True, init: Mapping[str, np.ndarray] | None = None,
+                  seed: int = 0, history_every: int = 10, certificate: bool = True,
+                  cert_samples: int | None = None, time_limit: float | None = None, progress: bool | None = None,
+                  callback: Callable | None = None, threads: int | None = None) -> TrainResult:
+    """Train a two-layer student on ``teacher`` and track its structure (paper §4.3, App. E, Fig. 3).
+
+    Parameters
+    ----------
+    teacher : MultiIndexTeacher
+    h : int >= 1
+        Width (paper: 1000).
+    student : TwoLayerStudent or None
+        Model and loss; default ``TwoLayerStudent()`` (ReLU_2, λ = 1e-5, W and b
+        trained, a frozen — paper App. E).
+    optimizer : {"pgd", "sgd", "adam"} or optimizer instance
+        ``"pgd"`` is App. E's PerturbedGD (:func:`paper_optimizer`).
+    lr : float, dict or None
+        Learning rate(s) per trainable group; default 1 (PGD, SGD), 1e-2 (Adam).
+    steps : int >= 0
+        Number of updates T (paper: 10 000).
+    batch_size : int >= 1
+        Samples per step (online) or size n of the fixed sample.
+    online : bool
+        Fresh samples every step (True) or one fixed sample (False).
+    init : dict or None
+        Initial ``{"W", "b", "a"}``; default :func:`init_student` ``(d, h, seed=seed)``.
+    seed : int >= 0
+        Initialisation and optimizer seed (the data seed is the teacher's).
+    history_every : int >= 1
+    certificate : bool
+        Compute the SOSP certificate at the end.
+    cert_samples : int or None
+        Evaluation sample size for the certificate in online mode (default
+        ``max(batch_size, 4096)``); the fixed sample is used otherwise.
+    time_limit : float or None
+        Wall-clock budget in seconds.
+    progress : bool or None
+    callback : callable ``(step, params, value, grad) -> bool | None`` or None
+    threads : int or None
+
+    Returns
+    -------
+    TrainResult
+
+    Examples
+    --------
+    >>> from derand_fast.nn import single_index_teacher, train_student
+    >>> res = train_student(single_index_teacher(2), h=32, steps=20, batch_size=64, certificate=False)
+    >>> res.status, res.history["ratio"].shape
+    ('max_iter', (3,))
+    """
+    if not isinstance(teacher, MultiIndexTeacher):
+        raise TypeError(f"teacher must be a MultiIndexTeacher, got {type(teacher).__name__}")
+    for name, v, lo in (("h", h, 1), ("steps", steps, 0), ("batch_size", batch_size, 1),
+                        ("history_every", history_every, 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+        if v < lo:
+            raise ValueError(f"{name} must be >= {lo}, got {v}")
+    student = TwoLayerStudent() if student is None else student
+    if not isinstance(student, TwoLayerStudent):
+        raise TypeError(f"student must be a TwoLayerStudent, got {type(student).__name__}")
+    params0 = init_student(teacher.d, int(h), seed=seed) if init is None else student.check_params(init)
+    if params0["W"].shape[1] != teacher.d:
+        raise ValueError(f"init['W'] must have {teacher.d} columns (the teacher's d), got {params0['W'].shape[1]}")
+    trainable = student.trainable
+    opt = _make_optimizer(optimizer, lr, trainable, seed)
+    frozen = {k: params0[k] for k in PARAM_NAMES if k not in trainable}
+    objective = StudentObjective(student, teacher, frozen, batch_size=int(batch_size), online=bool(online),
+                                 threads=threads)
+    U = teacher.U_
+
+    def record(p: Mapping[str, np.ndarray]) -> dict[str, float]:
+        m = subspace_metrics(objective.full(p)["W"], U)
+        return {"perp_norm": m["perp_norm"], "ratio": m["ratio"]}
+
+    t0 = time.perf_counter()
+    res = opt.minimize(objective, {k: params0[k] for k in trainable}, max_iter=int(steps),
+                       history_every=int(history_every), record=record, callback=callback,
+                       time_limit=time_limit, progress=progress)
+    seconds = time.perf_counter() - t0
+    final = objective.full(res.x)
+
+    cert = None
+    bound = math.inf
+    if certificate and res.status != "interrupted":
+        if online:
+            n_eval = int(cert_samples) if cert_samples is not None else max(int(batch_size), 4096)
+            # first stream beyond every training stream (steps + 1 batches of batch_size)
+            first_step = -(-(int(steps) + 1) * int(batch_size) // n_eval) + 1
+            X, y = teacher.sample(n_eval, step=first_step, threads=threads)
+        else:
+            X, y = objective.batch(0)
+        _, g = student.loss_and_grad(final, X, y)
+        names = [k for k in PARAM_NAMES if k in trainable]
+        sizes = [final[k].size for k in names]
+        flat_g = np.concatenate([g[k].ravel() for k in names])
+
+        def hvp(v: np.ndarray) -> np.ndarray:
+            parts = np.split(v, np.cumsum(sizes)[:-1])
+            hv = student.hessp(final, X, y, {k: p.reshape(final[k].shape) for k, p in zip(names, parts)})
+            return np.concatenate([hv[k].ravel() for k in names])
+
+        cert = sosp_certificate(flat_g, hvp, lam=student.lam if student.lam > 0 else None, seed=seed)
+        bound = sosp_perp_bound(cert.grad_norm, cert.lambda_min, student.lam)
+
+    hist = dict(res.history)
+    return TrainResult(params=final, status=str(res.status), success=bool(res.success), message=res.message,
+                       nit=int(res.nit), history=hist, metrics=subspace_metrics(final["W"], U),
+                       initial_metrics=subspace_metrics(params0["W"], U), certificate=cert, perp_bound=bound,
+                       seconds=seconds, optimize_result=res)
