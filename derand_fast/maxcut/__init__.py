@@ -1,0 +1,27 @@
+"""MAXCUT on large graphs (paper §5.1, App. F): graph input, the low-rank SDP,
+Goemans–Williamson and registered roundings, cut tools and the pipeline.
+"""
+
+from __future__ import annotations
+
+from .cut import LocalSearchResult, as_partition, cut_value, cut_values, local_search
+from .graph import Graph, load_graph
+from .rounding import ROUNDINGS, gw_expected_cut, gw_rounding, register_rounding
+from .sdp import SDPResult, default_rank, solve_sdp
+
+__all__ = [
+    "Graph",
+    "LocalSearchResult",
+    "ROUNDINGS",
+    "SDPResult",
+    "as_partition",
+    "cut_value",
+    "cut_values",
+    "default_rank",
+    "gw_expected_cut",
+    "gw_rounding",
+    "load_graph",
+    "local_search",
+    "register_rounding",
+    "solve_sdp",
+]

@@ -1,0 +1,60 @@
+"""A minimal text progress bar for long MAXCUT stages (stderr, TTY only)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+__all__ = ["ProgressBar", "make_progress"]
+
+ProgressFn = Callable[[str, float, str], None]
+
+
+class ProgressBar:
+    """Draws ``stage [#####     ] 50% info`` on one line once a run has lasted ``delay`` seconds.
+
+    Call it as ``bar(stage, fraction, info)``; :meth:`close` ends the line.
+    """
+
+    def __init__(self, stream: TextIO | None = None, delay: float = 1.0, width: int = 30) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.delay = delay
+        self.width = width
+        self.t0 = time.perf_counter()
+        self._last = 0.0
+        self._drawn = False
+
+    def __call__(self, stage: str, fraction: float, info: str = "") -> None:
+        now = time.perf_counter()
+        if now - self.t0 < self.delay or now - self._last < 0.1:
+            return
+        self._last = now
+        f = min(max(fraction, 0.0), 1.0)
+        k = int(round(f * self.width))
+        line = f"\r{stage:<14} [{'#' * k}{' ' * (self.width - k)}] {100 * f:3.0f}% {info}"
+        self.stream.write(line[:120].ljust(100))
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False
+
+
+def make_progress(progress: Any) -> tuple[ProgressFn | None, Callable[[], None]]:
+    """Normalize a ``progress`` argument: None/False (off), True (a bar on stderr) or a callable.
+
+    Returns ``(fn, close)``; ``fn`` is None when progress is off.
+    """
+    if progress is None or progress is False:
+        return None, lambda: None
+    if progress is True:
+        bar = ProgressBar()
+        return bar, bar.close
+    if callable(progress):
+        return progress, lambda: None
+    raise TypeError(f"progress must be None, a bool or a callable(stage, fraction, info), got {type(progress).__name__}")

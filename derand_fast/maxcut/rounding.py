@@ -1,0 +1,160 @@
+"""Rounding an SDP factor ``V`` to a cut, and the registry of rounding methods.
+
+Every rounding method is a callable
+
+``fn(graph, V, *, seed, threads, time_limit, progress, **options) -> (partition, info)``
+
+returning a ±1 int8 vector of length ``n`` and a JSON-friendly ``dict`` of
+numbers. :data:`ROUNDINGS` maps method names to these callables;
+:func:`register_rounding` adds methods defined in other modules (the
+derandomized roundings register themselves there), and
+:func:`derand_fast.maxcut.maxcut` looks the name up.
+
+Goemans–Williamson (``"gw"``) is the randomized baseline: ``x = sign(V z)``
+for Gaussian ``z`` (Goemans & Williamson 1995; paper §5.1, Theorem 5.2 at
+``μ = 0``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+from .._threads import thread_scope
+from ..random import standard_normal
+from .graph import Graph
+from .progress import make_progress
+
+__all__ = ["ROUNDINGS", "register_rounding", "gw_rounding", "gw_expected_cut", "hyperplanes", "GW_STREAM0"]
+
+RoundingFn = Callable[..., tuple[np.ndarray, dict[str, Any]]]
+
+#: name -> rounding callable; see the module docstring for the signature.
+ROUNDINGS: dict[str, RoundingFn] = {}
+
+#: First random stream of the GW hyperplanes: hyperplane ``h`` is stream
+#: ``GW_STREAM0 + h`` of :func:`derand_fast.random.standard_normal`, disjoint
+#: from the SDP start (streams ``0 .. n-1``).
+GW_STREAM0 = 1 << 40
+
+_CHUNK = 64  # hyperplanes per C++ call between Ctrl-C / time-limit checks
+
+
+def register_rounding(name: str, fn: RoundingFn, *, replace: bool = False) -> None:
+    """Register a rounding method under ``name`` (``replace=True`` to overwrite)."""
+    if not isinstance(name, str) or not name:
+        raise ValueError("a rounding name must be a non-empty str")
+    if not callable(fn):
+        raise TypeError(f"rounding {name!r} must be callable")
+    if name in ROUNDINGS and not replace and ROUNDINGS[name] is not fn:
+        raise ValueError(f"a rounding named {name!r} is already registered")
+    ROUNDINGS[name] = fn
+
+
+def _check_factor(graph: Graph, V: Any) -> np.ndarray:
+    V = np.ascontiguousarray(V, dtype=np.float64)
+    if V.ndim != 2 or V.shape[0] != graph.n or V.shape[1] < 1:
+        raise ValueError(f"V must have shape (n={graph.n}, r>=1), got {V.shape}")
+    if not np.all(np.isfinite(V)):
+        raise ValueError("V contains NaN or inf")
+    return V
+
+
+def hyperplanes(seed: int, first: int, count: int, rank: int, threads: int | None = None) -> np.ndarray:
+    """Normals of GW hyperplanes ``first .. first+count-1``, shape ``(count, rank)``."""
+    return standard_normal(seed, count, rank, first_stream=GW_STREAM0 + first, threads=threads)
+
+
+def gw_expected_cut(graph: Graph, V: Any, *, threads: int | None = None) -> float:
+    """Expected GW cut :math:`\\sum_E w_{ij} \\arccos(\\rho_{ij})/\\pi`, :math:`\\rho_{ij}` the cosine of ``v_i, v_j``.
+
+    Parameters
+    ----------
+    graph : Graph
+    V : ndarray, shape (n, r)
+
+    Returns
+    -------
+    float
+    """
+    V = _check_factor(graph, V)
+    with thread_scope(threads) as nt:
+        return float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
+
+
+def gw_rounding(graph: Graph, V: Any, *, seed: int = 0, threads: int | None = None, n_hyperplanes: int = 1000,
+                time_limit: float | None = None, progress: Any = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """Goemans–Williamson rounding: the best of ``n_hyperplanes`` random hyperplanes.
+
+    Hyperplane ``h`` has normal ``z_h`` = stream ``GW_STREAM0 + h`` (seeded by
+    ``seed``) and rounds to ``x = sign(V z_h)`` (``sign(0) = +1``). Cut values
+    are computed in C++ in parallel, one slot per hyperplane, so the result
+    is the same for every thread count.
+
+    Parameters
+    ----------
+    graph : Graph
+    V : ndarray, shape (n, r)
+    seed : int
+    threads : int, optional
+    n_hyperplanes : int >= 1
+    time_limit : float, optional
+        Seconds; with Ctrl-C, stops after the current chunk of 64
+        hyperplanes and keeps the best so far.
+    progress : None, bool or callable(stage, fraction, info)
+
+    Returns
+    -------
+    partition : ndarray of int8, shape (n,)
+        The best hyperplane's partition (lowest index among ties).
+    info : dict
+        ``gw_best``, ``gw_mean`` (over the hyperplanes done), ``gw_expected``
+        (:func:`gw_expected_cut`), ``n_hyperplanes`` (done), ``best_index``,
+        ``interrupted`` (bool).
+    """
+    V = _check_factor(graph, V)
+    if isinstance(n_hyperplanes, bool) or not isinstance(n_hyperplanes, (int, np.integer)) or n_hyperplanes < 1:
+        raise ValueError(f"n_hyperplanes must be an int >= 1, got {n_hyperplanes!r}")
+    limit = math.inf if time_limit is None else float(time_limit)
+    if not limit > 0:
+        raise ValueError(f"time_limit must be positive or None, got {time_limit!r}")
+    report, close = make_progress(progress)
+    t0 = time.perf_counter()
+    r = V.shape[1]
+    values = np.empty(int(n_hyperplanes))
+    done, interrupted = 0, False
+    with thread_scope(threads) as nt:
+        try:
+            while done < n_hyperplanes:
+                k = min(_CHUNK, int(n_hyperplanes) - done)
+                Z = hyperplanes(seed, done, k, r, threads=nt)
+                values[done:done + k] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V, Z, nt)
+                done += k
+                if report is not None:
+                    report("GW rounding", done / n_hyperplanes, f"{done}/{n_hyperplanes} hyperplanes")
+                if done < n_hyperplanes and time.perf_counter() - t0 >= limit:
+                    interrupted = True
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            close()
+        expected = float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
+    if done == 0:  # interrupted before the first chunk finished: one hyperplane, computed now
+        values[0] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V,
+                                          hyperplanes(seed, 0, 1, r), 1)[0]
+        done = 1
+    values = values[:done]
+    best = int(np.argmax(values))
+    x = _core.hyperplane_partition(V, hyperplanes(seed, best, 1, r)[0])
+    info = {"gw_best": float(values[best]), "gw_mean": float(values.mean()), "gw_expected": expected,
+            "n_hyperplanes": int(done), "best_index": best, "interrupted": interrupted}
+    return x, info
+
+
+register_rounding("gw", gw_rounding)
