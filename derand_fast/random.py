@@ -7,8 +7,11 @@ fill slot ``s`` from stream ``s``, so the numbers never depend on how the
 streams are split among threads (no per-thread generator state anywhere).
 
 The generator hashes the counter with SplitMix64 finalisers (Steele, Lea &
-Flood 2014) into 53-bit uniforms and maps pairs of uniforms to normals with the
-Box–Muller transform.
+Flood 2014): word ``j`` of a stream is SplitMix64's ``j``-th output from the
+stream's key. Normal ``j`` is drawn from word ``j`` by a 256-layer ziggurat
+(Marsaglia & Tsang 2000); in the ~1 % of cases where the ziggurat rejects,
+further words come from a second hash of ``(stream key, j, attempt)``, so
+normal ``j`` still depends on nothing but ``(seed, stream, j)``.
 """
 
 from __future__ import annotations
@@ -18,17 +21,80 @@ import math
 import numba as nb
 import numpy as np
 
-__all__ = ["standard_normal", "fill_stream", "stream_key", "seed_to_key"]
+__all__ = ["standard_normal", "fill_stream", "fill_normals", "stream_key", "seed_to_key"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_RETRY_SALT = np.uint64(0x5851F42D4C957F2D)
 _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
-_TWO_PI = 2.0 * math.pi
+_S8 = np.uint64(8)
+_S12 = np.uint64(12)
+_S20 = np.uint64(20)
+_ONE = np.uint64(1)
+_LAYER_MASK = np.uint64(255)
 _INV_2_53 = 1.0 / 9007199254740992.0
+
+
+def _ziggurat_tables(n_layers: int = 256) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Ziggurat layers for the unnormalised density ``f(x) = exp(-x^2/2)``, x >= 0.
+
+    Layer 0 is the base strip ``[0, R] x [0, f(R)]`` plus the tail beyond ``R``,
+    given the virtual width ``x_0 = V/f(R)``; layers ``i >= 1`` are rectangles
+    ``[0, x_i] x [f(x_i), f(x_{i+1})]``, all of area ``V``, with ``x_1 = R`` and
+    ``x_{n} = 0``. ``R`` is solved (bisection) so that the top layer closes at
+    ``f = 1`` to double precision.
+
+    Returns ``R``, the layer widths scaled to 52-bit integers ``w``, the
+    acceptance thresholds ``k_i = floor(2^52 x_{i+1}/x_i)`` and ``f(x_i)``
+    (``n + 1`` entries, the last being ``f(0) = 1``).
+    """
+
+    def f(x: float) -> float:
+        return math.exp(-0.5 * x * x)
+
+    def area(r: float) -> float:
+        return r * f(r) + math.sqrt(0.5 * math.pi) * math.erfc(r / math.sqrt(2.0))
+
+    def widths(r: float) -> list[float] | None:
+        v = area(r)
+        xs = [v / f(r), r]
+        for _ in range(1, n_layers - 1):
+            y = f(xs[-1]) + v / xs[-1]
+            if y >= 1.0:
+                return None  # r too small: the layers overshoot the peak
+            xs.append(math.sqrt(-2.0 * math.log(y)))
+        return xs
+
+    def closure(r: float) -> float:
+        xs = widths(r)
+        if xs is None:
+            return -1.0
+        return xs[-1] * (1.0 - f(xs[-1])) - area(r)
+
+    lo, hi = 3.0, 4.0  # closure(lo) < 0 < closure(hi)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if closure(mid) < 0.0:
+            lo = mid
+        else:
+            hi = mid
+    r = hi
+    xs = widths(r) + [0.0]
+    assert len(xs) == n_layers + 1
+    scale = 2.0**-52
+    w = np.array([x * scale for x in xs[:n_layers]])
+    k = np.array([int(xs[i + 1] / xs[i] * 2.0**52) for i in range(n_layers)], dtype=np.uint64)
+    fx = np.array([f(x) for x in xs])
+    return r, w, k, fx
+
+
+_ZIG_R, _ZIG_W, _ZIG_K, _ZIG_F = _ziggurat_tables()
 
 
 @nb.njit(cache=True, inline="always")
@@ -45,32 +111,76 @@ def stream_key(key, stream):
 
 
 @nb.njit(cache=True, inline="always")
-def _uniform(skey, counter):
+def _to_uniform(h):
     # (0, 1), never 0: safe for log.
-    h = _mix64(skey + np.uint64(counter) * _GOLDEN)
     return (np.float64(h >> _S11) + 0.5) * _INV_2_53
 
 
 @nb.njit(cache=True)
-def fill_stream(key, stream, out):
-    """Fill ``out`` (1-D float64) with normals ``0 .. len(out)-1`` of ``stream``.
+def _normal_slow(skey, j):
+    """Normal ``j`` of the stream keyed ``skey`` when the ziggurat's first try rejects.
 
-    Normals ``2j`` and ``2j+1`` come from uniforms ``2j`` and ``2j+1`` of the
-    stream (Box–Muller), so a prefix of a stream does not depend on its length.
+    Extra words are hashes of ``(skey, j, attempt)``; this reproduces the fast
+    path's first try and carries on, so it can also be called on its own.
     """
-    skey = stream_key(key, stream)
+    rkey = _mix64(skey ^ _RETRY_SALT)
+    base = np.uint64(j) << _S20
+    attempt = np.uint64(0)
+    r = _mix64(skey + np.uint64(j) * _GOLDEN)
+    while True:
+        idx = r & _LAYER_MASK
+        negative = ((r >> _S8) & _ONE) == _ONE
+        ra = r >> _S12
+        x = np.float64(ra) * _ZIG_W[idx]
+        if ra < _ZIG_K[idx]:
+            return -x if negative else x
+        if idx == 0:
+            # Tail beyond R (Marsaglia 1964).
+            while True:
+                attempt += _ONE
+                u1 = _to_uniform(_mix64(rkey + (base + attempt) * _GOLDEN))
+                attempt += _ONE
+                u2 = _to_uniform(_mix64(rkey + (base + attempt) * _GOLDEN))
+                xt = -math.log(u1) / _ZIG_R
+                yt = -math.log(u2)
+                if yt + yt > xt * xt:
+                    return -(_ZIG_R + xt) if negative else _ZIG_R + xt
+        attempt += _ONE
+        u = _to_uniform(_mix64(rkey + (base + attempt) * _GOLDEN))
+        if _ZIG_F[idx] + u * (_ZIG_F[idx + 1] - _ZIG_F[idx]) < math.exp(-0.5 * x * x):
+            return -x if negative else x
+        attempt += _ONE
+        r = _mix64(rkey + (base + attempt) * _GOLDEN)
+
+
+@nb.njit(cache=True)
+def fill_normals(skey, out):
+    """Fill ``out`` (1-D float64) with normals ``0 .. len(out)-1`` of the stream keyed ``skey``.
+
+    ``skey`` is a stream key from :func:`stream_key`. Two passes: a branch-free
+    (vectorisable) ziggurat first try for every index, marking rejections with
+    NaN, then the rare rejections redone one by one. Normal ``j`` depends only
+    on ``(skey, j)``.
+    """
     n = out.shape[0]
-    for j in range(0, n - 1, 2):
-        u1 = _uniform(skey, j)
-        u2 = _uniform(skey, j + 1)
-        r = math.sqrt(-2.0 * math.log(u1))
-        t = _TWO_PI * u2
-        out[j] = r * math.cos(t)
-        out[j + 1] = r * math.sin(t)
-    if n % 2 == 1:
-        u1 = _uniform(skey, n - 1)
-        u2 = _uniform(skey, n)
-        out[n - 1] = math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
+    for j in range(n):
+        r = _mix64(skey + np.uint64(j) * _GOLDEN)
+        idx = r & _LAYER_MASK
+        ra = r >> _S12
+        sign = 1.0 - 2.0 * np.float64((r >> _S8) & _ONE)
+        out[j] = sign * (np.float64(ra) * _ZIG_W[idx]) if ra < _ZIG_K[idx] else np.nan
+    for j in range(n):
+        if out[j] != out[j]:
+            out[j] = _normal_slow(skey, j)
+
+
+@nb.njit(cache=True)
+def fill_stream(key, stream, out):
+    """Fill ``out`` (1-D float64) with normals ``0 .. len(out)-1`` of ``stream`` under ``key``.
+
+    A prefix of a stream does not depend on its length.
+    """
+    fill_normals(stream_key(key, stream), out)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -105,6 +215,15 @@ def standard_normal(seed: int, n_streams: int, dim: int, *, first_stream: int = 
     Returns
     -------
     ndarray of float64, shape ``(n_streams, dim)``
+        Entry ``[s, j]`` is normal ``j`` of stream ``first_stream + s``.
+
+    Examples
+    --------
+    >>> z = standard_normal(0, 3, 4)
+    >>> z.shape
+    (3, 4)
+    >>> bool((standard_normal(0, 2, 4, first_stream=1) == z[1:]).all())
+    True
     """
     from ._threads import thread_scope
 
