@@ -38,6 +38,11 @@ Coloring greedy_coloring(const Csr& g) {
         col.order[static_cast<std::size_t>(fill[static_cast<std::size_t>(color[static_cast<std::size_t>(i)])]++)] =
             static_cast<std::int32_t>(i);
     }
+    col.class_work.assign(static_cast<std::size_t>(n_colors), 0);
+    for (std::int64_t i = 0; i < n; ++i) {
+        col.class_work[static_cast<std::size_t>(color[static_cast<std::size_t>(i)])] +=
+            g.indptr[i + 1] - g.indptr[i] + 2;
+    }
     return col;
 }
 
@@ -66,22 +71,24 @@ SweepStats mixing_sweeps(const Csr& g, double* V, int r, const Coloring& col, st
     std::vector<double> bufs(static_cast<std::size_t>(nt) * static_cast<std::size_t>(r));
     SweepStats st;
     while (st.sweeps < max_sweeps) {
-        if (nt == 1) {
-            for (std::int64_t k = 0; k < g.n; ++k) {
-                const std::int64_t i = col.order[static_cast<std::size_t>(k)];
-                slots[i] = mixing_update(g, V, r, i, bufs.data());
-            }
-        } else {
+        for (std::int64_t c = 0; c < n_classes; ++c) {
+            const std::int64_t lo = col.class_ptr[static_cast<std::size_t>(c)];
+            const std::int64_t hi = col.class_ptr[static_cast<std::size_t>(c) + 1];
+            if (nt > 1 && col.class_work[static_cast<std::size_t>(c)] * r >= kParallelWork) {
 #pragma omp parallel num_threads(nt)
-            {
-                double* buf = bufs.data() + static_cast<std::size_t>(omp_get_thread_num()) * static_cast<std::size_t>(r);
-                for (std::int64_t c = 0; c < n_classes; ++c) {
+                {
+                    double* buf =
+                        bufs.data() + static_cast<std::size_t>(omp_get_thread_num()) * static_cast<std::size_t>(r);
 #pragma omp for schedule(static)
-                    for (std::int64_t k = col.class_ptr[static_cast<std::size_t>(c)];
-                         k < col.class_ptr[static_cast<std::size_t>(c) + 1]; ++k) {
+                    for (std::int64_t k = lo; k < hi; ++k) {
                         const std::int64_t i = col.order[static_cast<std::size_t>(k)];
                         slots[i] = mixing_update(g, V, r, i, buf);
                     }
+                }
+            } else {
+                for (std::int64_t k = lo; k < hi; ++k) {
+                    const std::int64_t i = col.order[static_cast<std::size_t>(k)];
+                    slots[i] = mixing_update(g, V, r, i, bufs.data());
                 }
             }
         }

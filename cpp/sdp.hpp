@@ -16,7 +16,14 @@ namespace derand {
 struct Coloring {
     std::vector<std::int64_t> class_ptr;
     std::vector<std::int32_t> order;
+    std::vector<std::int64_t> class_work;  // sum over the class of (degree + 2): work / r of one pass
 };
+
+// A colour class is updated in parallel only when its work (class_work * r
+// multiply-adds) reaches this: below it, one thread is faster than the
+// fork/join (and much faster on a loaded machine, where a thread that must
+// wait for another can lose a whole scheduler time slice).
+inline constexpr std::int64_t kParallelWork = std::int64_t{1} << 18;
 
 // Greedy colouring in node order (smallest colour unused by the
 // already-coloured neighbours); deterministic. Nodes of one class are
@@ -34,7 +41,8 @@ struct SweepStats {
 };
 
 // Up to max_sweeps sweeps over all nodes, colour class after colour class;
-// within a class the nodes are updated in parallel (static schedule). The
+// within a class the nodes are updated in parallel (static schedule; classes
+// smaller than kParallelWork sequentially). The
 // iterates are the same for every thread count: they equal a sequential
 // sweep in the order of `col.order`. Per-node increases go to slots[n] and are
 // summed in node order. Stops when a sweep increases the objective by less

@@ -1,35 +1,149 @@
-"""The ``derand-fast`` command."""
+"""The ``derand-fast`` command.
+
+``derand-fast`` alone runs MAXCUT on the Gset graph G43 shipped with the
+package; ``derand-fast maxcut [GRAPH] [options]`` on any graph file.
+Subcommands are registered in :data:`SUBCOMMANDS` (name -> (add_arguments,
+run)). Exit codes: 0 success, 2 bad input (one line on stderr), 130 Ctrl-C.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "SUBCOMMANDS", "builtin_graph_path"]
 
 
-def _demo(args: argparse.Namespace) -> int:
-    import numpy as np
+class _UsageError(Exception):
+    """Bad command-line input: reported on one line, exit code 2."""
 
-    from .indicators import step_eps
-    from .random import standard_normal
 
-    z = standard_normal(args.seed, 4096, 1)[:, 0]
-    mu, sigma, eps = 0.08, 0.05, 0.1
-    mc = step_eps(mu + sigma * z, eps)[0].mean()
-    print(f"derand_fast engine demo: E[S_eps(mu + sigma z)] with mu={mu}, sigma={sigma}, eps={eps}")
-    print(f"  Monte Carlo (4096 samples, seed {args.seed}): {mc:.6f}")
-    x, w = np.polynomial.hermite_e.hermegauss(200)
-    print(f"  Gauss-Hermite quadrature (200 nodes):      {float(w @ step_eps(mu + sigma * x, eps)[0]) / np.sqrt(2 * np.pi):.6f}")
+def builtin_graph_path() -> Path:
+    """Path of the Gset graph G43 (n = 1000, m = 9990) shipped with the package."""
+    return Path(str(resources.files("derand_fast.maxcut").joinpath("data", "G43")))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {v}")
+    return v
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {v}")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return v
+
+
+def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
+    from .maxcut.rounding import ROUNDINGS
+
+    p.add_argument("graph", nargs="?", default=None,
+                   help="graph file: Gset/rudy, edge list or Matrix Market (default: the built-in G43)")
+    p.add_argument("--rank", type=_positive_int, default=None, help="SDP rank (default ceil(sqrt(2n)))")
+    p.add_argument("--max-rank", type=_positive_int, default=None, help="cap on the default rank")
+    p.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
+    p.add_argument("--threads", type=_positive_int, default=None, help="threads (default: all)")
+    p.add_argument("--rounding", default="gw", choices=sorted(ROUNDINGS), help="rounding method (default gw)")
+    p.add_argument("--hyperplanes", type=_nonneg_int, default=1000,
+                   help="GW hyperplanes (default 1000; 0 skips the GW baseline of other roundings)")
+    p.add_argument("--no-local-search", dest="local_search", action="store_false",
+                   help="skip the 1-flip local search")
+    p.add_argument("--time-limit", type=_positive_float, default=None, help="seconds for the whole run")
+    p.add_argument("--json", metavar="FILE", default=None, help="also write the result as JSON to FILE")
+    p.add_argument("--quiet", action="store_true", help="print nothing (use with --json)")
+
+
+def _maxcut_run(args: argparse.Namespace) -> int:
+    from .maxcut.graph import load_graph
+    from .maxcut.solve import maxcut
+
+    path = Path(args.graph) if args.graph is not None else builtin_graph_path()
+    if args.json is not None:
+        out = Path(args.json)
+        if out.is_dir() or not out.resolve().parent.is_dir():
+            raise _UsageError(f"--json {args.json}: cannot write a file there")
+    try:
+        graph = load_graph(path)
+        if graph.n == 0:
+            raise ValueError(f"{path}: the graph has no nodes")
+    except (ValueError, FileNotFoundError, TypeError, OSError) as exc:
+        raise _UsageError(str(exc)) from None
+    try:
+        res = maxcut(graph, rank=args.rank, max_rank=args.max_rank, seed=args.seed, threads=args.threads,
+                     rounding=args.rounding, n_hyperplanes=args.hyperplanes, local_search=args.local_search,
+                     time_limit=args.time_limit, progress=sys.stderr.isatty() and not args.quiet)
+    except (ValueError, TypeError) as exc:
+        raise _UsageError(str(exc)) from None
+    if not args.quiet:
+        print(res.summary())
+    if args.json is not None:
+        res.to_json(args.json)
     return 0
 
 
+#: name -> (add_arguments(parser), run(args) -> exit code)
+SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
+    "maxcut": (_maxcut_arguments, _maxcut_run),
+}
+
+_HELP = {"maxcut": "approximate MAXCUT: low-rank SDP bound, GW / derandomized rounding, local search"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="derand-fast", description="derand_fast: the derandomization framework, fast. "
+        "Without a subcommand, runs 'maxcut' on the built-in Gset graph G43.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"derand-fast {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (add_arguments, run) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=_HELP.get(name), description=_HELP.get(name))
+        add_arguments(p)
+        p.set_defaults(func=run)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="derand-fast", description=__doc__)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.set_defaults(func=_demo)
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["maxcut", *argv]  # the default command: `derand-fast [GRAPH] [options]`
+    try:
+        args = parser.parse_args(argv)  # usage errors: argparse prints one line and exits with 2
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args))
+    except _UsageError as exc:
+        print(f"derand-fast: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        print("derand-fast: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

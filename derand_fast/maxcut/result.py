@@ -1,0 +1,179 @@
+"""The MAXCUT result object: numbers, JSON and a one-screen report."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MaxCutResult", "STATUS"]
+
+#: status code -> message of a whole :func:`~derand_fast.maxcut.maxcut` run.
+STATUS = {
+    0: "completed",
+    1: "time limit reached: best result so far",
+    2: "interrupted (KeyboardInterrupt): best result so far",
+}
+
+
+@dataclass
+class MaxCutResult:
+    """Outcome of :func:`derand_fast.maxcut.maxcut`.
+
+    Attributes
+    ----------
+    cut : float
+        Value of ``partition`` (after local search when enabled).
+    partition : ndarray of int8, shape (n,)
+        ±1 side of every node.
+    sdp_bound : float
+        SDP objective at the returned factor; an upper bound on the maximum
+        cut once the SDP has converged (``sdp_status == 0``; to its tolerance).
+    gw_best, gw_mean, gw_expected : float or None
+        Goemans–Williamson baseline: best and mean of ``n_hyperplanes``
+        hyperplanes, and the expectation ``Σ w arccos(v_i·v_j)/π``
+        (None when the baseline was skipped).
+    rounding : str
+        Name of the rounding method that produced the partition.
+    rounding_cut : float
+        Cut of the rounding, before local search.
+    seed, threads, n, m : int
+    times : dict of float
+        Wall seconds per stage (``load``, ``sdp``, ``gw``, ``rounding``,
+        ``local_search``, ``total``).
+    status : int
+        Key of :data:`STATUS`; ``message`` the text.
+    sdp : dict
+        ``rank``, ``sweeps``, ``last_delta``, ``status``, ``message``, ``n_colors``.
+    rounding_info : dict
+        What the rounding method reported.
+    local_search : dict
+        ``gain``, ``moves``, ``converged`` (empty when disabled).
+    params : dict
+        The arguments of the run.
+    graph_name : str
+    best_known : float or None
+        A published best cut for Gset graphs, when known.
+    """
+
+    cut: float
+    partition: np.ndarray
+    sdp_bound: float
+    gw_best: float | None
+    gw_mean: float | None
+    gw_expected: float | None
+    rounding: str
+    rounding_cut: float
+    seed: int
+    threads: int
+    n: int
+    m: int
+    times: dict[str, float]
+    status: int
+    message: str
+    sdp: dict[str, Any] = field(default_factory=dict)
+    rounding_info: dict[str, Any] = field(default_factory=dict)
+    local_search: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    graph_name: str = "graph"
+    best_known: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        """``cut / sdp_bound`` (NaN when the bound is 0)."""
+        return self.cut / self.sdp_bound if self.sdp_bound else math.nan
+
+    @property
+    def success(self) -> bool:
+        return self.status == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; keys ``n, m, cut, partition, sdp_bound, gw_best, gw_mean, rounding, seed,
+        threads, times`` and more (see the attributes)."""
+        return {
+            "graph": self.graph_name,
+            "n": self.n,
+            "m": self.m,
+            "cut": self.cut,
+            "partition": self.partition.astype(int).tolist(),
+            "sdp_bound": self.sdp_bound,
+            "ratio": None if math.isnan(self.ratio) else self.ratio,
+            "gw_best": self.gw_best,
+            "gw_mean": self.gw_mean,
+            "gw_expected": self.gw_expected,
+            "rounding": self.rounding,
+            "rounding_cut": self.rounding_cut,
+            "best_known": self.best_known,
+            "seed": self.seed,
+            "threads": self.threads,
+            "times": dict(self.times),
+            "status": self.status,
+            "message": self.message,
+            "sdp": _jsonable(self.sdp),
+            "rounding_info": _jsonable(self.rounding_info),
+            "local_search": _jsonable(self.local_search),
+            "params": _jsonable(self.params),
+        }
+
+    def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int | None = 1) -> str:
+        """The :meth:`to_dict` JSON text; also written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=indent)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        return text
+
+    def summary(self) -> str:
+        """A readable one-screen report."""
+        def num(x: float | None) -> str:
+            return "-" if x is None else (f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}")
+
+        t = self.times
+        sdp = self.sdp
+        lines = [
+            f"MAXCUT  {self.graph_name}: n = {self.n:,}, m = {self.m:,}   (seed {self.seed}, {self.threads} thread(s))",
+            "",
+            f"  SDP bound (rank {sdp.get('rank', '?')}, {sdp.get('sweeps', '?')} sweeps) {num(self.sdp_bound):>14}"
+            f"   {sdp.get('message', '')}",
+        ]
+        if self.gw_best is not None:
+            lines.append(f"  GW best of {self.rounding_info.get('n_hyperplanes', self.params.get('n_hyperplanes', '?'))}"
+                         f" hyperplanes {num(self.gw_best):>18}   mean {num(self.gw_mean)},"
+                         f" expected {num(self.gw_expected)}")
+        if self.rounding != "gw":
+            lines.append(f"  {self.rounding} rounding {num(self.rounding_cut):>26}")
+        if self.local_search:
+            ls = self.local_search
+            lines.append(f"  after 1-flip local search {num(self.cut):>16}   (+{num(ls.get('gain', 0.0))},"
+                         f" {ls.get('moves', 0)} flips)")
+        lines.append("")
+        ratio = "-" if math.isnan(self.ratio) else f"{self.ratio:.4f}"
+        lines.append(f"  CUT {num(self.cut):>38}   cut/SDP = {ratio}")
+        if self.best_known is not None:
+            lines.append(f"  best known (literature) {num(self.best_known):>18}   cut/best = {self.cut / self.best_known:.4f}")
+        stages = ", ".join(f"{k} {v:.2f}" for k, v in t.items() if k != "total")
+        lines.append(f"  time {t.get('total', 0.0):.2f} s ({stages})")
+        if self.status != 0:
+            lines.append(f"  status: {self.message}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
