@@ -397,6 +397,7 @@ class _Optimizer:
         prev_f, prev_g = math.nan, None
         value, grad = math.nan, None
         decay = self._decay
+        step_fn = self._step
         bar = _Progress(max_iter) if _want_progress(progress, max_iter) else None
         control = bar is not None or tol is not None or callback is not None or time_limit is not None
         single = not groups.is_dict
@@ -410,9 +411,7 @@ class _Optimizer:
         # free[cur][best]: a buffer that is neither the current nor the best iterate
         free = [[next(j for j in range(3) if j not in (c, b)) for b in (0, 1, 2, -1)] for c in range(3)]
         lrs = base_lrs
-        hist_step: list[int] = []
-        hist_f: list[float] = []
-        hist_g: list[float] = []
+        hist: list[tuple[int, float, float]] = []  # (step, fun, grad_norm)
         hist_extra: dict[str, list[float]] = {}
         self._override: tuple[list[np.ndarray], float, Params] | None = None
 
@@ -456,12 +455,10 @@ class _Optimizer:
                 if value < best_f:
                     best, best_f, best_g = cur, value, grad
                 if rec:
-                    hist_step.append(t)
-                    hist_f.append(value)
-                    hist_g.append(gnorm)
+                    hist.append((t, value, gnorm))
                     if record is not None:
                         for k, v in record(xu).items():
-                            hist_extra.setdefault(k, [math.nan] * (len(hist_step) - 1)).append(float(v))
+                            hist_extra.setdefault(k, [math.nan] * (len(hist) - 1)).append(float(v))
                 prev, prev_f, prev_g = cur, value, grad
                 if control:  # the rarely used run controls, in one branch
                     now = time.perf_counter()
@@ -482,7 +479,7 @@ class _Optimizer:
                     f = float(decay(t))
                     lrs = [lr * f for lr in base_lrs]
                 nxt = free[cur][best]
-                stop = self._step(t, xu, bufs[cur], gs, value, gnorm, bufs[nxt], lrs)
+                stop = step_fn(t, xu, bufs[cur], gs, value, gnorm, bufs[nxt], lrs)
                 if stop is not None:
                     status = stop
                     break
@@ -513,11 +510,10 @@ class _Optimizer:
 
         success = status in (OptimizeStatus.CONVERGED, OptimizeStatus.CALLBACK) or (
             status is OptimizeStatus.MAX_ITER and not self._has_criterion(tol))
-        history = {"step": np.asarray(hist_step, dtype=np.int64),
-                   "fun": np.asarray(hist_f, dtype=np.float64),
-                   "grad_norm": np.asarray(hist_g, dtype=np.float64)}
+        rows = np.asarray(hist, dtype=np.float64).reshape(-1, 3)
+        history = {"step": rows[:, 0].astype(np.int64), "fun": rows[:, 1].copy(), "grad_norm": rows[:, 2].copy()}
         for k, v in hist_extra.items():
-            history[k] = np.asarray(v + [math.nan] * (len(hist_step) - len(v)), dtype=np.float64)
+            history[k] = np.asarray(v + [math.nan] * (len(hist) - len(v)), dtype=np.float64)
         x_out = groups.user([a.copy() for a in x_arrays])
         certificate = None
         if hessp is not None and gx is not None and status is not OptimizeStatus.INTERRUPTED:
