@@ -102,3 +102,24 @@ def test_figures_are_written(curves, tmp_path):
     d = curves.to_dict()
     assert set(d) == {"lam", "w_frozen", "f_frozen", "w_trained", "b_trained", "f_trained"}
     assert len(d["lam"]) == 15
+
+
+def test_hessian_descent_reaches_the_exact_sosp_with_bias_trained():
+    """Fig. 2's solid line: from a generic start Algorithm 2 stops at a certified SOSP with w ~ 0, b ~ 1."""
+    from derand_fast.optimizers import HessianDescent
+
+    lam = 1e-3
+    fun = lambda p: toy_objective(p[0], p[1], lam)  # noqa: E731
+
+    def hessp(p, v):  # central differences of the exact gradient
+        h = 1e-6 / max(np.linalg.norm(v), 1e-300)
+        return (fun(p + h * v)[1] - fun(p - h * v)[1]) / (2 * h)
+
+    rho, K = 1e-6, 1.0
+    res = HessianDescent(lr=0.02, rho=rho, K=K, h=0.05).minimize(fun, np.array([0.3, 0.5]), max_iter=20_000,
+                                                                 hessp=hessp, lam=lam)
+    assert res.status == "converged" and res.certificate.is_sosp
+    assert abs(res.x[0]) < 1e-6 and res.x[1] == pytest.approx(1.0, abs=1e-6)
+    # near (0, 1): ReLU^3(1 + e) - 1 = 3e + O(e^2), so f = 9 w^2 + 9 (b - 1)^2 + lam w^2 + ...: Hessian
+    # diag(18 + 2 lam, 18)
+    assert res.certificate.lambda_min == pytest.approx(18.0, rel=1e-3)
