@@ -14,6 +14,9 @@ namespace {
 
 constexpr std::int64_t kBlock = 4096;  // fixed reduction blocks: independent of the thread count
 constexpr double kDeterministic = 1e10;  // |a| of a node with v_i = 0 (Phi = 0 or 1, phi = 0)
+// Below this many edges an evaluation (~50 ns per edge) is too short to pay for waking
+// threads; on a loaded machine a parallel region's barriers can cost milliseconds.
+constexpr std::int64_t kParallelMinEdges = 16384;
 
 }  // namespace
 
@@ -73,7 +76,8 @@ double ExactCut::evaluate(const double* mu, double s, bool want_value, double* g
                           int threads) {
     const std::int64_t n = n_, m = m_;
     const bool want_grad = grad_mu != nullptr || d_ds != nullptr;
-#pragma omp parallel num_threads(threads)
+    const int nt = m >= kParallelMinEdges ? threads : 1;
+#pragma omp parallel num_threads(nt)
     {
 #pragma omp for schedule(static)
         for (std::int64_t i = 0; i < n; ++i) {
@@ -96,8 +100,11 @@ double ExactCut::evaluate(const double* mu, double s, bool want_value, double* g
                 const std::int64_t i = ei_[k], j = ej_[k];
                 const double ai = a_[i], aj = a_[j], rho = rho_[k], q = q_[k], w = w_[k];
                 if (want_grad) {
-                    contrib_[2 * k] = w * pdf_[i] * (1.0 - 2.0 * cond_cdf(aj - rho * ai, q));
-                    contrib_[2 * k + 1] = w * pdf_[j] * (1.0 - 2.0 * cond_cdf(ai - rho * aj, q));
+                    // a zero density (|a| > ~38.6, common once s is small) makes the term exactly 0:
+                    // skip its CDF
+                    const double pi = pdf_[i], pj = pdf_[j];
+                    contrib_[2 * k] = pi == 0.0 ? 0.0 : w * pi * (1.0 - 2.0 * cond_cdf(aj - rho * ai, q));
+                    contrib_[2 * k + 1] = pj == 0.0 ? 0.0 : w * pj * (1.0 - 2.0 * cond_cdf(ai - rho * aj, q));
                 }
                 if (want_value) acc += w * (cdf_[i] + cdf_[j] - 2.0 * bvn_cdf(ai, aj, rho));
             }
