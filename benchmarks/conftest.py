@@ -2,7 +2,8 @@
 
 The default pytest options include ``--benchmark-disable``: CI then runs each
 benchmark body once as a smoke test, so benchmarks must pick SMALL sizes in
-that mode and their full sizes only under ``--benchmark-enable``::
+that mode and their full sizes only under ``--benchmark-enable`` (which
+overrides the default)::
 
     def test_bench_thing(benchmark, bench_size):
         d = bench_size(200, 20_000)     # small in smoke mode, full when timed
@@ -12,21 +13,31 @@ Full run of the benchmarks with JSON saved::
 
     python -m pytest -p no:cacheprovider benchmarks --benchmark-enable \
         --benchmark-json=bench.json
+
+Ratios against a baseline timed in the same session: after timing, pass them
+to the ``record_ratio`` fixture; they are listed at the end of the run (and
+stored in the benchmark's ``extra_info`` if a ``benchmark`` is given)::
+
+    record_ratio("smoothing d=20000: numba 1 thread / numpy", ratio, benchmark)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
 T = TypeVar("T")
+_RATIOS = pytest.StashKey[list[tuple[str, float]]]()
 
 
 def is_smoke(config: pytest.Config) -> bool:
-    """True when benchmarks are not timed (``--benchmark-disable``, the default)."""
-    return bool(config.getoption("benchmark_disable"))
+    """True when benchmarks are not timed (``--benchmark-disable``, the default, without ``--benchmark-enable``)."""
+    session = getattr(config, "_benchmarksession", None)  # knows about xdist's automatic disabling too
+    if session is not None:
+        return bool(session.disabled)
+    return bool(config.getoption("benchmark_disable")) and not config.getoption("benchmark_enable")
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +54,23 @@ def bench_size(smoke: bool) -> Callable[[T, T], T]:
         return small if smoke else full
 
     return pick
+
+
+@pytest.fixture
+def record_ratio(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """A function ``record(name, ratio, benchmark=None)`` listing ``ratio`` in the run's summary."""
+
+    def record(name: str, ratio: float, benchmark: Any = None) -> None:
+        request.config.stash.setdefault(_RATIOS, []).append((name, float(ratio)))
+        if benchmark is not None:
+            benchmark.extra_info[name] = float(ratio)
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    ratios = config.stash.get(_RATIOS, [])
+    if ratios:
+        terminalreporter.section("benchmark ratios (same session)")
+        for name, ratio in ratios:
+            terminalreporter.write_line(f"{name}: {ratio:.2f}")
