@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from .cut import LocalSearchResult, as_partition, cut_value, cut_values, local_search
 from .graph import Graph, load_graph
+from .result import MaxCutResult
 from .rounding import ROUNDINGS, gw_expected_cut, gw_rounding, register_rounding
 from .sdp import SDPResult, default_rank, solve_sdp
+from .solve import maxcut
 
 __all__ = [
     "Graph",
     "LocalSearchResult",
+    "MaxCutResult",
     "ROUNDINGS",
     "SDPResult",
     "as_partition",
@@ -22,6 +25,7 @@ __all__ = [
     "gw_rounding",
     "load_graph",
     "local_search",
+    "maxcut",
     "register_rounding",
     "solve_sdp",
 ]

@@ -322,6 +322,32 @@ def _from_matrix(a: Any, *, self_loops: str, name: str, _where: str = "") -> Gra
     return Graph.from_edges(int(a.shape[0]), r, c, w, self_loops=self_loops, name=name, _where=_where)
 
 
+def _gset_consistent(parsed: dict[str, Any]) -> bool:
+    i, j = parsed["i"], parsed["j"]
+    n = int(parsed["n"])
+    return (parsed["m"] == i.shape[0] and n > 0
+            and (i.size == 0 or (min(i.min(), j.min()) >= 1 and max(i.max(), j.max()) <= n)))
+
+
+def _detect_and_parse(path: Path, data: bytes) -> dict[str, Any]:
+    """Gset if the first line is 'n m' and the rest agrees with it, else an edge list."""
+    gset_error = None
+    try:
+        as_gset = _core.parse_edge_text(data, True)
+    except ValueError as exc:
+        as_gset, gset_error = None, str(exc)
+    if as_gset is not None and _gset_consistent(as_gset):
+        return as_gset
+    try:
+        return _core.parse_edge_text(data, False)
+    except ValueError as exc:
+        if as_gset is not None:
+            return as_gset  # reported below as a Gset file (edge count, label range)
+        if gset_error is not None and not gset_error.startswith("line 1:"):
+            raise ValueError(f"{path}: {gset_error}") from None  # a valid 'n m' header: a broken Gset file
+        raise ValueError(f"{path}: {exc}") from None
+
+
 def _load_file(path: Path, *, n: int | None, fmt: str | None, index_base: int | None, self_loops: str,
                name: str | None) -> Graph:
     if fmt not in (None, "gset", "edgelist", "mtx"):
@@ -346,21 +372,13 @@ def _load_file(path: Path, *, n: int | None, fmt: str | None, index_base: int | 
         return _from_matrix(sp.csr_array(a), self_loops=self_loops, name=name, _where=str(path))
     if not data.strip():
         raise ValueError(f"{path}: line 1: empty file, no graph")
-    try:
-        parsed = _core.parse_edge_text(data, fmt != "edgelist")
-    except ValueError as exc:
-        if fmt is None:  # not a Gset header: read it as an edge list
-            try:
-                parsed = _core.parse_edge_text(data, False)
-            except ValueError as exc2:
-                raise ValueError(f"{path}: {exc2}") from None
-        else:
+    if fmt is None:
+        parsed = _detect_and_parse(path, data)
+    else:
+        try:
+            parsed = _core.parse_edge_text(data, fmt == "gset")
+        except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from None
-    if parsed["has_header"] and fmt is None and parsed["m"] != parsed["i"].shape[0]:
-        # Two integers on the first line but not a Gset file: an unweighted edge list?
-        alt = _core.parse_edge_text(data, False)
-        if alt["columns"] == 2 and len(alt["i"]) == len(parsed["i"]) + 1:
-            parsed = alt
     lines = parsed["line"]
     i, j, w = parsed["i"], parsed["j"], parsed["w"]
     if parsed["has_header"]:

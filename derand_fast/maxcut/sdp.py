@@ -231,11 +231,10 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
                     break
                 if report is not None:
                     # Progress: log-scale distance of the sweep gain to tol.
-                    frac = 1.0 if delta <= tol else min(1.0, max(sweeps / max_sweeps,
-                                                                 1.0 - math.log10(delta / tol) / 6.0))
+                    frac = sweeps / max_sweeps
+                    if tol > 0:
+                        frac = max(frac, 1.0 - math.log10(max(delta / tol, 1.0)) / 6.0)
                     report("SDP", frac, f"sweep {sweeps}, gain {delta:.3g}")
-            else:
-                status = 1 if max_sweeps > 0 else 1
         except KeyboardInterrupt:
             status = 3
         finally:

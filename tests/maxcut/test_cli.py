@@ -1,0 +1,79 @@
+"""The derand-fast command: default run, options, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from derand_fast.cli import builtin_graph_path, main
+
+KEYS = {"n", "m", "cut", "partition", "sdp_bound", "gw_best", "gw_mean", "rounding", "seed", "threads", "times"}
+
+
+def test_default_command_prints_a_report_on_the_builtin_graph(capsys):
+    assert builtin_graph_path().is_file()
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "G43" in out and "n = 1,000" in out and "SDP bound" in out and "CUT" in out
+
+
+def test_maxcut_options_and_json(tmp_path, capsys):
+    f = tmp_path / "tri.txt"
+    f.write_text("4 4\n1 2 1\n2 3 1\n3 1 1\n3 4 2\n")
+    out = tmp_path / "r.json"
+    assert main(["maxcut", str(f), "--rank", "3", "--seed", "2", "--threads", "1", "--hyperplanes", "16",
+                 "--no-local-search", "--time-limit", "30", "--json", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    d = json.loads(out.read_text())
+    assert KEYS <= set(d)
+    assert d["n"] == 4 and d["m"] == 4 and d["seed"] == 2 and d["threads"] == 1 and d["rounding"] == "gw"
+    assert d["cut"] == 4.0  # triangle cut 2 + the weight-2 pendant edge
+    assert d["sdp"]["rank"] == 3 and d["params"]["local_search"] is False
+    assert all(v in (-1, 1) for v in d["partition"])
+
+
+def test_same_seed_same_json_cut_across_threads(tmp_path, two_threads):
+    f = builtin_graph_path()
+    outs = []
+    for t in (1, two_threads):
+        p = tmp_path / f"t{t}.json"
+        assert main([str(f), "--threads", str(t), "--hyperplanes", "64", "--json", str(p), "--quiet"]) == 0
+        outs.append(json.loads(p.read_text()))
+    assert outs[0]["cut"] == outs[1]["cut"] and outs[0]["partition"] == outs[1]["partition"]
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["maxcut", "/nonexistent/graph.txt"], "no such file"),
+    (["maxcut", "."], "is a directory"),
+    (["maxcut", "--rank", "0"], "--rank"),
+    (["maxcut", "--hyperplanes", "x"], "--hyperplanes"),
+    (["maxcut", "--rounding", "nope"], "--rounding"),
+    (["maxcut", "--json", "/nonexistent/dir/r.json"], "--json"),
+])
+def test_bad_input_exit_code_2(argv, match, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert match in err
+
+
+def test_bad_file_one_line_message(tmp_path, capsys):
+    f = tmp_path / "bad.txt"
+    f.write_text("3 2\n1 2 1\n2 x 1\n")
+    assert main(["maxcut", str(f)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "bad.txt" in err and "line 3" in err
+
+
+def test_console_entry_point_runs_as_a_process(tmp_path):
+    f = tmp_path / "sq.txt"
+    f.write_text("0 1\n1 2\n2 3\n3 0\n")
+    p = subprocess.run([sys.executable, "-m", "derand_fast.cli", "maxcut", str(f), "--hyperplanes", "8"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "CUT" in p.stdout and p.stderr == ""
+    bad = subprocess.run([sys.executable, "-m", "derand_fast.cli", "maxcut", str(tmp_path / "none")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

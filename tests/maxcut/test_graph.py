@@ -1,0 +1,199 @@
+"""Graph input: every parser path, identical graphs across sources, bad input."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.io
+import scipy.sparse as sp
+
+from derand_fast.maxcut import Graph, load_graph
+
+EDGES = np.array([[0, 1], [0, 2], [1, 2], [2, 3], [3, 4], [1, 4]])
+WEIGHTS = np.array([1.0, -1.0, 2.5, 1.0, 1.0, 3.0])
+N = 6  # node 5 isolated
+
+
+def _reference() -> Graph:
+    return Graph.from_edges(N, EDGES[:, 0], EDGES[:, 1], WEIGHTS)
+
+
+def _gset_text(newline: str = "\n", trailing: str = "") -> str:
+    lines = [f"{N} {len(EDGES)}{trailing}"] + [f"{i + 1} {j + 1} {w:g}{trailing}" for (i, j), w in zip(EDGES, WEIGHTS)]
+    return newline.join(lines) + newline
+
+
+def test_from_edges_builds_symmetric_csr():
+    g = _reference()
+    assert (g.n, g.m) == (N, 6)
+    A = g.to_scipy().toarray()
+    assert np.array_equal(A, A.T)
+    assert A[0, 2] == -1.0 and A[1, 4] == 3.0 and A[5].sum() == 0.0
+    assert np.all(g.u < g.v)
+    assert g.indptr.dtype == np.int64 and g.indices.dtype == np.int32 and g.data.dtype == np.float64
+    assert np.array_equal(g.degrees, [2, 3, 3, 2, 2, 0])
+
+
+@pytest.mark.parametrize("newline,trailing", [("\n", ""), ("\r\n", ""), ("\n", " "), ("\r\n", "  \t")])
+def test_gset_text_crlf_and_trailing_blanks(tmp_path, newline, trailing):
+    f = tmp_path / "g.txt"
+    f.write_bytes(_gset_text(newline, trailing).encode())
+    g = load_graph(f)
+    assert g.same_as(_reference())
+    assert g.name == "g.txt"
+
+
+def test_all_sources_give_identical_graphs(tmp_path):
+    ref = _reference()
+    nxg = nx.Graph()
+    nxg.add_nodes_from(range(N))
+    for (i, j), w in zip(EDGES, WEIGHTS):
+        nxg.add_edge(int(i), int(j), weight=float(w))
+    A = sp.coo_array((WEIGHTS, (EDGES[:, 0], EDGES[:, 1])), shape=(N, N))
+    sym = (A + A.T).tocsr()
+    mtx = tmp_path / "g.mtx"
+    scipy.io.mmwrite(str(mtx), sym)
+    gset = tmp_path / "g.gset"
+    gset.write_text(_gset_text())
+    el0 = tmp_path / "g0.txt"
+    el0.write_text("# comment\n" + "".join(f"{i} {j} {w}\n" for (i, j), w in zip(EDGES, WEIGHTS)))
+    el1 = tmp_path / "g1.txt"
+    el1.write_text("% comment\n" + "".join(f"{i + 1} {j + 1} {w}\n" for (i, j), w in zip(EDGES, WEIGHTS)))
+    # (source, n): edge arrays need n because node 5 is isolated.
+    sources = [
+        (nxg, None),
+        (sym, None),
+        (A.tocsr(), None),  # upper triangle only
+        (sym.toarray(), None),
+        ((EDGES, WEIGHTS), N),
+        ((EDGES[:, ::-1], WEIGHTS), N),  # orientation does not matter
+        (np.column_stack([EDGES, WEIGHTS]), N),
+    ]
+    for s, n in sources:
+        assert load_graph(s, n=n).same_as(ref), type(s)
+    for f in (mtx, gset):
+        assert load_graph(f).same_as(ref), f
+    for f in (el0, el1):
+        assert load_graph(f, n=N).same_as(ref), f
+    assert load_graph(el1, n=N, index_base=1).same_as(ref)
+
+
+def test_edge_list_without_weights_and_base_detection(tmp_path):
+    f = tmp_path / "e.txt"
+    f.write_text("0 1\n1 2\n2 0\n")
+    g = load_graph(f)
+    assert (g.n, g.m) == (3, 3) and np.all(g.weights == 1.0)
+    f1 = tmp_path / "e1.txt"
+    f1.write_text("1 2\n2 3\n3 1\n")
+    assert load_graph(f1).same_as(g)  # no label 0: 1-based
+    assert load_graph(f1, index_base=0).n == 4  # forced 0-based keeps node 0 isolated
+
+
+def test_header_like_first_line_of_an_unweighted_edge_list(tmp_path):
+    f = tmp_path / "e.txt"
+    f.write_text("0 1\n1 2\n2 3\n")  # "0 1" is not a header announcing 1 edge
+    g = load_graph(f)
+    assert (g.n, g.m) == (4, 3)
+
+
+def test_duplicates_summed_and_isolated_nodes_kept():
+    g = load_graph((np.array([[0, 1], [1, 0], [0, 1], [2, 3]]), np.array([1.0, 2.0, 0.5, 1.0])), n=6)
+    assert g.n == 6 and g.m == 2
+    assert g.weights.tolist() == [3.5, 1.0]
+    mg = nx.MultiGraph()
+    mg.add_edge("a", "b", weight=2.0)
+    mg.add_edge("a", "b", weight=1.0)
+    mg.add_node("z")
+    g2 = load_graph(mg)
+    assert (g2.n, g2.m) == (3, 1) and g2.weights.tolist() == [3.0]
+
+
+def test_networkx_without_weights_relabels_in_node_order():
+    g = load_graph(nx.path_graph(["x", "y", "z"]))
+    assert g.edges.tolist() == [[0, 1], [1, 2]] and np.all(g.weights == 1.0)
+
+
+def test_self_loops_rejected_or_dropped(tmp_path):
+    with pytest.raises(ValueError, match="self-loop"):
+        load_graph((np.array([[0, 0], [0, 1]]), None))
+    with pytest.warns(UserWarning, match="self-loop"):
+        g = load_graph((np.array([[0, 0], [0, 1]]), None), self_loops="drop")
+    assert g.m == 1
+    f = tmp_path / "loop.txt"
+    f.write_text("3 2\n1 1 1\n1 2 1\n")
+    with pytest.raises(ValueError, match=r"loop.txt: line 2: self-loop"):
+        load_graph(f)
+    with pytest.raises(ValueError, match="symmetric"):
+        load_graph(sp.csr_array(np.array([[0.0, 1.0], [2.0, 0.0]])))
+    with pytest.warns(UserWarning, match="self-loop"):
+        assert load_graph(sp.eye(3, format="csr") + sp.csr_array(np.triu(np.ones((3, 3)), 1)),
+                          self_loops="drop").m == 3
+
+
+def test_graph_without_edges():
+    g = load_graph((np.zeros((0, 2), dtype=int), None), n=4)
+    assert (g.n, g.m) == (4, 0)
+    assert g.indptr.tolist() == [0, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("text,match", [
+    ("5\n1 2 1\n", r"line 1: header must be 'n m'"),
+    ("5 x\n1 2 1\n", r"line 1: expected an integer edge count"),
+    ("3 2\n1 2 1\n", r"line 2: the header announces m = 2 edges, the file has 1"),
+    ("3 1\n1 2 1\n2 3 1\n", r"line 3: the header announces m = 1"),
+    ("3 1\n1 4 1\n", r"line 2: node label out of range \[1, 3\]"),
+    ("3 1\n0 2 1\n", r"line 2: node label out of range"),
+    ("3 2\n1 2 1\n\n2 q 1\n", r"line 4: expected an integer node label, got 'q'"),
+    ("3 1\n1 2 abc\n", r"line 2: expected a numeric weight, got 'abc'"),
+    ("3 1\n1 2 nan\n", r"line 2: weight is not finite"),
+    ("3 1\n1 2 inf\n", r"line 2: weight is not finite"),
+    ("3 2\n1 2 1\n2 3 1 7\n", r"line 3: expected 'i j' or 'i j w', found 4 tokens"),
+    ("3 2\n1 2 1\n2 3\n", r"line 3: expected 3 tokens"),
+    ("", r"line 1: empty file"),
+    ("  \r\n\n", r"line 1: empty file"),
+    ("0 0\n", r"no nodes"),
+])
+def test_bad_files_name_file_and_line(tmp_path, text, match):
+    f = tmp_path / "bad.txt"
+    f.write_bytes(text.encode())
+    with pytest.raises(ValueError, match=match) as info:
+        load_graph(f, fmt="gset")
+    assert "bad.txt" in str(info.value)
+
+
+def test_bad_sources(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.txt"):
+        load_graph(tmp_path / "nope.txt")
+    with pytest.raises(ValueError, match="is a directory"):
+        load_graph(tmp_path)
+    bad_mtx = tmp_path / "bad.mtx"
+    bad_mtx.write_text("%%MatrixMarket matrix coordinate real general\n3 3 1\n1 2 x\n")
+    with pytest.raises(ValueError, match="bad.mtx"):
+        load_graph(bad_mtx)
+    with pytest.raises(ValueError, match="directed"):
+        load_graph(nx.DiGraph([(0, 1)]))
+    with pytest.raises(TypeError, match="cannot read a graph"):
+        load_graph(3.5)
+    with pytest.raises(ValueError, match="finite"):
+        load_graph((np.array([[0, 1]]), np.array([np.nan])))
+    with pytest.raises(ValueError, match="outside"):
+        load_graph((np.array([[0, 5]]), None), n=3)
+    with pytest.raises(ValueError, match="square"):
+        load_graph(sp.csr_array(np.ones((2, 3))))
+    with pytest.raises(ValueError, match=r"\(m, 2\)"):
+        load_graph((np.zeros((3, 3)), None))
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        Graph.from_edges(-1, [], [])
+    with pytest.raises(ValueError, match="non-numeric weight"):
+        G = nx.Graph()
+        G.add_edge(0, 1, weight="heavy")
+        load_graph(G)
+
+
+def test_gset_g1_and_crlf_file(gset_dir):
+    g = load_graph(gset_dir / "G1")
+    assert (g.n, g.m) == (800, 19176) and g.total_weight == 19176.0
+    g56 = load_graph(gset_dir / "G56")  # CRLF line ends
+    assert (g56.n, g56.m) == (5000, 12498)
+    assert set(np.unique(g56.weights)) <= {-1.0, 1.0}

@@ -1,0 +1,116 @@
+"""Low-rank SDP (mixing method): closed forms, exhaustive search, G1, determinism."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from derand_fast.maxcut import Graph, default_rank, gw_rounding, load_graph, local_search, solve_sdp
+
+
+def _objective(g: Graph, V: np.ndarray) -> float:
+    return float(np.sum(g.weights * (1.0 - np.einsum("ij,ij->i", V[g.u], V[g.v]))) / 2.0)
+
+
+@pytest.mark.parametrize("n", [5, 7, 9])
+def test_odd_cycle_closed_form(n):
+    # The GW SDP of the odd cycle C_n is n cos^2(pi / (2n)) (vectors at angle pi (n-1)/n).
+    res = solve_sdp(nx.cycle_graph(n), tol=1e-12, max_sweeps=20000, seed=1)
+    assert res.success
+    assert res.objective == pytest.approx(n * math.cos(math.pi / (2 * n)) ** 2, abs=1e-6)
+
+
+def test_complete_graph_closed_form():
+    # K_n: sum_i v_i = 0 at the optimum, so the SDP value is n^2 / 4.
+    res = solve_sdp(nx.complete_graph(7), tol=1e-12, max_sweeps=20000)
+    assert res.objective == pytest.approx(49 / 4, abs=1e-6)
+
+
+def test_factor_rows_unit_and_objective_consistent(make_graph):
+    g = make_graph(80, 0.1, 5, "real")
+    res = solve_sdp(g, seed=3)
+    assert res.V.shape == (80, default_rank(80)) and res.rank == 13
+    deg = np.diff(g.indptr)
+    np.testing.assert_allclose(np.linalg.norm(res.V, axis=1)[deg > 0], 1.0, atol=1e-12)
+    assert res.objective == pytest.approx(_objective(g, res.V), rel=1e-12)
+    assert res.history["sweep"][-1] == res.sweeps
+
+
+def test_sdp_bounds_exhaustive_optimum(small_graph, brute_force):
+    g = small_graph
+    opt = brute_force(g)
+    sdp = solve_sdp(g, tol=1e-10, max_sweeps=100000, seed=2)
+    assert sdp.success
+    assert sdp.objective >= opt - 1e-6
+    x, info = gw_rounding(g, sdp.V, seed=0, n_hyperplanes=200)
+    assert info["gw_best"] <= opt + 1e-9
+    assert local_search(g, x).cut <= opt + 1e-9
+    if np.all(g.weights >= 0):
+        # Goemans-Williamson: E[cut] >= 0.87856 SDP for non-negative weights.
+        assert info["gw_expected"] >= 0.87856 * sdp.objective
+
+
+def test_same_seed_same_factor_one_and_two_threads(two_threads):
+    # Large enough that colour classes run in parallel (class work >= 2^18 multiply-adds).
+    g = load_graph(nx.random_regular_graph(3, 20000, seed=1))
+    a = solve_sdp(g, rank=16, seed=7, threads=1, max_sweeps=5)
+    b = solve_sdp(g, rank=16, seed=7, threads=two_threads, max_sweeps=5)
+    assert np.array_equal(a.V, b.V) and a.objective == b.objective
+    c = solve_sdp(g, rank=16, seed=8, threads=1, max_sweeps=5)
+    assert not np.array_equal(a.V, c.V)
+
+
+def test_g1_reference_value(gset_dir):
+    res = solve_sdp(load_graph(gset_dir / "G1"), seed=0)
+    # locuslab/mixing reaches 12083.18 on G1 with the same rank (40) and stopping rule.
+    assert res.success and res.rank == 40
+    assert abs(res.objective - 12083.2) <= 1e-3 * 12083.2
+
+
+def test_stops_on_time_limit_max_sweeps_and_interrupt(make_graph):
+    g = make_graph(200, 0.1, 1)
+    r0 = solve_sdp(g, max_sweeps=0)
+    assert r0.sweeps == 0 and r0.status == 1 and not r0.success
+    r1 = solve_sdp(g, max_sweeps=3, tol=0.0)
+    assert r1.sweeps == 3 and r1.status == 1
+
+    def interrupt(stage, fraction, info):
+        raise KeyboardInterrupt
+
+    # The progress callback runs between chunks of sweeps; Ctrl-C there keeps the last sweep.
+    big = load_graph(nx.random_regular_graph(3, 20000, seed=2))
+    r2 = solve_sdp(big, rank=8, tol=0.0, max_sweeps=10**6, progress=interrupt)
+    assert r2.status == 3 and r2.sweeps >= 1 and "interrupted" in r2.message
+    assert r2.objective == pytest.approx(_objective(big, r2.V), rel=1e-12)
+    r3 = solve_sdp(big, rank=8, tol=0.0, max_sweeps=10**6, time_limit=0.3)
+    assert r3.status == 2 and r3.time < 5.0
+
+
+def test_warm_start_and_edgeless_graph(make_graph):
+    g = make_graph(50, 0.2, 2)
+    a = solve_sdp(g, seed=0)
+    b = solve_sdp(g, V0=a.V, tol=1e-3)
+    assert b.objective >= a.objective - 1e-9 and b.sweeps <= 3
+    e = solve_sdp(Graph.from_edges(4, [], []))
+    assert e.objective == 0.0 and e.success
+
+
+def test_bad_arguments(make_graph):
+    g = make_graph(20, 0.3, 0)
+    with pytest.raises(ValueError, match="rank"):
+        solve_sdp(g, rank=0)
+    with pytest.raises(TypeError, match="rank"):
+        solve_sdp(g, rank=2.5)
+    with pytest.raises(ValueError, match="tol"):
+        solve_sdp(g, tol=float("nan"))
+    with pytest.raises(ValueError, match="time_limit"):
+        solve_sdp(g, time_limit=-1)
+    with pytest.raises(ValueError, match="V0"):
+        solve_sdp(g, V0=np.ones((3, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        solve_sdp(g, V0=np.full((20, 2), np.nan))
+    with pytest.raises(ValueError, match="threads"):
+        solve_sdp(g, threads=0)

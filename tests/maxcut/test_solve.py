@@ -1,0 +1,84 @@
+"""The MAXCUT pipeline and its result object."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from derand_fast.maxcut import Graph, MaxCutResult, ROUNDINGS, cut_value, load_graph, maxcut, register_rounding
+
+REQUIRED_KEYS = {"n", "m", "cut", "partition", "sdp_bound", "gw_best", "gw_mean", "rounding", "seed", "threads",
+                 "times"}
+
+
+def test_pipeline_on_small_graphs_against_exhaustive_search(small_graph, brute_force):
+    opt = brute_force(small_graph)
+    res = maxcut(small_graph, seed=1, n_hyperplanes=100)
+    assert isinstance(res, MaxCutResult) and res.success
+    assert res.cut == cut_value(small_graph, res.partition)
+    assert res.rounding_cut == res.gw_best <= res.cut <= opt + 1e-9 <= res.sdp_bound + 1e-3
+    assert set(res.times) >= {"sdp", "gw", "local_search", "total"}
+
+
+def test_same_seed_same_cut_one_and_two_threads(two_threads):
+    g = load_graph(nx.random_regular_graph(3, 20000, seed=4))
+    a = maxcut(g, rank=16, seed=3, threads=1, n_hyperplanes=64, max_sweeps=10)
+    b = maxcut(g, rank=16, seed=3, threads=two_threads, n_hyperplanes=64, max_sweeps=10)
+    assert a.cut == b.cut and np.array_equal(a.partition, b.partition)
+    assert a.sdp_bound == b.sdp_bound and a.gw_mean == b.gw_mean
+
+
+def test_result_json_and_summary(tmp_path, make_graph):
+    g = make_graph(40, 0.2, 0)
+    res = maxcut(g, n_hyperplanes=20, local_search=False)
+    d = json.loads(res.to_json(tmp_path / "r.json"))
+    assert REQUIRED_KEYS <= set(d)
+    assert d == json.loads((tmp_path / "r.json").read_text())
+    assert d["partition"] == res.partition.tolist() and d["cut"] == res.cut == res.rounding_cut
+    assert res.local_search == {}
+    text = res.summary()
+    assert "SDP bound" in text and "CUT" in text and len(text.splitlines()) < 25
+
+
+def test_edgeless_graph_cuts_zero():
+    res = maxcut(Graph.from_edges(3, [], []), n_hyperplanes=5)
+    assert res.cut == 0.0 and res.sdp_bound == 0.0 and np.isnan(res.ratio)
+    json.dumps(res.to_dict())
+
+
+def test_custom_rounding_is_used_and_polished(make_graph):
+    def all_plus(graph, V, *, seed, threads, time_limit, progress, flip=False):
+        return np.ones(graph.n, dtype=np.int8) * (-1 if flip else 1), {"flip": flip}
+
+    register_rounding("all-plus-test", all_plus)
+    try:
+        g = make_graph(30, 0.3, 1)
+        res = maxcut(g, rounding="all-plus-test", n_hyperplanes=0, rounding_options={"flip": True})
+        assert res.rounding_cut == 0.0 and res.cut > 0.0 and res.gw_best is None
+        assert res.rounding_info == {"flip": True}
+    finally:
+        del ROUNDINGS["all-plus-test"]
+
+
+def test_time_limit_returns_best_so_far():
+    g = load_graph(nx.random_regular_graph(3, 20000, seed=5))
+    res = maxcut(g, rank=8, time_limit=0.3, sdp_tol=0.0, max_sweeps=10**6, n_hyperplanes=10)
+    assert res.status == 1 and "time limit" in res.message
+    assert res.cut == cut_value(g, res.partition)
+
+
+def test_bad_arguments(make_graph):
+    g = make_graph(10, 0.5, 0)
+    with pytest.raises(ValueError, match="unknown rounding"):
+        maxcut(g, rounding="nope")
+    with pytest.raises(ValueError, match="n_hyperplanes"):
+        maxcut(g, n_hyperplanes=-1)
+    with pytest.raises(ValueError, match="n_hyperplanes >= 1"):
+        maxcut(g, n_hyperplanes=0)
+    with pytest.raises(ValueError, match="no nodes"):
+        maxcut(Graph.from_edges(0, [], []))
+    with pytest.raises(ValueError, match="time_limit"):
+        maxcut(g, time_limit=0)
