@@ -284,9 +284,6 @@ def _want_progress(progress: bool | None, max_iter: int) -> bool:
 class _Optimizer:
     """Shared driver loop; subclasses implement ``_prepare`` and ``_step``."""
 
-    #: whether ``_step`` uses the gradient norm (then it is computed every step)
-    _needs_gnorm = False
-
     def __init__(self, lr: LearningRate, lr_decay: Any, seed: int) -> None:
         self.lr = _check_lr(lr)
         self.lr_decay = lr_decay
@@ -403,11 +400,6 @@ class _Optimizer:
         single = not groups.is_dict
         shape0 = groups.shapes[0]
         gs = [start[0]]
-        # The gradient norm costs a pass over the gradient: computed on recorded steps and
-        # whenever a rule needs it. A non-finite gradient on another step makes the next
-        # iterate non-finite, which the next evaluation reports (x: the last finite iterate).
-        need_gnorm = self._needs_gnorm or tol is not None or bar is not None
-        gnorm = math.nan
         # free[cur][best]: a buffer that is neither the current nor the best iterate
         free = [[next(j for j in range(3) if j not in (c, b)) for b in (0, 1, 2, -1)] for c in range(3)]
         lrs = base_lrs
@@ -436,17 +428,15 @@ class _Optimizer:
                     if type(g) is not np.ndarray or g.shape != shape0 or g.dtype.kind != "f":
                         g = groups.split(grad, "grad")[0]
                     gs[0] = g
-                    if rec or need_gnorm:
-                        gf = g if g.ndim == 1 else g.reshape(-1)
-                        gnorm = math.sqrt(np.dot(gf, gf))
+                    gf = g if g.ndim == 1 else g.reshape(-1)
+                    gnorm = math.sqrt(np.dot(gf, gf))
                 else:
                     gs = groups.split(grad, "grad")
-                    if rec or need_gnorm:
-                        sq = 0.0
-                        for g in gs:
-                            gf = g if g.ndim == 1 else g.reshape(-1)
-                            sq += np.dot(gf, gf)
-                        gnorm = math.sqrt(sq)
+                    sq = 0.0
+                    for g in gs:
+                        gf = g if g.ndim == 1 else g.reshape(-1)
+                        sq += np.dot(gf, gf)
+                    gnorm = math.sqrt(sq)
                 if not (math.isfinite(value) and math.isfinite(gnorm)):
                     if prev < 0:
                         raise ValueError("fun returned a non-finite value or gradient at the starting point x0")
@@ -477,6 +467,8 @@ class _Optimizer:
                     break
                 if decay is not None:
                     f = float(decay(t))
+                    if not (math.isfinite(f) and f >= 0.0):
+                        raise ValueError(f"lr_decay({t}) returned {f!r}; a decay factor must be finite and >= 0")
                     lrs = [lr * f for lr in base_lrs]
                 nxt = free[cur][best]
                 stop = step_fn(t, xu, bufs[cur], gs, value, gnorm, bufs[nxt], lrs)
@@ -680,8 +672,6 @@ class PerturbedGD(_Optimizer):
     PerturbedGD.from_lipschitz : the published constants from :math:`L, K, \\rho`.
     """
 
-    _needs_gnorm = True
-
     def __init__(self, lr: LearningRate, radius: float, threshold: float, interval: int, *,
                  escape_decrease: float | None = None, noise: str = "ball", K: float | None = None,
                  rho: float | None = None, lr_decay: Any = None, seed: int = 0) -> None:
@@ -815,8 +805,6 @@ class HessianDescent(_Optimizer):
     seed : int
         Lanczos start vectors and the sign of :math:`u_1` when :math:`\\nabla f \\perp u_1`.
     """
-
-    _needs_gnorm = True
 
     def __init__(self, lr: LearningRate, rho: float, K: float, h: float | None = None, *,
                  lr_decay: Any = None, seed: int = 0) -> None:

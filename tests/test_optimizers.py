@@ -352,8 +352,14 @@ def test_nonfinite_objective_stops_with_the_last_finite_iterate():
     res = PerturbedGD(lr=0.1, radius=0.1, threshold=1e-9, interval=5).minimize(bad_grad, np.ones(2), max_iter=100)
     assert res.status == "nonfinite"
     np.testing.assert_allclose(res.x, 0.9**6)
+    # also on steps that are not recorded in the history
+    res = SGD(lr=0.1).minimize(bad_grad, np.ones(2), max_iter=100, history_every=50)
+    assert res.status == "nonfinite"
+    np.testing.assert_allclose(res.x, 0.9**6)
     with pytest.raises(ValueError, match="starting point"):
         SGD(lr=0.1).minimize(lambda p: (math.nan, p), np.ones(2))
+    with pytest.raises(ValueError, match="lr_decay"):
+        SGD(lr=0.1, lr_decay=lambda step: -1.0).minimize(quad, np.ones(2))
 
 
 @pytest.mark.parametrize(
