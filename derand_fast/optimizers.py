@@ -437,7 +437,7 @@ class _Optimizer:
                         gf = g if g.ndim == 1 else g.reshape(-1)
                         sq += np.dot(gf, gf)
                     gnorm = math.sqrt(sq)
-                if not (math.isfinite(value) and math.isfinite(gnorm)):
+                if not math.isfinite(value + gnorm):  # NaN or inf in either
                     if prev < 0:
                         raise ValueError("fun returned a non-finite value or gradient at the starting point x0")
                     status = OptimizeStatus.NONFINITE
@@ -561,6 +561,9 @@ class SGD(_Optimizer):
 
     def _step(self, t, xu, xs, gs, value, gnorm, outs, lrs):
         if self._vel is None:
+            if len(xs) == 1:
+                np.subtract(xs[0], lrs[0] * gs[0], out=outs[0])
+                return None
             for x, g, o, lr in zip(xs, gs, outs, lrs):
                 np.subtract(x, lr * g, out=o)
             return None
