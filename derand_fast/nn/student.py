@@ -65,17 +65,170 @@ def _activation(z, kind, iota):
     return z * big_phi, big_phi + z * phi, (2.0 - z * z) * phi
 
 
-@nb.njit(cache=True, inline="always")
-def _preactivation(WT, b, X, i, z):
-    """``z = W x_i + b`` as ``d`` axpys over the hidden units (vectorizable, fixed order)."""
-    h = z.shape[0]
-    for j in range(h):
-        z[j] = b[j]
-    for k in range(X.shape[1]):
-        xk = X[i, k]
-        wk = WT[k]
+# Vectorizable ReLU_iota: exp(-|iota z|) by Cody-Waite reduction + degree-13 Taylor polynomial
+# (|r| <= ln2/2: truncation < 1e-17 relative) and 2^k assembled from the exponent bits;
+# log1p(e) = 2 atanh(e / (2 + e)) by its odd series (e / (2 + e) <= 1/3: 18 terms, < 1e-18).
+# Loops of plain arithmetic, so LLVM vectorizes them (libm exp/log1p calls are scalar);
+# tests check it against derand_fast.indicators.relu_iota_scalar.
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_SHIFT = 6755399441055744.0  # 1.5 * 2**52: t + _SHIFT rounds t to an integer kept in the low bits
+_SHIFT_BITS = np.int64(0x4338000000000000)
+_EXP_CLAMP = 700.0  # exp(-700) ~ 1e-304 stays normal; beyond it the activation changes by < 1e-304
+_BLOCK = 16  # samples per block: pre-activations of a block stay in cache
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _relu_iota_rows(Z, m, iota, F, F1, F2, scale, want_f2):
+    """Rows ``0..m-1`` of ``Z``: value ``F``, derivative ``F1`` (and ``F2`` if ``want_f2``) of ReLU_iota."""
+    h = Z.shape[1]
+    bits = scale.view(np.int64)
+    for s in range(m):
+        z = Z[s]
+        f1s = F1[s]
         for j in range(h):
-            z[j] += wk[j] * xk
+            t = -min(abs(iota * z[j]), _EXP_CLAMP)
+            u = t * _LOG2E + _SHIFT
+            scale[j] = u
+            kf = u - _SHIFT
+            r = (t - kf * _LN2_HI) - kf * _LN2_LO
+            p = 1.0 / 6227020800.0
+            p = p * r + 1.0 / 479001600.0
+            p = p * r + 1.0 / 39916800.0
+            p = p * r + 1.0 / 3628800.0
+            p = p * r + 1.0 / 362880.0
+            p = p * r + 1.0 / 40320.0
+            p = p * r + 1.0 / 5040.0
+            p = p * r + 1.0 / 720.0
+            p = p * r + 1.0 / 120.0
+            p = p * r + 1.0 / 24.0
+            p = p * r + 1.0 / 6.0
+            p = p * r + 0.5
+            p = p * r + 1.0
+            f1s[j] = p * r + 1.0
+        for j in range(h):
+            bits[j] = (bits[j] - _SHIFT_BITS + 1023) << 52
+        fs = F[s]
+        f2s = F2[s] if want_f2 else F2[0]
+        for j in range(h):
+            e = f1s[j] * scale[j]
+            y = iota * z[j]
+            q = e / (2.0 + e)
+            q2 = q * q
+            c = 1.0 / 35.0
+            c = c * q2 + 1.0 / 33.0
+            c = c * q2 + 1.0 / 31.0
+            c = c * q2 + 1.0 / 29.0
+            c = c * q2 + 1.0 / 27.0
+            c = c * q2 + 1.0 / 25.0
+            c = c * q2 + 1.0 / 23.0
+            c = c * q2 + 1.0 / 21.0
+            c = c * q2 + 1.0 / 19.0
+            c = c * q2 + 1.0 / 17.0
+            c = c * q2 + 1.0 / 15.0
+            c = c * q2 + 1.0 / 13.0
+            c = c * q2 + 1.0 / 11.0
+            c = c * q2 + 1.0 / 9.0
+            c = c * q2 + 1.0 / 7.0
+            c = c * q2 + 1.0 / 5.0
+            c = c * q2 + 1.0 / 3.0
+            c = c * q2 + 1.0
+            fs[j] = (max(y, 0.0) + 2.0 * q * c) / iota
+            sig = (1.0 if y >= 0.0 else e) / (1.0 + e)
+            f1s[j] = sig
+            if want_f2:
+                f2s[j] = iota * sig * (1.0 - sig)
+
+
+@nb.njit(cache=True)
+def _activation_rows(Z, m, kind, iota, F, F1, F2, scale, want_f2):
+    """Activation of rows ``0..m-1`` of ``Z`` into ``F``, ``F1`` (``F2``)."""
+    if kind == 0:
+        _relu_iota_rows(Z, m, iota, F, F1, F2, scale, want_f2)
+        return
+    for s in range(m):
+        for j in range(Z.shape[1]):
+            f, f1, f2 = _activation(Z[s, j], kind, iota)
+            F[s, j] = f
+            F1[s, j] = f1
+            if want_f2:
+                F2[s, j] = f2
+
+
+@nb.njit(cache=True)
+def _forward_block(WT, b, X, i0, m, Z):
+    """``Z[s] = W x_{i0+s} + b`` for ``s < m``: axpys over the hidden units, k in order, 4 at a time."""
+    d = X.shape[1]
+    h = WT.shape[1]
+    for s in range(m):
+        zs = Z[s]
+        i = i0 + s
+        for j in range(h):
+            zs[j] = b[j]
+        k = 0
+        while k + 4 <= d:
+            x0, x1, x2, x3 = X[i, k], X[i, k + 1], X[i, k + 2], X[i, k + 3]
+            w0, w1, w2, w3 = WT[k], WT[k + 1], WT[k + 2], WT[k + 3]
+            for j in range(h):
+                t = zs[j]
+                t += w0[j] * x0
+                t += w1[j] * x1
+                t += w2[j] * x2
+                t += w3[j] * x3
+                zs[j] = t
+            k += 4
+        while k < d:
+            xk = X[i, k]
+            wk = WT[k]
+            for j in range(h):
+                zs[j] += wk[j] * xk
+            k += 1
+
+
+@nb.njit(cache=True)
+def _backward_block(D, X, i0, m, GT):
+    """``GT[k] += sum_s D[s] X[i0+s, k]`` over ``s < m`` in sample order, 4 samples at a time."""
+    d = X.shape[1]
+    h = GT.shape[1]
+    for k in range(d):
+        g = GT[k]
+        s = 0
+        while s + 4 <= m:
+            x0, x1, x2, x3 = X[i0 + s, k], X[i0 + s + 1, k], X[i0 + s + 2, k], X[i0 + s + 3, k]
+            d0, d1, d2, d3 = D[s], D[s + 1], D[s + 2], D[s + 3]
+            for j in range(h):
+                t = g[j]
+                t += d0[j] * x0
+                t += d1[j] * x1
+                t += d2[j] * x2
+                t += d3[j] * x3
+                g[j] = t
+            s += 4
+        while s < m:
+            xk = X[i0 + s, k]
+            ds = D[s]
+            for j in range(h):
+                g[j] += ds[j] * xk
+            s += 1
+
+
+@nb.njit(cache=True, inline="always")
+def _dot4(a, f):
+    """``a . f`` with four interleaved partial sums, combined in a fixed order."""
+    h = a.shape[0]
+    s0 = s1 = s2 = s3 = 0.0
+    j = 0
+    while j + 4 <= h:
+        s0 += a[j] * f[j]
+        s1 += a[j + 1] * f[j + 1]
+        s2 += a[j + 2] * f[j + 2]
+        s3 += a[j + 3] * f[j + 3]
+        j += 4
+    while j < h:
+        s0 += a[j] * f[j]
+        j += 1
+    return (s0 + s1) + (s2 + s3)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -88,37 +241,36 @@ def _loss_grad_chunks(WT, b, a, X, y, kind, iota, chunk, want_a):
     gwt = np.zeros((nc, d, h))
     gb = np.zeros((nc, h))
     ga = np.zeros((nc, h if want_a else 0))
-    scale = 2.0 / n
+    scale2 = 2.0 / n
     for c in nb.prange(nc):
-        z = np.empty(h)
-        fv = np.empty(h)
-        g = gwt[c]
+        Z = np.empty((_BLOCK, h))
+        F = np.empty((_BLOCK, h))
+        F1 = np.empty((_BLOCK, h))
+        F2 = np.empty((1, h))
+        scale = np.empty(h)
         gbc = gb[c]
         acc = 0.0
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            _preactivation(WT, b, X, i, z)
-            yhat = 0.0
-            for j in range(h):
-                f, f1, _ = _activation(z[j], kind, iota)
-                yhat += a[j] * f
-                fv[j] = f
-                z[j] = f1
-            res = yhat - y[i]
-            acc += res * res
-            r = scale * res
-            for j in range(h):
-                dj = r * a[j] * z[j]
-                z[j] = dj
-                gbc[j] += dj
-            if want_a:
-                gac = ga[c]
+        hi = min(n, (c + 1) * chunk)
+        for i0 in range(c * chunk, hi, _BLOCK):
+            m = min(_BLOCK, hi - i0)
+            _forward_block(WT, b, X, i0, m, Z)
+            _activation_rows(Z, m, kind, iota, F, F1, F2, scale, False)
+            for s in range(m):
+                res = _dot4(a, F[s]) - y[i0 + s]
+                acc += res * res
+                r = scale2 * res
+                ds = Z[s]  # reuse: Z[s] becomes dR/dz for sample s
+                f1s = F1[s]
                 for j in range(h):
-                    gac[j] += r * fv[j]
-            for k in range(d):
-                xk = X[i, k]
-                gk = g[k]
-                for j in range(h):
-                    gk[j] += z[j] * xk
+                    dj = r * a[j] * f1s[j]
+                    ds[j] = dj
+                    gbc[j] += dj
+                if want_a:
+                    gac = ga[c]
+                    fs = F[s]
+                    for j in range(h):
+                        gac[j] += r * fs[j]
+            _backward_block(Z, X, i0, m, gwt[c])
         sq[c] = acc
     return sq, gwt, gb, ga
 
@@ -132,55 +284,59 @@ def _hvp_chunks(WT, b, a, VT, vb, va, X, y, kind, iota, chunk, want_a):
     hwt = np.zeros((nc, d, h))
     hb = np.zeros((nc, h))
     ha = np.zeros((nc, h if want_a else 0))
-    scale = 2.0 / n
+    scale2 = 2.0 / n
     for c in nb.prange(nc):
-        z = np.empty(h)
-        dz = np.empty(h)
-        fv = np.empty(h)
-        f1v = np.empty(h)
-        f2v = np.empty(h)
-        g = hwt[c]
+        Z = np.empty((_BLOCK, h))
+        DZ = np.empty((_BLOCK, h))
+        F = np.empty((_BLOCK, h))
+        F1 = np.empty((_BLOCK, h))
+        F2 = np.empty((_BLOCK, h))
+        scale = np.empty(h)
         hbc = hb[c]
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            _preactivation(WT, b, X, i, z)
-            _preactivation(VT, vb, X, i, dz)
-            yhat = 0.0
-            dyhat = 0.0
-            for j in range(h):
-                f, f1, f2 = _activation(z[j], kind, iota)
-                fv[j] = f
-                f1v[j] = f1
-                f2v[j] = f2
-                yhat += a[j] * f
-                dyhat += va[j] * f + a[j] * f1 * dz[j]
-            r = scale * (yhat - y[i])
-            dr = scale * dyhat
-            for j in range(h):
-                t = dr * a[j] * f1v[j] + r * va[j] * f1v[j] + r * a[j] * f2v[j] * dz[j]
-                hbc[j] += t
-                if want_a:
-                    ha[c, j] += dr * fv[j] + r * f1v[j] * dz[j]
-                z[j] = t
-            for k in range(d):
-                xk = X[i, k]
-                gk = g[k]
+        hi = min(n, (c + 1) * chunk)
+        for i0 in range(c * chunk, hi, _BLOCK):
+            m = min(_BLOCK, hi - i0)
+            _forward_block(WT, b, X, i0, m, Z)
+            _forward_block(VT, vb, X, i0, m, DZ)
+            _activation_rows(Z, m, kind, iota, F, F1, F2, scale, True)
+            for s in range(m):
+                fs, f1s, f2s, dzs = F[s], F1[s], F2[s], DZ[s]
+                yhat = 0.0
+                dyhat = 0.0
                 for j in range(h):
-                    gk[j] += z[j] * xk
+                    yhat += a[j] * fs[j]
+                    dyhat += va[j] * fs[j] + a[j] * f1s[j] * dzs[j]
+                r = scale2 * (yhat - y[i0 + s])
+                dr = scale2 * dyhat
+                ts = Z[s]  # reuse: Z[s] becomes the R-derivative of dR/dz
+                for j in range(h):
+                    t = dr * a[j] * f1s[j] + r * va[j] * f1s[j] + r * a[j] * f2s[j] * dzs[j]
+                    ts[j] = t
+                    hbc[j] += t
+                    if want_a:
+                        ha[c, j] += dr * fs[j] + r * f1s[j] * dzs[j]
+            _backward_block(Z, X, i0, m, hwt[c])
     return hwt, hb, ha
 
 
 @nb.njit(cache=True, parallel=True)
-def _predict(WT, b, a, X, kind, iota, out):
+def _predict(WT, b, a, X, kind, iota, chunk, out):
     n = X.shape[0]
     h = WT.shape[1]
-    for i in nb.prange(n):
-        z = np.empty(h)
-        _preactivation(WT, b, X, i, z)
-        s = 0.0
-        for j in range(h):
-            f, _, _ = _activation(z[j], kind, iota)
-            s += a[j] * f
-        out[i] = s
+    nc = (n + chunk - 1) // chunk
+    for c in nb.prange(nc):
+        Z = np.empty((_BLOCK, h))
+        F = np.empty((_BLOCK, h))
+        F1 = np.empty((_BLOCK, h))
+        F2 = np.empty((1, h))
+        scale = np.empty(h)
+        hi = min(n, (c + 1) * chunk)
+        for i0 in range(c * chunk, hi, _BLOCK):
+            m = min(_BLOCK, hi - i0)
+            _forward_block(WT, b, X, i0, m, Z)
+            _activation_rows(Z, m, kind, iota, F, F1, F2, scale, False)
+            for s in range(m):
+                out[i0 + s] = _dot4(a, F[s])
 
 
 @nb.njit(cache=True, parallel=True)
@@ -362,7 +518,8 @@ class TwoLayerStudent:
             raise ValueError(f"X must have {p['W'].shape[1]} columns, got {X.shape[1]}")
         out = np.empty(X.shape[0])
         with thread_scope(self.threads):
-            _predict(np.ascontiguousarray(p["W"].T), p["b"], p["a"], X, self._kind, self.iota, out)
+            _predict(np.ascontiguousarray(p["W"].T), p["b"], p["a"], X, self._kind, self.iota,
+                     _chunk_size(X.shape[0]), out)
         return out
 
     def loss_and_grad(self, params: Mapping[str, np.ndarray], X, y) -> tuple[float, dict[str, np.ndarray]]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from derand_fast.nn.student import ACTIVATIONS, TwoLayerStudent, init_student
+from derand_fast.indicators import relu_iota
+from derand_fast.nn.student import ACTIVATIONS, TwoLayerStudent, _relu_iota_rows, init_student
 from derand_fast.nn.teachers import single_index_teacher
 
 D, H, N = 3, 7, 150
@@ -29,6 +30,21 @@ def _central_difference(fun, p, key, eps=1e-6):
         q[key][idx] -= 2 * eps
         fd[idx] = (fp - fun(q)) / (2 * eps)
     return fd
+
+
+@pytest.mark.parametrize("iota", [0.5, 2.0, 10.0])
+def test_vectorized_relu_iota_matches_reference(iota):
+    z = np.concatenate([np.linspace(-40, 40, 4001), [0.0, 1e-300, -1e-300, 1e-9, -1e-9, 300.0, -300.0, 1e4, -1e4]])
+    Z = z[None, :]
+    F, F1, F2 = np.empty_like(Z), np.empty_like(Z), np.empty_like(Z)
+    _relu_iota_rows(Z, 1, iota, F, F1, F2, np.empty(z.size), True)
+    ref = relu_iota(z, iota)
+    inside = np.abs(iota * z) <= 700.0
+    for got, want in zip((F[0], F1[0], F2[0]), ref):
+        # a few ulps of relative error where exp(-|iota z|) is a normal number ...
+        np.testing.assert_allclose(got[inside], want[inside], rtol=1e-14, atol=0)
+        # ... and below 1e-300 absolute where the kernel clamps |iota z| at 700
+        np.testing.assert_allclose(got[~inside], want[~inside], rtol=1e-15, atol=1e-300)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
