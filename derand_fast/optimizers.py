@@ -333,7 +333,8 @@ class _Optimizer:
             and HessianDescent have their own rules and take ``tol=None``).
         callback : callable ``(step, params, value, grad) -> bool | None``
             Called after each evaluation; returning ``True`` stops the run
-            (status ``"callback"``).
+            (status ``"callback"``). ``params`` (as passed to ``fun``) lives in
+            the optimizer's reused buffers: copy it to keep it.
         progress : bool or None
             Draw a stderr progress bar; ``None`` draws one only when stderr is a
             terminal and ``max_iter >= 1000``.

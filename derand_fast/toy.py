@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize, minimize_scalar
 from scipy.special import comb, ndtr
 
-__all__ = ["ToyCurves", "plot_toy_figures", "relu_moment", "toy_curves", "toy_minimizer", "toy_objective"]
+__all__ = ["ToyCurves", "ToyPoint", "plot_toy_figures", "relu_moment", "toy_curves", "toy_minimizer", "toy_objective"]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
