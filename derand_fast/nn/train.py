@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..certificate import SOSPCertificate, sosp_certificate
+from ..certificate import SOSPCertificate, lambda_min
 from ..optimizers import SGD, Adam, OptimizeResult, PerturbedGD
 from .metrics import sosp_perp_bound, subspace_metrics
 from .student import PARAM_NAMES, TwoLayerStudent, init_student
@@ -162,8 +162,8 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
                   optimizer: Any = "pgd", lr: float | Mapping[str, float] | None = None, steps: int = 10_000,
                   batch_size: int = 1024, online: bool = True, init: Mapping[str, np.ndarray] | None = None,
                   seed: int = 0, history_every: int = 10, certificate: bool = True,
-                  cert_samples: int | None = None, time_limit: float | None = None, progress: bool | None = None,
-                  callback: Callable | None = None, threads: int | None = None) -> TrainResult:
+                  cert_samples: int | None = None, cert_maxiter: int = 300, time_limit: float | None = None,
+                  progress: bool | None = None, callback: Callable | None = None, threads: int | None = None) -> TrainResult:
     """Train a two-layer student on ``teacher`` and track its structure (paper §4.3, App. E, Fig. 3).
 
     Parameters
@@ -194,6 +194,9 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
     cert_samples : int or None
         Evaluation sample size for the certificate in online mode (default
         ``max(batch_size, 4096)``); the fixed sample is used otherwise.
+    cert_maxiter : int
+        Lanczos (ARPACK) iteration cap for :math:`\\lambda_{\\min}`; without
+        convergence the certificate is ``None``.
     time_limit : float or None
         Wall-clock budget in seconds.
     progress : bool or None
@@ -263,8 +266,14 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
             hv = student.hessp(final, X, y, {k: p.reshape(final[k].shape) for k, p in zip(names, parts)})
             return np.concatenate([hv[k].ravel() for k in names])
 
-        cert = sosp_certificate(flat_g, hvp, lam=student.lam if student.lam > 0 else None, seed=seed)
-        bound = sosp_perp_bound(cert.grad_norm, cert.lambda_min, student.lam)
+        try:
+            lam_min, _ = lambda_min(hvp, flat_g.size, seed=seed, tol=1e-8, maxiter=cert_maxiter)
+        except RuntimeError:  # Lanczos found no converged eigenvalue within cert_maxiter
+            lam_min = None
+        if lam_min is not None:
+            cert = SOSPCertificate(grad_norm=float(np.linalg.norm(flat_g)), lambda_min=lam_min, is_sosp=None,
+                                   rho=None, K=None, lam=student.lam, frobenius_bound=None)
+            bound = sosp_perp_bound(cert.grad_norm, cert.lambda_min, student.lam)
 
     hist = dict(res.history)
     return TrainResult(params=final, status=str(res.status), success=bool(res.success), message=res.message,
