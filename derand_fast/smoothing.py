@@ -212,13 +212,16 @@ def _chunk_units(n_units: int, d: int, n_slots: int) -> int:
 # ---------------------------------------------------------------------------
 # Kernels. Those taking ``g`` are not cached on disk: Numba cannot match a
 # function-typed argument across processes, and each run would add a file.
+# (_sample_unit is deliberately a called, not inlined, function and copies
+# QMC rows with a loop: both cut the per-g compile time about in half.)
 # ---------------------------------------------------------------------------
 
-@nb.njit(cache=True, inline="always")
+@nb.njit
 def _sample_unit(g, mu, sigma, key, stream, zq, u, antithetic, z, x, g1, g2):
     """Draw unit ``u``'s normals into ``z``; return g at mu + sigma z (and at mu - sigma z)."""
     if zq.shape[0] > 0:
-        z[:] = zq[u]
+        for i in range(z.shape[0]):
+            z[i] = zq[u, i]
     else:
         fill_normals(stream_key(key, stream), z)
     d = z.shape[0]
@@ -247,7 +250,8 @@ def _pathwise_kernel(g, mu, sigma, key, first_stream, zq, u_start, u_stop, antit
         x = np.empty(d)
         g1 = np.empty(d)
         g2 = np.empty(d)
-        a = acc[k]
+        sum_grad = acc[k, 0]
+        sum_grad_z = acc[k, 1]
         u0 = u_start + (k - u_start % n_slots + n_slots) % n_slots
         for u in range(u0, u_stop, n_slots):
             f1, f2 = _sample_unit(g, mu, sigma, key, first_stream + u, zq, u, antithetic,
@@ -255,13 +259,13 @@ def _pathwise_kernel(g, mu, sigma, key, first_stream, zq, u_start, u_stop, antit
             if antithetic:
                 vals[u] = 0.5 * (f1 + f2)
                 for i in range(d):
-                    a[0, i] += g1[i] + g2[i]
-                    a[1, i] += (g1[i] - g2[i]) * z[i]
+                    sum_grad[i] += g1[i] + g2[i]
+                    sum_grad_z[i] += (g1[i] - g2[i]) * z[i]
             else:
                 vals[u] = f1
                 for i in range(d):
-                    a[0, i] += g1[i]
-                    a[1, i] += g1[i] * z[i]
+                    sum_grad[i] += g1[i]
+                    sum_grad_z[i] += g1[i] * z[i]
 
 
 @nb.njit(parallel=True)
