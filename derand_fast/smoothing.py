@@ -151,8 +151,8 @@ def _real_array(x, name: str, ndim: int) -> np.ndarray:
 def _sigma_vector(sigma, d: int, *, positive: bool) -> tuple[np.ndarray, bool]:
     """``sigma`` as a length-``d`` vector, and whether it was a scalar."""
     if np.ndim(sigma) == 0:
-        if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, (int, float, np.integer,
-                                                                          np.floating)):
+        kind = np.asarray(sigma).dtype.kind
+        if kind not in "iuf":
             raise TypeError(f"sigma must be a real number or a 1-D array, got {type(sigma).__name__}")
         vec = np.full(d, float(sigma))
         scalar = True
@@ -474,6 +474,9 @@ def smooth(g, mu, sigma, *, n_samples: int = 64, estimator: str = "pathwise",
     value = float(np.mean(vals))
     stderr = float(np.std(vals, ddof=1) / math.sqrt(n_units)) if n_units > 1 else math.nan
     if score:
+        # Leave-one-out baseline in one pass: sum_u (w_u - b_u) z_u
+        # = U/(U-1) (sum_u w_u z_u - mean(w) sum_u z_u), with w centred at g(mu) (shift)
+        # so that a large mean of g does not cancel digits.
         corr = n_units / (n_units - 1) if baseline else 1.0
         vbar = value - shift
         if antithetic:

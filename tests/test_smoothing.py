@@ -404,6 +404,8 @@ def _one_arg(x):
     ((g_phi, MU3, 0.0), dict(estimator="score"), ValueError, "sigma must be > 0"),
     ((g_phi, MU3, [0.5, 0.5]), {}, ValueError, "sigma must be a scalar or have the shape"),
     ((g_phi, MU3, "0.5"), {}, TypeError, "sigma"),
+    ((g_phi, MU3, True), {}, TypeError, "sigma"),
+    ((g_phi, MU3, np.array(-1.0)), {}, ValueError, "sigma must be >= 0"),
     ((g_phi, np.zeros((2, 3)), 0.5), {}, ValueError, "mu must be 1-D"),
     ((g_phi, np.zeros(0), 0.5), {}, ValueError, "mu must not be empty"),
     ((g_phi, MU3.astype(complex), 0.5), {}, TypeError, "mu must be a real"),
