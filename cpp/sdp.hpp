@@ -23,7 +23,7 @@ struct Coloring {
 // multiply-adds) reaches this: below it, one thread is faster than the
 // fork/join (and much faster on a loaded machine, where a thread that must
 // wait for another can lose a whole scheduler time slice).
-inline constexpr std::int64_t kParallelWork = std::int64_t{1} << 18;
+inline constexpr std::int64_t kParallelWork = std::int64_t{1} << 20;
 
 // Greedy colouring in node order (smallest colour unused by the
 // already-coloured neighbours); deterministic. Nodes of one class are

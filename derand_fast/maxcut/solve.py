@@ -168,7 +168,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         rounding=rounding, rounding_cut=float(rounding_cut), seed=int(seed), threads=nt, n=g.n, m=g.m,
         times=times, status=status, message=STATUS[status],
         sdp={"rank": sdp.rank, "sweeps": sdp.sweeps, "last_delta": sdp.last_delta, "status": sdp.status,
-             "message": sdp.message, "n_colors": sdp.n_colors},
+             "message": sdp.message, "n_colors": sdp.n_colors, "sweep_time": sdp.sweep_time},
         rounding_info=info, local_search=ls_info, params=params, graph_name=g.name,
         best_known=best_known(g.name),
     )
