@@ -52,6 +52,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 from numba.core.registry import CPUDispatcher
+from numpy.typing import ArrayLike
 
 from ._threads import thread_scope
 from .qmc import sobol_normals
@@ -125,7 +126,7 @@ class AffineEstimate(NamedTuple):
 # Argument checks
 # ---------------------------------------------------------------------------
 
-def _check_g(g) -> None:
+def _check_g(g: object) -> None:
     if not isinstance(g, CPUDispatcher):
         raise TypeError(
             "g must be a Numba @njit function g(x, grad_out) -> float, "
@@ -133,7 +134,7 @@ def _check_g(g) -> None:
         )
 
 
-def _real_array(x, name: str, ndim: int) -> np.ndarray:
+def _real_array(x: ArrayLike, name: str, ndim: int) -> np.ndarray:
     arr = np.asarray(x)
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer)
                                  or np.issubdtype(arr.dtype, np.floating)):
@@ -148,7 +149,7 @@ def _real_array(x, name: str, ndim: int) -> np.ndarray:
     return out
 
 
-def _sigma_vector(sigma, d: int, *, positive: bool) -> tuple[np.ndarray, bool]:
+def _sigma_vector(sigma: float | ArrayLike, d: int, *, positive: bool) -> tuple[np.ndarray, bool]:
     """``sigma`` as a length-``d`` vector, and whether it was a scalar."""
     if np.ndim(sigma) == 0:
         kind = np.asarray(sigma).dtype.kind
@@ -170,7 +171,7 @@ def _sigma_vector(sigma, d: int, *, positive: bool) -> tuple[np.ndarray, bool]:
     return vec, scalar
 
 
-def _count(value, name: str, minimum: int) -> int:
+def _count(value: object, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum:
@@ -178,7 +179,7 @@ def _count(value, name: str, minimum: int) -> int:
     return int(value)
 
 
-def _probe(g, x: np.ndarray, need_grad: bool) -> float:
+def _probe(g: CPUDispatcher, x: np.ndarray, need_grad: bool) -> float:
     """Call ``g`` once at ``x`` from Python: checks its signature and, if asked, that it fills ``grad_out``."""
     grad = np.full(x.shape[0], np.nan)
     try:
@@ -198,7 +199,7 @@ def _probe(g, x: np.ndarray, need_grad: bool) -> float:
     return float(f)
 
 
-def _check_finite_result(*arrays) -> None:
+def _check_finite_result(*arrays: float | np.ndarray) -> None:
     for a in arrays:
         if not np.isfinite(a).all():
             raise ValueError("g returned NaN or inf (value or gradient) on some samples")
@@ -329,9 +330,10 @@ def _values_gradients_kernel(g, xs, vals, grads):
 # Public API
 # ---------------------------------------------------------------------------
 
-def smooth(g, mu, sigma, *, n_samples: int = 64, estimator: str = "pathwise",
-           antithetic: bool = False, qmc: bool = False, baseline: bool = True,
-           seed: int = 0, step: int = 0, threads: int | None = None) -> SmoothingEstimate:
+def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_samples: int = 64,
+           estimator: str = "pathwise", antithetic: bool = False, qmc: bool = False,
+           baseline: bool = True, seed: int = 0, step: int = 0,
+           threads: int | None = None) -> SmoothingEstimate:
     r"""Monte Carlo value and gradients of :math:`F(\mu, \sigma) = E[g(\mu + \sigma \odot z)]`.
 
     With samples :math:`x_s = \mu + \sigma \odot z_s`, :math:`s = 1..n`, the
@@ -537,7 +539,7 @@ class SampledHessian:
         """Number ``B`` of samples."""
         return self._g.shape[0]
 
-    def matvec(self, v) -> np.ndarray:
+    def matvec(self, v: ArrayLike) -> np.ndarray:
         r""":math:`\hat H v`.
 
         Parameters
@@ -598,8 +600,9 @@ class SampledHessian:
         return lam, vec
 
 
-def sampled_hessian(g, mu, sigma, *, n_samples: int = 64, baseline: bool = True, seed: int = 0,
-                    step: int = 0, threads: int | None = None) -> SampledHessian:
+def sampled_hessian(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *,
+                    n_samples: int = 64, baseline: bool = True, seed: int = 0, step: int = 0,
+                    threads: int | None = None) -> SampledHessian:
     r"""Draw ``n_samples`` gradients of ``g`` and return the fixed-sample Hessian estimate.
 
     See :class:`SampledHessian` for the estimator. Sample ``s`` uses the same
@@ -644,8 +647,9 @@ def sampled_hessian(g, mu, sigma, *, n_samples: int = 64, baseline: bool = True,
     return SampledHessian(grads, zs)
 
 
-def smooth_hvp(g, mu, sigma, v, *, n_samples: int = 64, baseline: bool = True, seed: int = 0,
-               step: int = 0, threads: int | None = None) -> np.ndarray:
+def smooth_hvp(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, v: ArrayLike, *,
+               n_samples: int = 64, baseline: bool = True, seed: int = 0, step: int = 0,
+               threads: int | None = None) -> np.ndarray:
     r"""Hessian-vector product :math:`\hat H v` of :math:`F` in :math:`\mu`, gradient-based form.
 
     Shorthand for ``sampled_hessian(g, mu, sigma, ...).matvec(v)``; for many
@@ -661,8 +665,9 @@ def smooth_hvp(g, mu, sigma, v, *, n_samples: int = 64, baseline: bool = True, s
     return h.matvec(v)
 
 
-def smooth_lambda_min(g, mu, sigma, *, n_samples: int = 64, baseline: bool = True, seed: int = 0,
-                      step: int = 0, threads: int | None = None) -> tuple[float, np.ndarray]:
+def smooth_lambda_min(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *,
+                      n_samples: int = 64, baseline: bool = True, seed: int = 0, step: int = 0,
+                      threads: int | None = None) -> tuple[float, np.ndarray]:
     r"""Smallest eigenvalue of the sampled Hessian of :math:`F` in :math:`\mu`, and its eigenvector.
 
     Shorthand for ``sampled_hessian(g, mu, sigma, ...).lambda_min()`` (an exact
@@ -678,8 +683,9 @@ def smooth_lambda_min(g, mu, sigma, *, n_samples: int = 64, baseline: bool = Tru
     return h.lambda_min()
 
 
-def smooth_affine(g, W, b, *, n_samples: int = 64, estimator: str = "pathwise", seed: int = 0,
-                  step: int = 0, threads: int | None = None) -> AffineEstimate:
+def smooth_affine(g: CPUDispatcher, W: ArrayLike, b: ArrayLike, *, n_samples: int = 64,
+                  estimator: str = "pathwise", seed: int = 0, step: int = 0,
+                  threads: int | None = None) -> AffineEstimate:
     r"""Value and gradients of :math:`E_x[g(Wx + b)]`, :math:`x \sim N(0, I_d)` (paper Eq. 2).
 
     Pathwise, with :math:`u_s = W x_s + b \in \mathbb{R}^k`:
