@@ -12,6 +12,10 @@ of each) are listed at the end of the run and stored in ``extra_info``::
 
     python -m pytest -p no:cacheprovider benchmarks/test_bench_smoothing.py --benchmark-enable \\
         --benchmark-columns=min,median,mean --benchmark-json=bench_smoothing.json
+
+On a busy machine the 1-thread ratio is steadier in CPU time
+(``--benchmark-timer=time.process_time``); the 2-thread speed-up needs wall
+time on idle cores.
 """
 
 from __future__ import annotations
