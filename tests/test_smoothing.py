@@ -123,6 +123,8 @@ SIGMA3 = np.array([0.4, 0.8, 0.5])
     dict(estimator="score", antithetic=True),
     dict(estimator="score", baseline=False),
     dict(estimator="pathwise", qmc=True),
+    dict(estimator="pathwise", qmc=True, antithetic=True),
+    dict(estimator="score", qmc=True),
 ])
 def test_closed_form_phi_vector_sigma(kw):
     value, gmu, gsig, _ = phi_truth(MU3, SIGMA3)
