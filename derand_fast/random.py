@@ -9,7 +9,7 @@ streams are split among threads (no per-thread generator state anywhere).
 The generator hashes the counter with SplitMix64 finalisers (Steele, Lea &
 Flood 2014): word ``j`` of a stream is SplitMix64's ``j``-th output from the
 stream's key. Normal ``j`` is drawn from word ``j`` by a 256-layer ziggurat
-(Marsaglia & Tsang 2000); in the ~1 % of cases where the ziggurat rejects,
+(Marsaglia & Tsang 2000); in the ~1.5 % of cases where its first try fails,
 further words come from a second hash of ``(stream key, j, attempt)``, so
 normal ``j`` still depends on nothing but ``(seed, stream, j)``.
 """
