@@ -67,7 +67,7 @@ def test_binned_distribution_including_tails():
 
 def test_rejections_are_pure_functions_of_the_index():
     # The fast first pass and the one-by-one path give the same normal for every index,
-    # including the ~1 % redone after a ziggurat rejection.
+    # including the ~1.5 % redone after a failed first ziggurat try.
     skey = stream_key(seed_to_key(5), 3)
     out = np.empty(3000)
     fill_normals(skey, out)
