@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.io
-import scipy.sparse as sp
 
 from .. import _core
 
@@ -73,8 +71,10 @@ class Graph:
         """Unweighted degrees, shape ``(n,)``."""
         return np.diff(self.indptr)
 
-    def to_scipy(self) -> sp.csr_array:
-        """The symmetric weighted adjacency as a SciPy CSR array, shape ``(n, n)``."""
+    def to_scipy(self) -> Any:
+        """The symmetric weighted adjacency as a SciPy ``csr_array``, shape ``(n, n)``."""
+        import scipy.sparse as sp
+
         return sp.csr_array((self.data, self.indices, self.indptr), shape=(self.n, self.n))
 
     def same_as(self, other: Graph) -> bool:
@@ -249,7 +249,7 @@ def load_graph(source: Any, *, n: int | None = None, fmt: str | None = None, ind
         return _load_file(Path(source), n=n, fmt=fmt, index_base=index_base, self_loops=self_loops, name=name)
     if hasattr(source, "adj") and hasattr(source, "is_directed"):
         return _from_networkx(source, self_loops=self_loops, name=name or "networkx graph")
-    if sp.issparse(source):
+    if type(source).__module__.startswith("scipy.sparse"):
         return _from_matrix(source, self_loops=self_loops, name=name or "sparse matrix")
     if isinstance(source, tuple):
         if len(source) != 2:
@@ -263,7 +263,7 @@ def load_graph(source: Any, *, n: int | None = None, fmt: str | None = None, ind
     if isinstance(source, np.ndarray) or isinstance(source, list):
         a = np.asarray(source)
         if a.ndim == 2 and a.shape[0] == a.shape[1] and a.shape[1] not in (2, 3):
-            return _from_matrix(sp.csr_array(a), self_loops=self_loops, name=name or "dense matrix")
+            return _from_matrix(a, self_loops=self_loops, name=name or "dense matrix")
         if a.ndim == 2 and a.shape[1] in (2, 3):
             w = a[:, 2] if a.shape[1] == 3 else None
             return _from_arrays(a[:, 0], a[:, 1], w, n=n, self_loops=self_loops, name=name or "edge array")
@@ -300,6 +300,8 @@ def _from_networkx(g: Any, *, self_loops: str, name: str) -> Graph:
 
 
 def _from_matrix(a: Any, *, self_loops: str, name: str, _where: str = "") -> Graph:
+    import scipy.sparse as sp  # imported here: the command's start-up does not need SciPy
+
     where = f"{_where}: " if _where else ""
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError(f"{where}an adjacency matrix must be square, got shape {a.shape}")
@@ -365,6 +367,9 @@ def _load_file(path: Path, *, n: int | None, fmt: str | None, index_base: int | 
         if path.suffix.lower() == ".mtx" or first.startswith(b"%%MatrixMarket"):
             fmt = "mtx"
     if fmt == "mtx":
+        import scipy.io
+        import scipy.sparse as sp
+
         try:
             a = scipy.io.mmread(str(path))
         except Exception as exc:  # scipy raises ValueError/IndexError/... on malformed files

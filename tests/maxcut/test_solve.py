@@ -82,3 +82,32 @@ def test_bad_arguments(make_graph):
         maxcut(Graph.from_edges(0, [], []))
     with pytest.raises(ValueError, match="time_limit"):
         maxcut(g, time_limit=0)
+
+
+def test_ctrl_c_returns_best_so_far():
+    g = load_graph(nx.random_regular_graph(3, 20000, seed=6))
+
+    def ctrl_c(stage, fraction, info):
+        raise KeyboardInterrupt
+
+    res = maxcut(g, rank=8, sdp_tol=0.0, max_sweeps=10**6, n_hyperplanes=10, progress=ctrl_c)
+    assert res.status == 2 and "interrupted" in res.message and res.sdp["status"] == 3
+    assert res.cut == cut_value(g, res.partition) > 0
+
+
+def test_progress_bar_draws_after_its_delay():
+    import io
+
+    from derand_fast.maxcut.progress import ProgressBar, make_progress
+
+    buf = io.StringIO()
+    bar = ProgressBar(stream=buf, delay=0.0)
+    bar("SDP", 0.5, "sweep 3")
+    bar.close()
+    assert "SDP" in buf.getvalue() and " 50%" in buf.getvalue() and buf.getvalue().endswith("\n")
+    quiet = io.StringIO()
+    ProgressBar(stream=quiet, delay=60.0)("SDP", 0.5)
+    assert quiet.getvalue() == ""
+    assert make_progress(None)[0] is None
+    with pytest.raises(TypeError, match="progress"):
+        make_progress(3)
