@@ -73,6 +73,8 @@ def edge_pass(U, eu, ev, w, eps, values, G):  # pragma: no cover - compiled
         for e in range(m):
             i = eu[e]
             j = ev[e]
+            if row[i] * row[j] >= 0.0:
+                continue  # same signs (or a zero): I~ and its gradient are exactly 0
             f, fx, fy, _, _, _ = edge_indicator_scalar(row[i], row[j], eps)
             we = w[e]
             acc += we * f
