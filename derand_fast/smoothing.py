@@ -523,6 +523,13 @@ class SampledHessian:
     :math:`\lambda_{\min}` is an exact ``2B × 2B`` eigenproblem. The samples are
     fixed for the object's life, as a Lanczos solve on a Monte Carlo Hessian
     requires. Build it with :func:`sampled_hessian`.
+
+    Parameters
+    ----------
+    grads : ndarray of float64, shape ``(B, d)``
+        Rows :math:`\nabla g(x_s) - c`.
+    z_scaled : ndarray of float64, shape ``(B, d)``
+        Rows :math:`z_s / \sigma`.
     """
 
     def __init__(self, grads: np.ndarray, z_scaled: np.ndarray) -> None:
