@@ -453,3 +453,24 @@ def test_hessian_and_affine_bad_input():
         smooth_affine(g_phi, w, np.ones(2), n_samples=0)
     with pytest.raises(TypeError, match="g must be a Numba"):
         smooth_affine(np.sum, w, np.ones(2))
+
+
+def test_interrupt_between_chunks_restores_threads(monkeypatch):
+    # Long estimates run in chunks; Ctrl-C (KeyboardInterrupt) between two kernel calls
+    # propagates and the Numba thread count is restored.
+    calls = []
+    kernel = smoothing._pathwise_kernel
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return kernel(*args)
+
+    monkeypatch.setattr(smoothing, "_CHUNK_NORMALS", 16 * 3)
+    monkeypatch.setattr(smoothing, "_pathwise_kernel", interrupted)
+    before = nb.get_num_threads()
+    with pytest.raises(KeyboardInterrupt):
+        smooth(g_phi, MU3, 0.5, n_samples=64, threads=1)
+    assert len(calls) == 2
+    assert nb.get_num_threads() == before
