@@ -319,12 +319,13 @@ def _hvp_chunks(WT, b, a, VT, vb, va, X, y, kind, iota, chunk, want_a):
     return hwt, hb, ha
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)
 def _predict(WT, b, a, X, kind, iota, chunk, out):
+    # serial on purpose: evaluation only, and one parallel kernel less to compile
     n = X.shape[0]
     h = WT.shape[1]
     nc = (n + chunk - 1) // chunk
-    for c in nb.prange(nc):
+    for c in range(nc):
         Z = np.empty((_BLOCK, h))
         F = np.empty((_BLOCK, h))
         F1 = np.empty((_BLOCK, h))

@@ -114,7 +114,8 @@ class TrainResult:
     certificate : SOSPCertificate or None
     perp_bound : float
         :func:`~derand_fast.nn.metrics.sosp_perp_bound` from the certificate
-        (``inf`` when vacuous or without certificate).
+        (``inf`` when vacuous, without certificate, or with ``b`` frozen: the
+        lemma's argument needs the Hessian in the biases).
     seconds : float
         Training wall time (certificate excluded).
     optimize_result : OptimizeResult
@@ -273,7 +274,8 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
         if lam_min is not None:
             cert = SOSPCertificate(grad_norm=float(np.linalg.norm(flat_g)), lambda_min=lam_min, is_sosp=None,
                                    rho=None, K=None, lam=student.lam, frobenius_bound=None)
-            bound = sosp_perp_bound(cert.grad_norm, cert.lambda_min, student.lam)
+            if "b" in trainable:  # the lemma's argument runs through the Hessian in b
+                bound = sosp_perp_bound(cert.grad_norm, cert.lambda_min, student.lam)
 
     hist = dict(res.history)
     return TrainResult(params=final, status=str(res.status), success=bool(res.success), message=res.message,

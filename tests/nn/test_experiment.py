@@ -22,10 +22,14 @@ def test_run_grid_returns_one_row_per_point():
 
 
 def test_run_grid_with_certificate_and_results():
-    rows, results = run_grid(d=[3], k=[2], h=[6], n=[64], lam=[1e-2], steps=3, threads=1, return_results=True)
-    assert len(rows) == len(results) == 1
-    assert np.isfinite(rows[0]["lambda_min"]) and rows[0]["grad_norm"] > 0
-    assert results[0].certificate is not None
+    rows, results = run_grid(d=[3], k=[2], h=[6], n=[64], lam=[1e-2], train_biases=[True, False], steps=3,
+                             threads=1, return_results=True)
+    assert len(rows) == len(results) == 2
+    for r, res in zip(rows, results):
+        assert np.isfinite(r["lambda_min"]) and r["grad_norm"] > 0
+        assert res.certificate is not None
+    # Lemma 3.1's argument needs the Hessian in b: no bound with the biases frozen
+    assert rows[1]["perp_bound"] == np.inf
 
 
 def test_reproduce_fig3_writes_pngs_and_json(tmp_path):
