@@ -68,6 +68,7 @@ def _row(res: TrainResult, params: Mapping[str, Any]) -> dict[str, Any]:
         "lambda_min": cert.lambda_min if cert is not None else math.nan,
         "perp_bound": res.perp_bound,
         "seconds": res.seconds,
+        "cpu_seconds": res.cpu_seconds,
     }
 
 
@@ -100,7 +101,7 @@ def run_grid(*, d: Sequence[int] = (2,), k: Sequence[int] = (1,), h: Sequence[in
     rows : list of dict
         Keys: ``d, k, h, lam, n, train_biases, online, activation, optimizer, steps,
         seed, status, nit, final_loss, initial_ratio, perp_norm, w_norm, ratio,
-        max_angle_deg, grad_norm, lambda_min, perp_bound, seconds``.
+        max_angle_deg, grad_norm, lambda_min, perp_bound, seconds, cpu_seconds``.
     results : list of TrainResult (only with ``return_results=True``)
 
     Examples
@@ -230,7 +231,7 @@ def reproduce_fig3(outdir: str | Path, *, h: int = 1000, d: int = 2, steps: int 
     for label, res in runs.items():
         cert = res.certificate
         summary[label] = {
-            "status": res.status, "nit": res.nit, "seconds": res.seconds,
+            "status": res.status, "nit": res.nit, "seconds": res.seconds, "cpu_seconds": res.cpu_seconds,
             "ratio": res.metrics["ratio"], "perp_norm": res.metrics["perp_norm"], "w_norm": res.metrics["w_norm"],
             "max_angle_deg": res.metrics["max_angle_deg"], "initial_ratio": res.initial_metrics["ratio"],
             "final_loss": float(res.history["fun"][-1]),

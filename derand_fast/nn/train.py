@@ -118,6 +118,9 @@ class TrainResult:
         lemma's argument needs the Hessian in the biases).
     seconds : float
         Training wall time (certificate excluded).
+    cpu_seconds : float
+        CPU time of the process during training, summed over threads (a
+        load-independent measure on a shared machine).
     optimize_result : OptimizeResult
     """
 
@@ -132,6 +135,7 @@ class TrainResult:
     certificate: SOSPCertificate | None
     perp_bound: float
     seconds: float
+    cpu_seconds: float
     optimize_result: OptimizeResult = field(repr=False)
 
 
@@ -241,10 +245,12 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
         return {"perp_norm": m["perp_norm"], "ratio": m["ratio"]}
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     res = opt.minimize(objective, {k: params0[k] for k in trainable}, max_iter=int(steps),
                        history_every=int(history_every), record=record, callback=callback,
                        time_limit=time_limit, progress=progress)
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - c0
     final = objective.full(res.x)
 
     cert = None
@@ -281,4 +287,4 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
     return TrainResult(params=final, status=str(res.status), success=bool(res.success), message=res.message,
                        nit=int(res.nit), history=hist, metrics=subspace_metrics(final["W"], U),
                        initial_metrics=subspace_metrics(params0["W"], U), certificate=cert, perp_bound=bound,
-                       seconds=seconds, optimize_result=res)
+                       seconds=seconds, cpu_seconds=cpu_seconds, optimize_result=res)
