@@ -190,7 +190,7 @@ def test_bench_scaling(benchmark, bench_size, record_ratio):
 
     def run():
         p = subprocess.run([sys.executable, str(script), "--n", str(n), "--rank", "32", "--max-sweeps",
-                            str(max_sweeps)], capture_output=True,
+                            str(max_sweeps), "--via-file"], capture_output=True,
                            text=True, check=True, timeout=7200)
         result.update(json.loads(p.stdout.strip().splitlines()[-1]))
 
@@ -198,5 +198,6 @@ def test_bench_scaling(benchmark, bench_size, record_ratio):
     benchmark.extra_info.update(result)
     assert result["cut"] <= result["sdp_bound"] * 1.001 and result["cut"] > 0
     record_ratio(f"scaling n={n}: peak RSS GB ({result['sweeps']} sweeps, "
-                 f"{result['time_per_sweep_s'] * 1e3:.1f} ms/sweep, total {result['times']['total']:.1f} s)",
+                 f"{result['time_per_sweep_s'] * 1e3:.1f} ms/sweep, total {result['times']['total']:.1f} s, "
+                 f"Gset file parsed in {result['parse_s']:.2f} s)",
                  result["peak_rss_mb"] / 1024.0, benchmark)

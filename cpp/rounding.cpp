@@ -12,6 +12,8 @@ namespace {
 constexpr int kBlock = 8;
 }
 
+// AVX2 clone where available: the same per-lane arithmetic, so the same bits.
+__attribute__((target_clones("avx2", "default")))
 void hyperplane_cuts(const EdgeList& g, const double* V, int r, const double* Z, std::int64_t nz, int threads,
                      double* out) {
     const int nt = std::max(1, threads);
