@@ -1,0 +1,1 @@
+"""Learned Johnson–Lindenstrauss embeddings (paper §5.2, App. G)."""

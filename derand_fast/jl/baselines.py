@@ -1,0 +1,122 @@
+"""Baselines for learned JL embeddings: Gaussian random projections and PCA.
+
+Scale convention (as in :mod:`derand_fast.jl.objectives`): a Gaussian random
+projection is a ``k × d`` matrix with i.i.d. :math:`N(0, 1/k)` entries, so
+:math:`E\\|Ax\\|^2 = \\|x\\|^2` (scikit-learn's ``GaussianRandomProjection``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._threads import thread_scope
+from ..random import seed_to_key, standard_normal
+from . import kernels
+from .objectives import JLProblem, distortions
+
+__all__ = ["gaussian_projection", "gaussian_baseline", "GaussianBaseline", "pca_projection"]
+
+_DRAW_CHUNK = 64  # draws per kernel call: bounds memory, results do not depend on it
+
+
+def _check_k(n_components, d: int) -> int:
+    if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
+        raise TypeError(f"n_components must be an int, got {type(n_components).__name__}")
+    if n_components < 1:
+        raise ValueError(f"n_components must be >= 1, got {n_components}")
+    return int(n_components)
+
+
+def gaussian_projection(n_components: int, n_features: int, *, seed: int = 0, draw: int = 0) -> np.ndarray:
+    """Gaussian random projection number ``draw`` of ``seed``: entries :math:`N(0, 1/k)`.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_components, n_features)
+        Draw ``t`` equals the ``t``-th matrix scored by :func:`gaussian_baseline`.
+    """
+    k = _check_k(n_components, n_features)
+    z = standard_normal(seed, 1, k * int(n_features), first_stream=draw)
+    return z.reshape(k, int(n_features)) / math.sqrt(k)
+
+
+@dataclass(frozen=True)
+class GaussianBaseline:
+    """Max distortions of ``n_draws`` Gaussian random projections.
+
+    Attributes
+    ----------
+    max_distortions : ndarray, shape (n_draws,)
+    mean, min : float
+        Average and best worst-case distortion over the draws.
+    best_draw : int
+        Index of the best draw (:func:`gaussian_projection` rebuilds it).
+    """
+
+    max_distortions: np.ndarray
+    mean: float
+    min: float
+    best_draw: int
+
+
+def gaussian_baseline(problem: JLProblem, n_components: int, *, n_draws: int = 1000, seed: int = 0,
+                      threads: int | None = None) -> GaussianBaseline:
+    """Worst-case distortion of ``n_draws`` Gaussian random projections (paper Fig. 6 baselines).
+
+    Parameters
+    ----------
+    problem : JLProblem
+    n_components : int >= 1
+    n_draws : int >= 1
+    seed : int
+    threads : int or None
+        Numba threads; results are identical for every value.
+
+    Returns
+    -------
+    GaussianBaseline
+    """
+    k = _check_k(n_components, problem.n_features)
+    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
+        raise ValueError(f"n_draws must be an int >= 1, got {n_draws!r}")
+    d = problem.n_features
+    sigma = np.full((k, d), 1.0 / math.sqrt(k))
+    XMt = np.zeros((problem.X.shape[0], k))
+    out = np.empty(int(n_draws))
+    key = seed_to_key(seed)
+    with thread_scope(threads):
+        for start in range(0, int(n_draws), _DRAW_CHUNK):
+            n = min(_DRAW_CHUNK, int(n_draws) - start)
+            values = np.empty(n)
+            kernels.eval_batch(problem.X, XMt, sigma, True, key, np.int64(start), problem.pairs, problem.inv_sq,
+                               kernels.MODE_MAX, 1.0, 1.0, 1.0, values, out[start:start + n],
+                               np.empty((problem.X.shape[0], k)), np.zeros((n, 1, 1)))
+    best = int(np.argmin(out))
+    return GaussianBaseline(max_distortions=out, mean=float(out.mean()), min=float(out[best]), best_draw=best)
+
+
+def pca_projection(problem: JLProblem, n_components: int) -> tuple[np.ndarray, float]:
+    """Top-``k`` principal directions, rescaled to balance the worst distortion.
+
+    The rows are the top right-singular vectors of the constraint points
+    (centred points for ``"pairwise"``, raw points for ``"norms"``), scaled by
+    :math:`c = \\sqrt{2/(r_{\\min} + r_{\\max})}` where :math:`r_p = \\|Pv_p\\|^2/\\|v_p\\|^2`,
+    which minimizes :math:`\\max_p |c^2 r_p - 1|`.
+
+    Returns
+    -------
+    A : ndarray, shape (n_components, d)
+    max_distortion : float
+    """
+    k = _check_k(n_components, problem.n_features)
+    if k > problem.n_features:
+        raise ValueError(f"n_components must be <= n_features = {problem.n_features}, got {k}")
+    Xc = problem.X[:-1] if problem.target == "norms" else problem.X - problem.X.mean(axis=0)
+    _, _, vt = np.linalg.svd(Xc, full_matrices=True)
+    A = np.ascontiguousarray(vt[:k])
+    r = distortions(A, problem) + 1.0
+    A *= math.sqrt(2.0 / (r.min() + r.max()))
+    return A, float(np.abs(distortions(A, problem)).max())

@@ -1,0 +1,359 @@
+"""Johnson–Lindenstrauss targets and objectives (paper §5.2, Eq. 8–9, App. G.1–G.3).
+
+Scale convention: ``A`` is ``k × d`` and maps ``x`` to ``A x``; the distortion
+of a vector ``v`` is :math:`|\\|Av\\|^2/\\|v\\|^2 - 1|`. A Gaussian random
+projection therefore has entries :math:`N(0, 1/k)` (so that
+:math:`E\\|Ax\\|^2 = \\|x\\|^2`), as in scikit-learn's ``GaussianRandomProjection``.
+
+Targets
+-------
+``"norms"`` (the paper's)
+    one constraint per point, :math:`v_i = x_i`;
+``"pairwise"`` (the JL lemma proper)
+    one constraint per pair, :math:`v_{ij} = x_i - x_j` (all pairs, or a uniform
+    sample of ``max_pairs`` pairs for large ``n``).
+
+Objectives
+----------
+``"violations"`` (paper Eq. 9 / 27)
+    :math:`\\sum_p \\tilde I(u_p)` with the smoothed indicator of App. G.3;
+``"smooth_max"``
+    :math:`\\tau\\log\\sum_p(e^{u_p/\\tau}+e^{-u_p/\\tau})`, a smooth upper bound of
+    the worst distortion :math:`\\max_p|u_p|` (gap at most :math:`\\tau\\log 2P`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._threads import thread_scope
+from ..random import seed_to_key
+from . import kernels
+
+__all__ = [
+    "DegenerateConstraintWarning",
+    "JLProblem",
+    "make_problem",
+    "distortions",
+    "max_distortion",
+    "objective",
+    "mc_objective",
+    "MCEstimate",
+]
+
+_N_CHUNKS = 32  # fixed constraint chunks of eval_fixed: results independent of the thread count
+_OBJECTIVES = {"violations": kernels.MODE_SUM, "smooth_max": kernels.MODE_LSE}
+
+
+class DegenerateConstraintWarning(UserWarning):
+    """A zero-norm point or a duplicate pair was dropped from the constraints."""
+
+
+@dataclass(frozen=True)
+class JLProblem:
+    """The constraints of a JL problem.
+
+    Attributes
+    ----------
+    X : ndarray of float64, shape (m, d)
+        The points; for ``target="norms"`` an all-zero row is appended (``m = n + 1``).
+    pairs : ndarray of int64, shape (P, 2)
+        Row indices ``(i, j)`` of each constraint vector ``x_i - x_j``.
+    inv_sq : ndarray of float64, shape (P,)
+        :math:`1/\\|x_i - x_j\\|^2`.
+    target : {"norms", "pairwise"}
+    """
+
+    X: np.ndarray
+    pairs: np.ndarray
+    inv_sq: np.ndarray
+    target: str
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_constraints(self) -> int:
+        return int(self.pairs.shape[0])
+
+
+def _check_points(X) -> np.ndarray:
+    arr = np.asarray(X)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"X must be a real numeric array, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"X must be real, got complex dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"X must be non-empty, got shape {arr.shape}")
+    out = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.isfinite(out).all():
+        raise ValueError("X contains NaN or inf")
+    return out
+
+
+def make_problem(X, target: str = "pairwise", *, max_pairs: int | None = None, seed: int = 0) -> JLProblem:
+    """Build the constraints of a JL problem from points.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Points (any scale; distortions are relative to each constraint's norm).
+    target : {"pairwise", "norms"}
+    max_pairs : int or None
+        For ``"pairwise"``, use a uniform sample (without replacement) of this
+        many pairs when ``n(n-1)/2`` exceeds it; ``None`` uses all pairs.
+    seed : int
+        Seed of that sample.
+
+    Returns
+    -------
+    JLProblem
+
+    Warns
+    -----
+    DegenerateConstraintWarning
+        When zero-norm points (``"norms"``) or duplicate points (``"pairwise"``)
+        are dropped.
+
+    Raises
+    ------
+    ValueError
+        Bad ``X`` or ``target``, or no constraint left.
+    """
+    Xf = _check_points(X)
+    n, d = Xf.shape
+    if target == "norms":
+        Xa = np.vstack([Xf, np.zeros((1, d))])
+        pairs = np.column_stack([np.arange(n, dtype=np.int64), np.full(n, n, dtype=np.int64)])
+        what = "zero-norm point"
+    elif target == "pairwise":
+        if n < 2:
+            raise ValueError(f"target='pairwise' needs at least 2 points, got n_samples = {n}")
+        Xa = Xf
+        total = n * (n - 1) // 2
+        if max_pairs is not None:
+            if isinstance(max_pairs, bool) or not isinstance(max_pairs, (int, np.integer)) or max_pairs < 1:
+                raise ValueError(f"max_pairs must be a positive int or None, got {max_pairs!r}")
+        if max_pairs is not None and total > max_pairs:
+            flat = np.sort(np.random.default_rng(seed).choice(total, size=int(max_pairs), replace=False))
+            pairs = _unrank_pairs(flat, n)
+        else:
+            i, j = np.triu_indices(n, k=1)
+            pairs = np.column_stack([i, j]).astype(np.int64)
+        what = "pair of duplicate points"
+    else:
+        raise ValueError(f"target must be 'pairwise' or 'norms', got {target!r}")
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64)
+    sq = np.empty(pairs.shape[0])
+    kernels.pair_sq_dists(Xa, pairs, sq)
+    keep = sq > 0.0
+    if not keep.all():
+        dropped = int((~keep).sum())
+        warnings.warn(f"dropped {dropped} constraint(s): {what} (distance 0)", DegenerateConstraintWarning,
+                      stacklevel=2)
+        pairs, sq = np.ascontiguousarray(pairs[keep]), sq[keep]
+    if pairs.shape[0] == 0:
+        raise ValueError(f"X has no usable constraint for target={target!r} (all distances are 0)")
+    return JLProblem(X=Xa, pairs=pairs, inv_sq=1.0 / sq, target=target)
+
+
+def _unrank_pairs(flat: np.ndarray, n: int) -> np.ndarray:
+    # Row-major rank r of pair (i, j), i < j: r = i*n - i*(i+1)/2 + (j - i - 1).
+    start = np.arange(n, dtype=np.int64) * n - np.arange(n, dtype=np.int64) * (np.arange(n) + 1) // 2
+    i = np.searchsorted(start, flat, side="right") - 1
+    j = flat - start[i] + i + 1
+    return np.column_stack([i, j]).astype(np.int64)
+
+
+def _check_matrix(A, problem: JLProblem, name: str = "A") -> np.ndarray:
+    arr = np.asarray(A, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != problem.n_features or arr.shape[0] < 1:
+        raise ValueError(f"{name} must have shape (k, {problem.n_features}) with k >= 1, got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return np.ascontiguousarray(arr)
+
+
+def distortions(A, problem: JLProblem) -> np.ndarray:
+    """Signed distortions :math:`u_p = \\|Av_p\\|^2/\\|v_p\\|^2 - 1` of all constraints.
+
+    Parameters
+    ----------
+    A : array_like, shape (k, d)
+    problem : JLProblem
+
+    Returns
+    -------
+    ndarray of float64, shape (P,)
+    """
+    A = _check_matrix(A, problem)
+    Y = problem.X @ A.T
+    diff = Y[problem.pairs[:, 0]] - Y[problem.pairs[:, 1]]
+    return np.einsum("pk,pk->p", diff, diff) * problem.inv_sq - 1.0
+
+
+def max_distortion(A, problem: JLProblem, *, threads: int | None = None) -> float:
+    """Worst distortion :math:`\\max_p |u_p|` of ``A`` (shape ``(k, d)``) on ``problem``."""
+    A = _check_matrix(A, problem)
+    G = np.empty((problem.X.shape[0], A.shape[0]))
+    with thread_scope(threads):
+        Y = problem.X @ A.T
+        _, m = kernels.eval_fixed(Y, problem.pairs, problem.inv_sq, kernels.MODE_MAX, 1.0, 1.0, 1.0, _N_CHUNKS, G)
+    return float(m)
+
+
+def _mode(name: str) -> int:
+    try:
+        return _OBJECTIVES[name]
+    except KeyError:
+        raise ValueError(f"objective must be one of {sorted(_OBJECTIVES)}, got {name!r}") from None
+
+
+def _check_params(eps: float, eps1: float, tau: float) -> tuple[float, float, float]:
+    out = []
+    for name, v in (("eps", eps), ("eps1", eps1), ("tau", tau)):
+        v = float(v)
+        if not (math.isfinite(v) and v > 0.0):
+            raise ValueError(f"{name} must be a positive finite number, got {v!r}")
+        out.append(v)
+    return out[0], out[1], out[2]
+
+
+def objective(A, problem: JLProblem, *, kind: str = "smooth_max", eps: float = 0.1, eps1: float = 0.05,
+              tau: float = 0.01, threads: int | None = None) -> tuple[float, np.ndarray, float]:
+    """Deterministic objective of one matrix and its gradient.
+
+    .. math::
+
+        F_{\\mathrm{violations}}(A) = \\sum_p \\tilde I_{\\varepsilon,\\varepsilon_1}(u_p(A)), \\qquad
+        F_{\\mathrm{smooth\\_max}}(A) = \\tau \\log \\sum_p \\left(e^{u_p(A)/\\tau} + e^{-u_p(A)/\\tau}\\right)
+
+    Parameters
+    ----------
+    A : array_like, shape (k, d)
+    problem : JLProblem
+    kind : {"smooth_max", "violations"}
+    eps, eps1 : float
+        Threshold and smoothing width of :math:`\\tilde I` (paper App. G.3).
+    tau : float
+        Temperature of the smooth max.
+    threads : int or None
+
+    Returns
+    -------
+    value : float
+    grad : ndarray, shape (k, d)
+    max_abs : float
+        :math:`\\max_p |u_p(A)|`.
+    """
+    A = _check_matrix(A, problem)
+    mode = _mode(kind)
+    eps, eps1, tau = _check_params(eps, eps1, tau)
+    G = np.empty((problem.X.shape[0], A.shape[0]))
+    with thread_scope(threads):
+        Y = problem.X @ A.T
+        value, m = kernels.eval_fixed(Y, problem.pairs, problem.inv_sq, mode, eps, eps1, tau, _N_CHUNKS, G)
+        grad = G.T @ problem.X
+    return float(value), grad, float(m)
+
+
+@dataclass(frozen=True)
+class MCEstimate:
+    """Monte Carlo estimate of the regularized objective (paper Eq. 27) and its gradients.
+
+    Attributes
+    ----------
+    value : float
+        :math:`\\frac1S\\sum_s F(A_s) + \\|\\Sigma^{1/2}\\|_F^2/(2kd)`.
+    grad_M : ndarray, shape (k, d)
+    grad_sigma : ndarray, shape (k, d), or float for a shared scalar ``sigma``
+    stderr : float
+        Standard error of the sample mean of :math:`F(A_s)`.
+    sample_max : ndarray, shape (S,)
+        :math:`\\max_p|u_p(A_s)|` of each sampled matrix.
+    """
+
+    value: float
+    grad_M: np.ndarray
+    grad_sigma: np.ndarray | float
+    stderr: float
+    sample_max: np.ndarray
+
+
+def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps: float = 0.1,
+                 eps1: float = 0.05, tau: float = 0.01, n_samples: int = 20, seed: int = 0, step: int = 0,
+                 regularize: bool = True, threads: int | None = None) -> MCEstimate:
+    """Smoothed objective of ``A ~ N(M, diag σ²)`` by Monte Carlo, pathwise gradients in ``M`` and ``σ``.
+
+    .. math::
+
+        \\hat f(\\Sigma^{1/2}, M) = E_Z\\, F(M + \\sigma \\odot Z) + \\frac{\\|\\Sigma^{1/2}\\|_F^2}{2kd}
+
+    (paper Eq. 9, 26–27; ``F`` as in :func:`objective`), with
+    :math:`\\nabla_M = E[\\nabla F]` and :math:`\\nabla_\\sigma = E[\\nabla F \\odot Z]`.
+    Sample ``s`` of step ``t`` uses normal stream ``t * n_samples + s`` of ``seed``
+    (common random numbers = same ``step``); results do not depend on ``threads``.
+
+    Parameters
+    ----------
+    M : array_like, shape (k, d)
+    sigma : array_like, shape (k, d), or float
+        Per-entry standard deviations, or one shared by all entries (its
+        gradient is then a float). Must be >= 0.
+    problem : JLProblem
+    kind, eps, eps1, tau
+        As in :func:`objective`.
+    n_samples : int >= 1
+    seed, step : int >= 0
+    regularize : bool
+        Add :math:`\\|\\Sigma^{1/2}\\|_F^2/(2kd)` (``= σ²/2`` for a shared scalar).
+    threads : int or None
+
+    Returns
+    -------
+    MCEstimate
+    """
+    M = _check_matrix(M, problem, "M")
+    k, d = M.shape
+    scalar = np.ndim(sigma) == 0
+    sig = np.asarray(sigma, dtype=np.float64)
+    if not scalar and sig.shape != M.shape:
+        raise ValueError(f"sigma must be a float or have the shape of M {M.shape}, got {sig.shape}")
+    if not np.isfinite(sig).all() or (sig < 0).any():
+        raise ValueError("sigma must be finite and >= 0")
+    sig_kd = np.full((k, d), float(sig)) if scalar else np.ascontiguousarray(sig)
+    mode = _mode(kind)
+    eps, eps1, tau = _check_params(eps, eps1, tau)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+        raise ValueError(f"step must be an int >= 0, got {step!r}")
+    key = seed_to_key(seed)
+    values = np.empty(n_samples)
+    sample_max = np.empty(n_samples)
+    G_sum = np.empty((problem.X.shape[0], k))
+    grad_sigma = np.zeros((n_samples, 1, 1) if scalar else (n_samples, k, d))
+    with thread_scope(threads):
+        XMt = problem.X @ M.T
+        kernels.eval_batch(problem.X, XMt, sig_kd, scalar, key, np.int64(step * n_samples), problem.pairs,
+                           problem.inv_sq, mode, eps, eps1, tau, values, sample_max, G_sum, grad_sigma)
+        grad_M = (G_sum.T @ problem.X) / n_samples
+    gs = grad_sigma.sum(axis=0) / n_samples
+    value = float(values.mean())
+    stderr = float(values.std(ddof=1) / math.sqrt(n_samples)) if n_samples > 1 else math.inf
+    if scalar:
+        gs = float(gs[0, 0])
+        if regularize:
+            value += 0.5 * float(sig) ** 2
+            gs += float(sig)
+    elif regularize:
+        value += float(np.sum(sig_kd * sig_kd)) / (2.0 * k * d)
+        gs = gs + sig_kd / (k * d)
+    return MCEstimate(value=value, grad_M=grad_M, grad_sigma=gs, stderr=stderr, sample_max=sample_max)

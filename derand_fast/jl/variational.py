@@ -1,0 +1,260 @@
+"""The paper's variational JL method (§5.2, Theorem 5.5, App. G.5).
+
+Learn a Gaussian distribution :math:`A \\sim N(M, \\mathrm{diag}\\,\\sigma^2)` over
+``k × d`` matrices by minimizing the smoothed, regularized objective (paper
+Eq. 9 / 27)
+
+.. math::
+
+    \\hat f(\\Sigma^{1/2}, M) = E_Z\\, F(M + \\sigma \\odot Z) + \\frac{\\|\\Sigma^{1/2}\\|_F^2}{2kd}
+
+with Adam (paper: lr 0.01, batch of 20 sampled matrices, at most 5000
+iterations, early stop below 0.01 max distortion) or perturbed gradient descent
+(Algorithm 1), from :math:`M = 0, \\Sigma = I` (paper) or from a Gaussian draw.
+The variance is driven to 0 and the deterministic mean ``M`` is the output;
+a final deterministic polish (:func:`derand_fast.jl.direct.polish`) removes the
+floor a constant Adam rate leaves.
+
+Scale: the paper's :math:`\\Sigma = I` is stated for :math:`\\frac1k\\|Ax\\|^2`;
+with this package's convention (:math:`E\\|Ax\\|^2 = \\|x\\|^2`) the same start is
+:math:`\\sigma = 1/\\sqrt k`, the default of ``sigma0``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..optimizers import Adam, PerturbedGD
+from .baselines import gaussian_projection
+from .direct import DirectResult, polish
+from .objectives import JLProblem, distortions, max_distortion, mc_objective
+
+__all__ = ["VariationalResult", "fit_variational"]
+
+
+@dataclass
+class VariationalResult:
+    """Result of :func:`fit_variational`.
+
+    Attributes
+    ----------
+    x : ndarray, shape (k, d)
+        The output matrix: the best mean (by worst distortion), polished if asked.
+    mean : ndarray, shape (k, d)
+        The best mean ``M`` of the variational run, before the polish.
+    sigma : ndarray, shape (k, d), or float
+        Standard deviations at the end of the run.
+    max_distortion, median_distortion : float
+        Of ``x``.
+    history : dict of ndarray
+        Per step: ``"step"``, ``"max_distortion"`` (of the current mean),
+        ``"max_sigma2"``, ``"objective"`` (Monte Carlo value), ``"sample_max"``
+        (worst distortion averaged over the batch), ``"tau"``.
+    status : {"converged", "stalled", "max_iter", "time_limit", "interrupted", "nonfinite"}
+        ``"converged"``: the mean reached ``tol``; ``"stalled"``: no improvement
+        in ``patience`` steps.
+    message : str
+    nit : int
+    polish : DirectResult or None
+    time : float
+        Seconds (variational run and polish).
+    """
+
+    x: np.ndarray
+    mean: np.ndarray
+    sigma: np.ndarray | float
+    max_distortion: float
+    median_distortion: float
+    history: dict
+    status: str
+    message: str
+    nit: int
+    polish: DirectResult | None = None
+    time: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def _check_int(v, name: str, low: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
+    return int(v)
+
+
+def _check_pos(v, name: str) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {type(v).__name__}") from None
+    if not (math.isfinite(f) and f > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {v!r}")
+    return f
+
+
+def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "smooth_max",
+                    eps: float = 0.1, eps1: float = 0.05, tau: tuple[float, float] = (0.1, 0.01),
+                    optimizer: str = "adam", lr: float = 0.01, lr_decay=None, n_samples: int = 20,
+                    max_iter: int = 5000, tol: float = 0.01, patience: int | None = 500,
+                    init: str = "paper", sigma: str = "entry", sigma0: float | None = None,
+                    polish_result: bool = True, polish_max_iter: int = 300, seed: int = 0,
+                    time_limit: float | None = None, threads: int | None = None) -> VariationalResult:
+    """Learn a JL matrix by optimizing a Gaussian distribution over matrices (paper §5.2).
+
+    Parameters
+    ----------
+    problem : JLProblem
+        From :func:`derand_fast.jl.objectives.make_problem`.
+    n_components : int >= 1
+        Target dimension ``k``.
+    objective : {"smooth_max", "violations"}
+        Smooth worst case (default) or the paper's sum of smoothed violations
+        (Eq. 9 / 27; ``eps``, ``eps1`` are its threshold and smoothing width).
+        The sum keeps the median low but lets a few constraints collapse.
+    eps, eps1 : float > 0
+    tau : (float, float)
+        Smooth-max temperature relative to the batch's worst distortion,
+        decreasing geometrically from ``tau[0]`` to ``tau[1]`` over ``max_iter``.
+    optimizer : {"adam", "pgd"}
+        Adam (paper App. G.5) or perturbed gradient descent (Algorithm 1).
+    lr : float > 0
+    lr_decay : callable, (every, factor) or None
+        Passed to the optimizer.
+    n_samples : int >= 1
+        Sampled matrices per step (paper: 20).
+    max_iter : int >= 0
+        (paper: 5000).
+    tol : float >= 0
+        Stop once the mean's worst distortion is below ``tol`` (paper: 0.01).
+    patience : int or None
+        Stop when the mean's worst distortion has not improved by 0.1% in this
+        many steps; ``None`` never.
+    init : {"paper", "gaussian"}
+        ``M = 0`` (paper) or ``M`` = Gaussian random projection ``seed``.
+    sigma : {"entry", "scalar"}
+        One standard deviation per entry, or one shared by all entries.
+    sigma0 : float or None
+        Initial standard deviation; ``None``: :math:`1/\\sqrt k` for ``"paper"``
+        (the paper's :math:`\\Sigma = I` in this scale), :math:`0.1/\\sqrt k` for ``"gaussian"``.
+    polish_result : bool
+        Finish with :func:`derand_fast.jl.direct.polish` of the best mean.
+    polish_max_iter : int
+    seed : int >= 0
+        Monte Carlo streams (step ``t`` uses streams ``t*n_samples ...``), PGD
+        noise and the Gaussian start. Same seed -> identical result for any ``threads``.
+    time_limit : float or None
+        Seconds for the variational run (the polish is not limited).
+    threads : int or None
+
+    Returns
+    -------
+    VariationalResult
+        Ctrl-C returns the best mean so far with status ``"interrupted"`` (no polish).
+    """
+    t0 = time.perf_counter()
+    k = _check_int(n_components, "n_components", 1)
+    d = problem.n_features
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    max_iter = _check_int(max_iter, "max_iter", 0)
+    if patience is not None:
+        patience = _check_int(patience, "patience", 1)
+    tol = float(tol)
+    if not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    tau0, tau1 = (_check_pos(t, "tau") for t in tau)
+    _check_pos(eps, "eps"), _check_pos(eps1, "eps1"), _check_pos(lr, "lr")
+    if objective not in ("smooth_max", "violations"):
+        raise ValueError(f"objective must be 'smooth_max' or 'violations', got {objective!r}")
+    if sigma not in ("entry", "scalar"):
+        raise ValueError(f"sigma must be 'entry' or 'scalar', got {sigma!r}")
+    if init == "paper":
+        M0 = np.zeros((k, d))
+        s0 = 1.0 / math.sqrt(k) if sigma0 is None else _check_pos(sigma0, "sigma0")
+    elif init == "gaussian":
+        M0 = gaussian_projection(k, d, seed=seed)
+        s0 = 0.1 / math.sqrt(k) if sigma0 is None else _check_pos(sigma0, "sigma0")
+    else:
+        raise ValueError(f"init must be 'paper' or 'gaussian', got {init!r}")
+    scalar = sigma == "scalar"
+    x0 = {"M": M0, "sigma": np.array(s0) if scalar else np.full((k, d), s0)}
+    if optimizer == "adam":
+        opt = Adam(lr=lr, lr_decay=lr_decay, seed=seed)
+    elif optimizer == "pgd":
+        opt = PerturbedGD(lr=lr, radius=1e-3, threshold=1e-3, interval=50, noise="gaussian", lr_decay=lr_decay,
+                          seed=seed)
+    else:
+        raise ValueError(f"optimizer must be 'adam' or 'pgd', got {optimizer!r}")
+
+    state = {"step": 0, "scale": None, "best_m": math.inf, "best_M": M0.copy(), "best_step": 0,
+             "status": None, "tau": tau0}
+    hist: dict[str, list] = {key: [] for key in
+                             ("step", "max_distortion", "max_sigma2", "objective", "sample_max", "tau")}
+    decay_tau = (tau1 / tau0) ** (1.0 / max(max_iter, 1))
+
+    def fun(params):
+        step = state["step"]
+        sig = float(params["sigma"]) if scalar else params["sigma"]
+        scale = state["scale"]
+        tau_abs = state["tau"] * (scale if scale is not None else 1.0)
+        est = mc_objective(params["M"], sig, problem, kind=objective, eps=eps, eps1=eps1, tau=max(tau_abs, 1e-12),
+                           n_samples=n_samples, seed=seed, step=step, threads=threads)
+        state["sample_max"] = float(est.sample_max.mean())
+        state["tau_abs"] = tau_abs
+        if scale is None:
+            state["scale"] = state["sample_max"]
+            if objective == "smooth_max":  # first step: set the temperature from the batch, re-evaluate
+                return fun(params)
+        state["scale"] = state["sample_max"]
+        state["tau"] *= decay_tau
+        state["step"] = step + 1
+        gs = np.array(est.grad_sigma) if scalar else est.grad_sigma
+        return est.value, {"M": est.grad_M, "sigma": gs}
+
+    def callback(t, params, value, grad):
+        M = params["M"]
+        m = max_distortion(M, problem, threads=threads)
+        s2 = float(np.max(params["sigma"])) ** 2
+        for key, v in (("step", t), ("max_distortion", m), ("max_sigma2", s2), ("objective", value),
+                       ("sample_max", state["sample_max"]), ("tau", state["tau_abs"])):
+            hist[key].append(v)
+        if m < state["best_m"] * (1.0 - 1e-3):
+            state["best_step"] = t
+        if m < state["best_m"]:
+            state["best_m"], state["best_M"] = m, M.copy()
+        if m <= tol:
+            state["status"] = "converged"
+            return True
+        if patience is not None and t - state["best_step"] >= patience:
+            state["status"] = "stalled"
+            return True
+        return None
+
+    def project(params):
+        np.maximum(params["sigma"], 0.0, out=params["sigma"])
+        return params
+
+    res = opt.minimize(fun, x0, max_iter=max_iter, callback=callback, project=project, time_limit=time_limit,
+                       progress=False)
+    status = state["status"] or str(res.status)
+    messages = {"converged": f"the mean's worst distortion reached tol = {tol}",
+                "stalled": f"no 0.1% improvement of the mean's worst distortion in {patience} steps"}
+    message = messages.get(status, res.message)
+    best_M = state["best_M"]
+    if not hist["step"]:  # interrupted before the first step completed
+        best_M = M0
+    sigma_end = float(res.x["sigma"]) if scalar else res.x["sigma"]
+    pol = None
+    x = best_M
+    if polish_result and status != "interrupted":
+        pol = polish(best_M, problem, max_iter=polish_max_iter, threads=threads)
+        if pol.status == "interrupted":
+            status, message = "interrupted", pol.message
+        if pol.max_distortion <= max_distortion(best_M, problem, threads=threads):
+            x = pol.x
+    u = np.abs(distortions(x, problem))
+    history = {key: np.asarray(v, dtype=np.int64 if key == "step" else np.float64) for key, v in hist.items()}
+    return VariationalResult(x=x, mean=best_M, sigma=sigma_end, max_distortion=float(u.max()),
+                             median_distortion=float(np.median(u)), history=history, status=status,
+                             message=message, nit=int(res.nit), polish=pol, time=time.perf_counter() - t0)
