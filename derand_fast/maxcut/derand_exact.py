@@ -164,7 +164,7 @@ def _s_schedule(step: int, n_steps: int, s_final: float, anneal_fraction: float)
 
 def derand_exact(V: Any, graph: Any, *, n_steps: int = 1500, lr: float = 0.02,
                  betas: tuple[float, float] = (0.9, 0.999), s_final: float = 1e-3, anneal_fraction: float = 0.8,
-                 mu0_scale: float = 1e-3, restarts: int = 1, check_every: int = 10, record_every: int = 100,
+                 mu0_scale: float = 1e-3, restarts: int = 1, check_every: int = 10, record_every: int = 250,
                  polish: bool = True, seed: int = 0, threads: int | None = None, time_limit: float | None = None,
                  callback: Any = None) -> RoundingOutcome:
     r"""Derandomized GW rounding by the exact expected cut (beyond the paper; SPEC MAXCUT step 5).
