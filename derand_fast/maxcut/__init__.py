@@ -7,7 +7,7 @@ from __future__ import annotations
 from .cut import LocalSearchResult, as_partition, cut_value, cut_values, local_search
 from .graph import Graph, load_graph
 from .result import MaxCutResult
-from .rounding import ROUNDINGS, gw_expected_cut, gw_rounding, register_rounding
+from .rounding import ROUNDINGS, available_roundings, get_rounding, gw_expected_cut, gw_rounding, register_rounding
 from .sdp import SDPResult, default_rank, solve_sdp
 from .solve import maxcut
 
@@ -18,9 +18,11 @@ __all__ = [
     "ROUNDINGS",
     "SDPResult",
     "as_partition",
+    "available_roundings",
     "cut_value",
     "cut_values",
     "default_rank",
+    "get_rounding",
     "gw_expected_cut",
     "gw_rounding",
     "load_graph",

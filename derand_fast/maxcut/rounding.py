@@ -6,9 +6,11 @@ Every rounding method is a callable
 
 returning a ±1 int8 vector of length ``n`` and a JSON-friendly ``dict`` of
 numbers. :data:`ROUNDINGS` maps method names to these callables;
-:func:`register_rounding` adds methods defined in other modules (the
-derandomized roundings register themselves there), and
-:func:`derand_fast.maxcut.maxcut` looks the name up.
+:func:`register_rounding` adds methods defined in other modules, and
+:func:`get_rounding` looks a name up for :func:`derand_fast.maxcut.maxcut`
+and the command line. Methods in modules that are slow to import are listed
+in :data:`LAZY_ROUNDINGS` (name -> module registering it on import) and
+imported on first use, which keeps the command's start-up short.
 
 Goemans–Williamson (``"gw"``) is the randomized baseline: ``x = sign(V z)``
 for Gaussian ``z`` (Goemans & Williamson 1995; paper §5.1, Theorem 5.2 at
@@ -17,6 +19,7 @@ for Gaussian ``z`` (Goemans & Williamson 1995; paper §5.1, Theorem 5.2 at
 
 from __future__ import annotations
 
+import importlib
 import math
 import time
 from collections.abc import Callable
@@ -30,12 +33,20 @@ from ..random import standard_normal
 from .graph import Graph
 from .progress import make_progress
 
-__all__ = ["ROUNDINGS", "register_rounding", "gw_rounding", "gw_expected_cut", "hyperplanes", "GW_STREAM0"]
+__all__ = ["ROUNDINGS", "LAZY_ROUNDINGS", "register_rounding", "get_rounding", "available_roundings", "gw_rounding",
+           "gw_expected_cut", "hyperplanes", "GW_STREAM0"]
 
 RoundingFn = Callable[..., tuple[np.ndarray, dict[str, Any]]]
 
 #: name -> rounding callable; see the module docstring for the signature.
 ROUNDINGS: dict[str, RoundingFn] = {}
+
+#: name -> module that registers the method when imported (see :func:`get_rounding`).
+LAZY_ROUNDINGS: dict[str, str] = {
+    "derand-exact": "derand_fast.maxcut.derand",
+    "derand-mc": "derand_fast.maxcut.derand",
+    "hyperplane-mc": "derand_fast.maxcut.derand",
+}
 
 #: First random stream of the GW hyperplanes: hyperplane ``h`` is stream
 #: ``GW_STREAM0 + h`` of :func:`derand_fast.random.standard_normal`, disjoint
@@ -54,6 +65,26 @@ def register_rounding(name: str, fn: RoundingFn, *, replace: bool = False) -> No
     if name in ROUNDINGS and not replace and ROUNDINGS[name] is not fn:
         raise ValueError(f"a rounding named {name!r} is already registered")
     ROUNDINGS[name] = fn
+
+
+def available_roundings() -> list[str]:
+    """Names accepted by :func:`get_rounding`, sorted."""
+    return sorted(set(ROUNDINGS) | set(LAZY_ROUNDINGS))
+
+
+def get_rounding(name: str) -> RoundingFn:
+    """The rounding callable registered as ``name``, importing its module if needed.
+
+    Raises
+    ------
+    ValueError
+        Unknown name (the message lists the available ones).
+    """
+    if isinstance(name, str) and name not in ROUNDINGS and name in LAZY_ROUNDINGS:
+        importlib.import_module(LAZY_ROUNDINGS[name])
+    if not isinstance(name, str) or name not in ROUNDINGS:
+        raise ValueError(f"unknown rounding {name!r}; available: {', '.join(available_roundings())}")
+    return ROUNDINGS[name]
 
 
 def _check_factor(graph: Graph, V: Any) -> np.ndarray:

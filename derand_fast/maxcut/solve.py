@@ -14,7 +14,7 @@ from .._threads import resolve_threads
 from .cut import cut_value, local_search as run_local_search
 from .graph import Graph, load_graph
 from .result import STATUS, MaxCutResult
-from .rounding import ROUNDINGS, gw_rounding
+from .rounding import get_rounding, gw_rounding
 from .sdp import solve_sdp
 
 __all__ = ["maxcut", "best_known"]
@@ -57,7 +57,8 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     threads : int, optional
         Threads for every stage (default: all); the result does not depend on it.
     rounding : str
-        A key of ``ROUNDINGS`` (``"gw"`` built in).
+        A name known to :func:`~derand_fast.maxcut.rounding.get_rounding`:
+        ``"gw"``, or a registered method such as ``"derand-exact"``.
     n_hyperplanes : int >= 0
         GW hyperplanes (0 skips the GW baseline unless ``rounding="gw"``).
     local_search : bool
@@ -92,8 +93,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     times["load"] = time.perf_counter() - t_start
     if g.n == 0:
         raise ValueError("graph has no nodes")
-    if not isinstance(rounding, str) or rounding not in ROUNDINGS:
-        raise ValueError(f"unknown rounding {rounding!r}; available: {', '.join(sorted(ROUNDINGS))}")
+    round_fn = get_rounding(rounding)
     if isinstance(n_hyperplanes, bool) or not isinstance(n_hyperplanes, (int, np.integer)) or n_hyperplanes < 0:
         raise ValueError(f"n_hyperplanes must be an int >= 0, got {n_hyperplanes!r}")
     if rounding == "gw" and n_hyperplanes < 1:
@@ -135,7 +135,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     else:
         t = time.perf_counter()
         try:
-            x, info = ROUNDINGS[rounding](g, sdp.V, seed=seed, threads=nt, time_limit=left(), progress=progress,
+            x, info = round_fn(g, sdp.V, seed=seed, threads=nt, time_limit=left(), progress=progress,
                                           **(rounding_options or {}))
         except KeyboardInterrupt:
             status = 2

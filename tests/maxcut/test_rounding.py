@@ -79,3 +79,14 @@ def test_bad_inputs(sdp_case):
         gw_rounding(g, sdp.V, n_hyperplanes=0)
     with pytest.raises(ValueError, match="time_limit"):
         gw_rounding(g, sdp.V, time_limit=0)
+
+
+def test_lazy_registered_roundings_resolve():
+    from derand_fast.maxcut import available_roundings, get_rounding
+
+    names = available_roundings()
+    assert "gw" in names and "derand-exact" in names
+    fn = get_rounding("derand-exact")  # imports the module that registers it
+    assert ROUNDINGS["derand-exact"] is fn
+    with pytest.raises(ValueError, match="available: .*gw"):
+        get_rounding("nope")
