@@ -8,12 +8,14 @@ The regularized empirical risk of paper Eq. 5 with the MSE loss,
     + \\lambda \\|W\\|_F^2,
 
 its gradient and its Hessian-vector products are computed by parallel Numba
-kernels over the batch: one fused pass per sample (pre-activations,
-activation, prediction, residual, back-propagation), no Python loop per
-sample and no ``(n, h)`` temporaries. The batch is cut into chunks that depend
-only on ``n`` (never on the thread count); each chunk writes its own partial
-gradient slot and the slots are summed in chunk order afterwards, so results
-are bit-identical for every thread count.
+kernels over the batch, fused per block of 64 samples (pre-activations by one
+BLAS product, vectorized activation, prediction, residual, back-propagation,
+first-layer gradient by one BLAS product): no Python loop per sample and no
+``(n, h)`` temporaries. The batch is cut into chunks that depend only on ``n``
+(never on the thread count); each chunk writes its own partial gradient slot
+and the slots are summed in chunk order afterwards, so results are
+bit-identical for every thread count (BLAS runs single-threaded inside the
+kernels, see :func:`derand_fast._threads.thread_scope`).
 
 Activations (value, first and second derivative):
 
@@ -76,7 +78,7 @@ _LN2_LO = 1.90821492927058770002e-10
 _SHIFT = 6755399441055744.0  # 1.5 * 2**52: t + _SHIFT rounds t to an integer kept in the low bits
 _SHIFT_BITS = np.int64(0x4338000000000000)
 _EXP_CLAMP = 700.0  # exp(-700) ~ 1e-304 stays normal; beyond it the activation changes by < 1e-304
-_BLOCK = 16  # samples per block: pre-activations of a block stay in cache
+_BLOCK = 64  # samples per block: one BLAS product each way, pre-activations stay in cache
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -157,60 +159,26 @@ def _activation_rows(Z, m, kind, iota, F, F1, F2, scale, want_f2):
 
 
 @nb.njit(cache=True)
-def _forward_block(WT, b, X, i0, m, Z):
-    """``Z[s] = W x_{i0+s} + b`` for ``s < m``: axpys over the hidden units, k in order, 4 at a time."""
-    d = X.shape[1]
+def _forward_block(WT, b, X, i0, m):
+    """Pre-activations ``Z[s] = W x_{i0+s} + b``, ``s < m``: one BLAS product per block, shape (m, h)."""
+    Z = np.dot(X[i0:i0 + m], WT)
     h = WT.shape[1]
     for s in range(m):
         zs = Z[s]
-        i = i0 + s
         for j in range(h):
-            zs[j] = b[j]
-        k = 0
-        while k + 4 <= d:
-            x0, x1, x2, x3 = X[i, k], X[i, k + 1], X[i, k + 2], X[i, k + 3]
-            w0, w1, w2, w3 = WT[k], WT[k + 1], WT[k + 2], WT[k + 3]
-            for j in range(h):
-                t = zs[j]
-                t += w0[j] * x0
-                t += w1[j] * x1
-                t += w2[j] * x2
-                t += w3[j] * x3
-                zs[j] = t
-            k += 4
-        while k < d:
-            xk = X[i, k]
-            wk = WT[k]
-            for j in range(h):
-                zs[j] += wk[j] * xk
-            k += 1
+            zs[j] += b[j]
+    return Z
 
 
 @nb.njit(cache=True)
 def _backward_block(D, X, i0, m, GT):
-    """``GT[k] += sum_s D[s] X[i0+s, k]`` over ``s < m`` in sample order, 4 samples at a time."""
-    d = X.shape[1]
-    h = GT.shape[1]
-    for k in range(d):
-        g = GT[k]
-        s = 0
-        while s + 4 <= m:
-            x0, x1, x2, x3 = X[i0 + s, k], X[i0 + s + 1, k], X[i0 + s + 2, k], X[i0 + s + 3, k]
-            d0, d1, d2, d3 = D[s], D[s + 1], D[s + 2], D[s + 3]
-            for j in range(h):
-                t = g[j]
-                t += d0[j] * x0
-                t += d1[j] * x1
-                t += d2[j] * x2
-                t += d3[j] * x3
-                g[j] = t
-            s += 4
-        while s < m:
-            xk = X[i0 + s, k]
-            ds = D[s]
-            for j in range(h):
-                g[j] += ds[j] * xk
-            s += 1
+    """``GT += X[i0:i0+m]^T D``: the block's first-layer gradient, one BLAS product, added in place."""
+    G = np.dot(np.ascontiguousarray(X[i0:i0 + m].T), D)
+    for k in range(GT.shape[0]):
+        gk = GT[k]
+        Gk = G[k]
+        for j in range(GT.shape[1]):
+            gk[j] += Gk[j]
 
 
 @nb.njit(cache=True, inline="always")
@@ -243,7 +211,6 @@ def _loss_grad_chunks(WT, b, a, X, y, kind, iota, chunk, want_a):
     ga = np.zeros((nc, h if want_a else 0))
     scale2 = 2.0 / n
     for c in nb.prange(nc):
-        Z = np.empty((_BLOCK, h))
         F = np.empty((_BLOCK, h))
         F1 = np.empty((_BLOCK, h))
         F2 = np.empty((1, h))
@@ -253,7 +220,7 @@ def _loss_grad_chunks(WT, b, a, X, y, kind, iota, chunk, want_a):
         hi = min(n, (c + 1) * chunk)
         for i0 in range(c * chunk, hi, _BLOCK):
             m = min(_BLOCK, hi - i0)
-            _forward_block(WT, b, X, i0, m, Z)
+            Z = _forward_block(WT, b, X, i0, m)
             _activation_rows(Z, m, kind, iota, F, F1, F2, scale, False)
             for s in range(m):
                 res = _dot4(a, F[s]) - y[i0 + s]
@@ -286,8 +253,6 @@ def _hvp_chunks(WT, b, a, VT, vb, va, X, y, kind, iota, chunk, want_a):
     ha = np.zeros((nc, h if want_a else 0))
     scale2 = 2.0 / n
     for c in nb.prange(nc):
-        Z = np.empty((_BLOCK, h))
-        DZ = np.empty((_BLOCK, h))
         F = np.empty((_BLOCK, h))
         F1 = np.empty((_BLOCK, h))
         F2 = np.empty((_BLOCK, h))
@@ -296,8 +261,8 @@ def _hvp_chunks(WT, b, a, VT, vb, va, X, y, kind, iota, chunk, want_a):
         hi = min(n, (c + 1) * chunk)
         for i0 in range(c * chunk, hi, _BLOCK):
             m = min(_BLOCK, hi - i0)
-            _forward_block(WT, b, X, i0, m, Z)
-            _forward_block(VT, vb, X, i0, m, DZ)
+            Z = _forward_block(WT, b, X, i0, m)
+            DZ = _forward_block(VT, vb, X, i0, m)
             _activation_rows(Z, m, kind, iota, F, F1, F2, scale, True)
             for s in range(m):
                 fs, f1s, f2s, dzs = F[s], F1[s], F2[s], DZ[s]
@@ -326,7 +291,6 @@ def _predict(WT, b, a, X, kind, iota, chunk, out):
     h = WT.shape[1]
     nc = (n + chunk - 1) // chunk
     for c in range(nc):
-        Z = np.empty((_BLOCK, h))
         F = np.empty((_BLOCK, h))
         F1 = np.empty((_BLOCK, h))
         F2 = np.empty((1, h))
@@ -334,7 +298,7 @@ def _predict(WT, b, a, X, kind, iota, chunk, out):
         hi = min(n, (c + 1) * chunk)
         for i0 in range(c * chunk, hi, _BLOCK):
             m = min(_BLOCK, hi - i0)
-            _forward_block(WT, b, X, i0, m, Z)
+            Z = _forward_block(WT, b, X, i0, m)
             _activation_rows(Z, m, kind, iota, F, F1, F2, scale, False)
             for s in range(m):
                 out[i0 + s] = _dot4(a, F[s])
