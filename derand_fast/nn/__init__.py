@@ -10,6 +10,7 @@ forward/backward/Hessian-vector kernels), :mod:`.metrics`, :mod:`.train`,
 
 from __future__ import annotations
 
+from .experiment import default_teacher, plot_metrics, plot_weights, reproduce_fig3, run_grid
 from .metrics import perp_norm, principal_angles, sosp_perp_bound, subspace_metrics
 from .student import ACTIVATIONS, TwoLayerStudent, init_student
 from .teachers import MultiIndexTeacher, single_index_teacher
@@ -21,10 +22,15 @@ __all__ = [
     "StudentObjective",
     "TrainResult",
     "TwoLayerStudent",
+    "default_teacher",
     "init_student",
     "paper_optimizer",
     "perp_norm",
+    "plot_metrics",
+    "plot_weights",
     "principal_angles",
+    "reproduce_fig3",
+    "run_grid",
     "single_index_teacher",
     "sosp_perp_bound",
     "subspace_metrics",

@@ -139,10 +139,13 @@ class TrainResult:
     optimize_result: OptimizeResult = field(repr=False)
 
 
-def paper_optimizer(trainable=("W", "b"), *, lr: float = 1.0, seed: int = 0) -> PerturbedGD:
-    """PGD of paper App. E: lr 1 per group, noise :math:`0.005\\cdot N(0, I)` when :math:`\\|\\nabla\\| < 10^{-6}`."""
-    return PerturbedGD(lr={g: lr for g in trainable}, radius=0.005, threshold=1e-6, interval=1,
-                       noise="gaussian", seed=seed)
+def paper_optimizer(trainable=("W", "b"), *, lr: float | Mapping[str, float] = 1.0, seed: int = 0) -> PerturbedGD:
+    """PGD of paper App. E: lr 1 per group, noise :math:`0.005\\cdot N(0, I)` when :math:`\\|\\nabla\\| < 10^{-6}`.
+
+    ``lr`` is one rate for every group in ``trainable`` or a dict by group.
+    """
+    rates = dict(lr) if isinstance(lr, Mapping) else {g: float(lr) for g in trainable}
+    return PerturbedGD(lr=rates, radius=0.005, threshold=1e-6, interval=1, noise="gaussian", seed=seed)
 
 
 def _make_optimizer(optimizer: Any, lr: Any, trainable: tuple[str, ...], seed: int):
@@ -157,7 +160,7 @@ def _make_optimizer(optimizer: Any, lr: Any, trainable: tuple[str, ...], seed: i
     if not isinstance(lr, Mapping):
         lr = {g: float(lr) for g in trainable}
     if optimizer == "pgd":
-        return PerturbedGD(lr=lr, radius=0.005, threshold=1e-6, interval=1, noise="gaussian", seed=seed)
+        return paper_optimizer(trainable, lr=lr, seed=seed)
     if optimizer == "sgd":
         return SGD(lr=lr, seed=seed)
     return Adam(lr=lr, seed=seed)

@@ -10,7 +10,8 @@ import pytest
 
 from derand_fast.nn.student import TwoLayerStudent, init_student
 from derand_fast.nn.teachers import single_index_teacher
-from derand_fast.nn.train import train_student
+from derand_fast.nn.train import paper_optimizer, train_student
+from derand_fast.optimizers import PerturbedGD
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +98,10 @@ def test_bad_input():
         train_student("tanh", h=4)
     with pytest.raises(ValueError, match="columns"):
         train_student(teacher, h=4, init=init_student(3, 4))
+
+
+def test_paper_optimizer_settings():
+    opt = paper_optimizer()
+    assert isinstance(opt, PerturbedGD)
+    assert (opt.radius, opt.threshold, opt.noise) == (0.005, 1e-6, "gaussian")
+    assert opt.lr == {"W": 1.0, "b": 1.0}
