@@ -1,0 +1,124 @@
+"""Variational JL method, direct optimizer and baselines on small synthetic sets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from derand_fast.jl.baselines import gaussian_baseline, gaussian_projection, pca_projection
+from derand_fast.jl.direct import fit_direct, polish
+from derand_fast.jl.figures import figures_6_7
+from derand_fast.jl.objectives import distortions, make_problem, max_distortion
+from derand_fast.jl.variational import fit_variational
+
+
+@pytest.fixture(scope="module")
+def small():
+    X = np.random.default_rng(0).standard_normal((20, 30))
+    return make_problem(X, "pairwise")
+
+
+@pytest.fixture(scope="module")
+def run(small):
+    return fit_variational(small, 8, max_iter=400, patience=None, polish_result=False, seed=0)
+
+
+def test_learned_mean_beats_best_of_100_gaussian_draws(small, run):
+    base = gaussian_baseline(small, 8, n_draws=100)
+    assert run.max_distortion < base.min
+    assert run.max_distortion == pytest.approx(max_distortion(run.x, small))
+    # the baseline matrices are the documented draws
+    assert base.max_distortions[7] == pytest.approx(np.abs(distortions(gaussian_projection(8, 30, draw=7),
+                                                                       small)).max(), rel=1e-12)
+
+
+def test_sigma_goes_to_zero(run):
+    s2 = run.history["max_sigma2"]
+    assert s2[0] == pytest.approx(1 / 8)  # paper start Sigma = I, i.e. sigma = 1/sqrt(k) in our scale
+    assert s2[-50:].max() < 0.02 * s2[0]
+    assert run.history["max_distortion"][0] == pytest.approx(1.0)  # M = 0 maps everything to 0
+
+
+def test_polish_improves_and_direct_is_reproducible(small, run):
+    pol = polish(run.x, small, max_iter=100)
+    assert pol.max_distortion <= run.max_distortion
+    a = fit_direct(small, 8, seed=1, max_iter=100)
+    b = fit_direct(small, 8, seed=1, max_iter=100, threads=1)
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.max_distortion < pca_projection(small, 8)[1]
+
+
+def test_variational_deterministic_across_threads(small, two_threads):
+    kw = dict(max_iter=15, n_samples=4, seed=3, polish_result=False)
+    a = fit_variational(small, 5, threads=1, **kw)
+    b = fit_variational(small, 5, threads=two_threads, **kw)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.sigma, b.sigma)
+    np.testing.assert_array_equal(a.history["objective"], b.history["objective"])
+
+
+@pytest.mark.parametrize("kw", [dict(objective="violations", eps=0.3, eps1=0.2), dict(optimizer="pgd", lr=0.05),
+                                dict(sigma="scalar", init="gaussian")])
+def test_options_run_and_improve_on_start(small, kw):
+    res = fit_variational(small, 8, max_iter=60, polish_result=False, seed=0, **kw)
+    h = res.history
+    assert res.max_distortion <= h["max_distortion"][0]
+    assert np.all(np.isfinite(h["objective"]))
+
+
+def test_norms_target_reaches_paper_tolerance():
+    # n <= d: the norms problem is solvable exactly; the polish gets there
+    X = np.random.default_rng(1).standard_normal((10, 25))
+    res = fit_variational(make_problem(X, "norms"), 6, max_iter=100, seed=0)
+    assert res.max_distortion < 0.01
+
+
+def test_early_stop_and_interrupt(small):
+    res = fit_variational(small, 8, max_iter=400, tol=0.5, polish_result=False)
+    assert res.status == "converged" and res.nit < 400 and res.max_distortion <= 0.5
+
+
+def test_interrupt_returns_best_mean_so_far(small, monkeypatch):
+    import derand_fast.jl.variational as var
+
+    real, calls = var.mc_objective, {"n": 0}
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 30:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(var, "mc_objective", interrupted)
+    res = fit_variational(small, 8, max_iter=400, seed=0)
+    assert res.status == "interrupted" and res.polish is None
+    assert res.max_distortion == pytest.approx(res.history["max_distortion"].min())
+    assert 20 < len(res.history["step"]) < 31
+
+
+def test_bad_arguments(small):
+    for kw, match in [(dict(objective="x"), "objective"), (dict(sigma="x"), "sigma"), (dict(init="x"), "init"),
+                      (dict(optimizer="x"), "optimizer"), (dict(n_samples=0), "n_samples"),
+                      (dict(tau=(0.1, -1)), "tau"), (dict(tol=np.nan), "tol")]:
+        with pytest.raises(ValueError, match=match):
+            fit_variational(small, 3, max_iter=1, **kw)
+    with pytest.raises(ValueError, match="n_components"):
+        fit_variational(small, 0)
+    with pytest.raises(ValueError, match="schedule"):
+        polish(np.ones((2, 30)), small, schedule=())
+    with pytest.raises(ValueError, match="init"):
+        fit_direct(small, 2, init="x")
+    with pytest.raises(ValueError, match="n_draws"):
+        gaussian_baseline(small, 2, n_draws=0)
+
+
+def test_figures(tmp_path):
+    X = np.random.default_rng(2).standard_normal((12, 20))
+    summary = figures_6_7(tmp_path, X=X, n_components=5, n_draws=20, max_iter=30)
+    for name in ("fig6_jl_distortion.png", "fig7_jl_sigma.png", "fig6_7_jl.npz", "fig6_7_jl.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    data = np.load(tmp_path / "fig6_7_jl.npz")
+    assert len(data["gaussian_max_distortions"]) == 20
+    assert json.loads((tmp_path / "fig6_7_jl.json").read_text())["gaussian_min"] == summary["gaussian_min"]
