@@ -387,7 +387,8 @@ def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_sampl
     antithetic : bool
     qmc : bool
         Scrambled Sobol normals (:func:`derand_fast.qmc.sobol_normals`),
-        ``d <= 21201``.
+        ``d <= 21201``. SciPy's scrambling costs ~0.1 s at d = 1 000 and ~2 s
+        at d = 20 000 per call.
     baseline : bool
         Leave-one-out baseline of the score-function estimator (ignored by
         ``"pathwise"``).
@@ -445,17 +446,13 @@ def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_sampl
     key = seed_to_key(seed)
     st = _count(step, "step", 0)
     first_stream = st * n
-    if qmc:
-        if n_units & (n_units - 1):
-            raise ValueError("with qmc=True the number of points (n_samples, or n_samples/2 with "
-                             f"antithetic) must be a power of two, got {n_units}")
-        zq = sobol_normals(seed, n_units, d, stream=st)
-    else:
-        zq = np.empty((0, d))
-
+    if qmc and n_units & (n_units - 1):
+        raise ValueError("with qmc=True the number of points (n_samples, or n_samples/2 with "
+                         f"antithetic) must be a power of two, got {n_units}")
     shift = _probe(g, mu_, need_grad=not score)
     if not math.isfinite(shift):
         shift = 0.0
+    zq = sobol_normals(seed, n_units, d, stream=st) if qmc else np.empty((0, d))
     n_slots = min(n_units, _MAX_SLOTS)
     acc = np.zeros((n_slots, 4 if score else 2, d))
     vals = np.empty(n_units)
