@@ -53,6 +53,12 @@ class MixingSolver {
     }
 
     std::int64_t n_colors() const { return static_cast<std::int64_t>(col_.class_ptr.size()) - 1; }
+    // Colour classes large enough to run in parallel (when threads > 1).
+    std::int64_t parallel_classes() const {
+        std::int64_t k = 0;
+        for (std::int64_t w : col_.class_work) k += (w * r_ >= derand::kParallelWork) ? 1 : 0;
+        return k;
+    }
     OutArray V() const { return V_; }
 
   private:
@@ -78,5 +84,6 @@ void bind_sdp(py::module_& m) {
              "Sweep until a sweep gains < tol, max_sweeps, or time_budget s: (sweeps, last_delta, converged).")
         .def("objective", &MixingSolver::objective, "sum_edges w_ij (1 - v_i.v_j) / 2.")
         .def_property_readonly("n_colors", &MixingSolver::n_colors)
+        .def_property_readonly("parallel_classes", &MixingSolver::parallel_classes)
         .def_property_readonly("V", &MixingSolver::V);
 }

@@ -48,7 +48,7 @@ class MaxCutResult:
     status : int
         Key of :data:`STATUS`; ``message`` the text.
     sdp : dict
-        ``rank``, ``sweeps``, ``last_delta``, ``status``, ``message``, ``n_colors``, ``sweep_time``.
+        ``rank``, ``sweeps``, ``last_delta``, ``status``, ``message``, ``n_colors``, ``parallel_classes``, ``sweep_time``.
     rounding_info : dict
         What the rounding method reported.
     local_search : dict

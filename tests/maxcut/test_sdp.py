@@ -54,12 +54,13 @@ def test_sdp_bounds_exhaustive_optimum(small_graph, brute_force):
 
 
 def test_same_seed_same_factor_one_and_two_threads(two_threads):
-    # Large enough that colour classes run in parallel (class work >= 2^18 multiply-adds).
+    # Large enough that colour classes run in parallel (class work >= 2^20 multiply-adds).
     g = load_graph(nx.random_regular_graph(3, 20000, seed=1))
-    a = solve_sdp(g, rank=16, seed=7, threads=1, max_sweeps=5)
-    b = solve_sdp(g, rank=16, seed=7, threads=two_threads, max_sweeps=5)
+    a = solve_sdp(g, rank=64, seed=7, threads=1, max_sweeps=5)
+    b = solve_sdp(g, rank=64, seed=7, threads=two_threads, max_sweeps=5)
+    assert b.parallel_classes >= 2
     assert np.array_equal(a.V, b.V) and a.objective == b.objective
-    c = solve_sdp(g, rank=16, seed=8, threads=1, max_sweeps=5)
+    c = solve_sdp(g, rank=64, seed=8, threads=1, max_sweeps=5)
     assert not np.array_equal(a.V, c.V)
 
 

@@ -25,8 +25,9 @@ def test_pipeline_on_small_graphs_against_exhaustive_search(small_graph, brute_f
 
 def test_same_seed_same_cut_one_and_two_threads(two_threads):
     g = load_graph(nx.random_regular_graph(3, 20000, seed=4))
-    a = maxcut(g, rank=16, seed=3, threads=1, n_hyperplanes=64, max_sweeps=10)
-    b = maxcut(g, rank=16, seed=3, threads=two_threads, n_hyperplanes=64, max_sweeps=10)
+    a = maxcut(g, rank=64, seed=3, threads=1, n_hyperplanes=64, max_sweeps=10)
+    b = maxcut(g, rank=64, seed=3, threads=two_threads, n_hyperplanes=64, max_sweeps=10)
+    assert b.sdp["parallel_classes"] >= 2  # the parallel sweep path is exercised
     assert a.cut == b.cut and np.array_equal(a.partition, b.partition)
     assert a.sdp_bound == b.sdp_bound and a.gw_mean == b.gw_mean
 
