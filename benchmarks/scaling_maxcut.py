@@ -82,7 +82,8 @@ def main() -> None:
                  max_sweeps=args.max_sweeps)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     out = {
-        "n": g.n, "m": g.m, "rank": res.sdp["rank"], "threads": res.threads, "graph_build_s": t_graph, "parse_s": t_parse,
+        "n": g.n, "m": g.m, "rank": res.sdp["rank"], "threads": res.threads,
+        "graph_build_s": t_graph, "parse_s": t_parse,
         "sweeps": res.sdp["sweeps"], "sdp_status": res.sdp["message"],
         "time_per_sweep_s": res.sdp["sweep_time"] / max(res.sdp["sweeps"], 1),
         "times": res.times, "sdp_bound": res.sdp_bound, "gw_best": res.gw_best, "cut": res.cut,

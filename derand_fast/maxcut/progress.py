@@ -57,4 +57,5 @@ def make_progress(progress: Any) -> tuple[ProgressFn | None, Callable[[], None]]
         return bar, bar.close
     if callable(progress):
         return progress, lambda: None
-    raise TypeError(f"progress must be None, a bool or a callable(stage, fraction, info), got {type(progress).__name__}")
+    raise TypeError("progress must be None, a bool or a callable(stage, fraction, info), "
+                    f"got {type(progress).__name__}")

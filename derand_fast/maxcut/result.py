@@ -48,7 +48,8 @@ class MaxCutResult:
     status : int
         Key of :data:`STATUS`; ``message`` the text.
     sdp : dict
-        ``rank``, ``sweeps``, ``last_delta``, ``status``, ``message``, ``n_colors``, ``parallel_classes``, ``sweep_time``.
+        ``rank``, ``sweeps``, ``last_delta``, ``status``, ``message``, ``n_colors``,
+        ``parallel_classes``, ``sweep_time``.
     rounding_info : dict
         What the rounding method reported.
     local_search : dict
@@ -141,7 +142,8 @@ class MaxCutResult:
             f"   {sdp.get('message', '')}",
         ]
         if self.gw_best is not None:
-            lines.append(f"  GW best of {self.rounding_info.get('n_hyperplanes', self.params.get('n_hyperplanes', '?'))}"
+            n_h = self.rounding_info.get("n_hyperplanes", self.params.get("n_hyperplanes", "?"))
+            lines.append(f"  GW best of {n_h}"
                          f" hyperplanes {num(self.gw_best):>18}   mean {num(self.gw_mean)},"
                          f" expected {num(self.gw_expected)}")
         if self.rounding != "gw":
@@ -154,7 +156,8 @@ class MaxCutResult:
         ratio = "-" if math.isnan(self.ratio) else f"{self.ratio:.4f}"
         lines.append(f"  CUT {num(self.cut):>38}   cut/SDP = {ratio}")
         if self.best_known is not None:
-            lines.append(f"  best known (literature) {num(self.best_known):>18}   cut/best = {self.cut / self.best_known:.4f}")
+            lines.append(f"  best known (literature) {num(self.best_known):>18}"
+                         f"   cut/best = {self.cut / self.best_known:.4f}")
         stages = ", ".join(f"{k} {v:.2f}" for k, v in t.items() if k != "total")
         lines.append(f"  time {t.get('total', 0.0):.2f} s ({stages})")
         if self.status != 0:
