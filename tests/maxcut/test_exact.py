@@ -130,17 +130,17 @@ def test_zero_rows_make_nodes_deterministic():
 
 
 def test_same_result_with_one_and_two_threads(two_threads):
-    # m ~ 20 000: above the kernel's parallel threshold (16 384 edges), several 4096-edge blocks
-    g = random_graph(2000, 0.01, seed=14, negative=0.3)
-    V = random_factor(2000, 8, seed=15)
-    mu = np.random.default_rng(16).normal(0.0, 0.3, 2000)
-    assert g.m > 16384
+    # m ~ 72 000: above the kernel's parallel threshold (65 536 edges), many 4096-edge blocks
+    g = random_graph(4000, 0.009, seed=14, negative=0.3)
+    V = random_factor(4000, 8, seed=15)
+    mu = np.random.default_rng(16).normal(0.0, 0.3, 4000)
+    assert g.m > 65536
     a = ExactCutObjective(V, g, threads=1).value_and_grad(mu, 0.5)
     b = ExactCutObjective(V, g, threads=two_threads).value_and_grad(mu, 0.5)
     assert a[0] == b[0] and a[2] == b[2]
     np.testing.assert_array_equal(a[1], b[1])
-    ra = derand_exact(V, g, n_steps=60, check_every=7, record_every=20, threads=1, seed=3)
-    rb = derand_exact(V, g, n_steps=60, check_every=7, record_every=20, threads=two_threads, seed=3)
+    ra = derand_exact(V, g, n_steps=30, check_every=7, record_every=20, threads=1, seed=3)
+    rb = derand_exact(V, g, n_steps=30, check_every=7, record_every=20, threads=two_threads, seed=3)
     np.testing.assert_array_equal(ra.x, rb.x)
     np.testing.assert_array_equal(ra.history["expected_cut"], rb.history["expected_cut"])
 
