@@ -51,6 +51,10 @@ _INIT_STREAM = 1 << 48
 # few enough that the per-chunk gradient slots stay small.
 _MAX_CHUNKS = 16
 _MIN_CHUNK = 64
+# Below this many multiply-adds per pass (n * h * (d + 1)) the kernels run on one
+# thread: a parallel region's barrier costs more than it saves (much more on a
+# loaded machine). Results do not depend on it (the chunking depends on n only).
+_PARALLEL_MIN_WORK = 1 << 21
 
 
 @nb.njit(cache=True, inline="always")
@@ -325,6 +329,10 @@ def _chunk_size(n: int) -> int:
     return max(_MIN_CHUNK, -(-n // _MAX_CHUNKS))
 
 
+def _threads_for(requested: int | None, n: int, h: int, d: int) -> int | None:
+    return 1 if n * h * (d + 1) < _PARALLEL_MIN_WORK else requested
+
+
 def _reduce(parts: np.ndarray) -> np.ndarray:
     nc = parts.shape[0]
     flat = parts.reshape(nc, -1)
@@ -506,7 +514,7 @@ class TwoLayerStudent:
         W = p["W"]
         n = X.shape[0]
         want_a = "a" in self.trainable
-        with thread_scope(self.threads):
+        with thread_scope(_threads_for(self.threads, n, *W.shape)):
             sq, gwt, gb, ga = _loss_grad_chunks(np.ascontiguousarray(W.T), p["b"], p["a"], X, y,
                                                 self._kind, self.iota, _chunk_size(n), want_a)
             grad: dict[str, np.ndarray] = {}
@@ -550,7 +558,7 @@ class TwoLayerStudent:
                 dirs[name] = np.zeros(shapes[name])
         want_a = "a" in self.trainable
         n = X.shape[0]
-        with thread_scope(self.threads):
+        with thread_scope(_threads_for(self.threads, n, h, d)):
             hwt, hb, ha = _hvp_chunks(np.ascontiguousarray(W.T), p["b"], p["a"],
                                       np.ascontiguousarray(dirs["W"].T), dirs["b"], dirs["a"],
                                       X, y, self._kind, self.iota, _chunk_size(n), want_a)

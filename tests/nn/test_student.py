@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from derand_fast.indicators import relu_iota
+from derand_fast.nn import student as student_module
 from derand_fast.nn.student import ACTIVATIONS, TwoLayerStudent, _relu_iota_rows, init_student
 from derand_fast.nn.teachers import single_index_teacher
 
@@ -99,8 +100,10 @@ def test_trainable_groups_and_penalty(problem):
     assert v_w == pytest.approx(expected, rel=1e-12)
 
 
-def test_bit_identical_for_one_and_two_threads(two_threads):
-    # n = 1000 spans 16 chunks, so two threads really split the batch
+def test_bit_identical_for_one_and_two_threads(two_threads, monkeypatch):
+    # n = 1000 spans 16 chunks, so two threads really split the batch (small problems
+    # normally run on one thread: lift that threshold here)
+    monkeypatch.setattr(student_module, "_PARALLEL_MIN_WORK", 0)
     p = init_student(4, 33, seed=5)
     X, y = single_index_teacher(4, seed=6).sample(1000)
     v = {"W": np.ones((33, 4)), "b": np.linspace(-1, 1, 33)}

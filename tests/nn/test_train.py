@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from derand_fast.nn import student as student_module
 from derand_fast.nn.student import TwoLayerStudent, init_student
 from derand_fast.nn.teachers import single_index_teacher
 from derand_fast.nn.train import paper_optimizer, train_student
@@ -45,7 +46,8 @@ def test_frozen_second_layer_is_untouched(small_run):
     assert not np.array_equal(small_run.params["b"], init_student(5, 64, seed=0)["b"])
 
 
-def test_training_is_bit_identical_for_one_and_two_threads(two_threads):
+def test_training_is_bit_identical_for_one_and_two_threads(two_threads, monkeypatch):
+    monkeypatch.setattr(student_module, "_PARALLEL_MIN_WORK", 0)  # parallel kernels even at this size
     teacher = single_index_teacher(3, seed=2)
     runs = [train_student(teacher, h=40, student=TwoLayerStudent(threads=t), steps=30, batch_size=300,
                           history_every=10, certificate=False, threads=t) for t in (1, two_threads)]
