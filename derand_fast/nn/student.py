@@ -524,7 +524,8 @@ class TwoLayerStudent:
                 grad["b"] = _reduce(gb)
             if want_a:
                 grad["a"] = _reduce(ga)
-        value = math.fsum(sq.tolist()) / n + self.lam * float(np.dot(W.ravel(), W.ravel()))
+            # inside the scope: BLAS stays on one thread (waking its pool costs more than this dot)
+            value = math.fsum(sq.tolist()) / n + self.lam * float(np.dot(W.ravel(), W.ravel()))
         return value, grad
 
     def hessp(self, params: Mapping[str, np.ndarray], X, y, v: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
