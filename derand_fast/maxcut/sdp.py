@@ -187,8 +187,10 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
     larger; the classes of G1–G55 run on one thread) — and, for factors much
     larger than the cache, one pass over ``V`` per class instead of one per
     sweep. Measured against the reference's plain sequential sweep
-    (``benchmarks/test_bench_maxcut.py``, one thread, loaded machine): 0.4–0.9×
-    its time on G1–G70, 1.2× on G81 (r = 200, ``V`` = 32 MB).
+    (``benchmarks/test_bench_maxcut.py``, one thread, min of 3 runs
+    interleaved with the reference on a loaded machine): 0.5–0.8× its time on
+    G1–G70, 0.9× on G81 (r = 200, ``V`` = 32 MB), i.e. the colour order costs
+    nothing measurable per sweep here.
 
     Ctrl-C stops the run between chunks of sweeps and returns the last
     completed sweep with status 3.
