@@ -50,7 +50,8 @@ def row(name, X, target, k, args):
            "constraints": full.n_constraints}
     draws = args.draws if full.n_constraints < 100_000 else args.draws_large
     t = time.perf_counter()
-    g = gaussian_baseline(full, k, n_draws=draws)
+    th = args.threads
+    g = gaussian_baseline(full, k, n_draws=draws, threads=th)
     out.update(random_avg=g.mean, random_min=g.min, draws=draws, random_time=time.perf_counter() - t)
     out["pca"] = pca_projection(full, k)[1]
     if target == "norms":
@@ -58,14 +59,14 @@ def row(name, X, target, k, args):
     sub = full if full.n_constraints <= args.var_pairs or target == "norms" else \
         make_problem(X, target, max_pairs=args.var_pairs, seed=0)
     t = time.perf_counter()
-    v = fit_variational(sub, k, max_iter=args.iters, polish_result=False, seed=0)
+    v = fit_variational(sub, k, max_iter=args.iters, polish_result=False, seed=0, threads=th)
     out.update(var_mean=max_distortion(v.x, full), var_iters=v.nit, var_status=v.status,
                var_max_sigma2=float(v.history["max_sigma2"][-1]), var_time=time.perf_counter() - t)
-    p = polish(v.x, full)
+    p = polish(v.x, full, threads=th)
     out.update(var_polished=p.max_distortion, var_polished_median=p.median_distortion,
                var_total_time=out["var_time"] + p.time)
     t = time.perf_counter()
-    dres = fit_direct(full, k, seed=0)
+    dres = fit_direct(full, k, seed=0, threads=th)
     out.update(direct=dres.max_distortion, direct_time=time.perf_counter() - t)
     print(json.dumps(out), flush=True)
     return out
@@ -79,6 +80,7 @@ def main(argv=None):
     ap.add_argument("--draws-large", type=int, default=100, help="draws for the 1.6 M-pair digits row")
     ap.add_argument("--var-pairs", type=int, default=20_000)
     ap.add_argument("--rows", default="all", help="comma list of row indices (0-3) or 'all'")
+    ap.add_argument("--threads", type=int, default=None, help="Numba threads (default: all)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     if args.quick:

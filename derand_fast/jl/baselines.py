@@ -91,7 +91,9 @@ def gaussian_baseline(problem: JLProblem, n_components: int, *, n_draws: int = 1
         for start in range(0, int(n_draws), _DRAW_CHUNK):
             n = min(_DRAW_CHUNK, int(n_draws) - start)
             values = np.empty(n)
-            kernels.eval_batch(problem.X, XMt, sigma, True, key, np.int64(start), problem.pairs, problem.inv_sq,
+            work = n * (problem.X.shape[0] * k * d + problem.n_constraints * k)
+            kernel = kernels.pick(kernels.eval_batch, kernels.eval_batch_serial, work)
+            kernel(problem.X, XMt, sigma, True, key, np.int64(start), problem.pairs, problem.inv_sq,
                                kernels.MODE_MAX, 1.0, 1.0, 1.0, values, out[start:start + n],
                                np.empty((problem.X.shape[0], k)), np.zeros((n, 1, 1)))
     best = int(np.argmin(out))

@@ -47,8 +47,8 @@ class JLEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         For ``method="variational"``: smooth worst case, or the paper's sum of
         smoothed violations (Eq. 9 / 27).
     max_iter : int, default=5000
-        Variational steps (paper: 5000) or, for ``"direct"``, L-BFGS iterations
-        per temperature stage (capped at 300).
+        Variational steps (paper: 5000); also caps the L-BFGS iterations per
+        temperature stage of the polish and of ``"direct"`` at ``min(max_iter, 300)``.
     n_samples : int, default=20
         Sampled matrices per variational step (paper: 20).
     max_pairs : int or None, default=2_000_000
@@ -118,7 +118,8 @@ class JLEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             n_iter = res.nfev
         else:
             res = fit_variational(problem, k, objective=self.objective, eps=self.eps, n_samples=self.n_samples,
-                                  max_iter=int(self.max_iter), seed=seed, threads=self.threads)
+                                  max_iter=int(self.max_iter), polish_max_iter=min(int(self.max_iter), 300),
+                                  seed=seed, threads=self.threads)
             hist = {key: res.history[key] for key in ("step", "max_distortion", "max_sigma2")}
             n_iter = res.nit
         return res.x, res.max_distortion, res.median_distortion, hist, max(int(n_iter), 1)

@@ -36,6 +36,7 @@ import math
 
 import numba as nb
 import numpy as np
+import scipy.linalg  # noqa: F401  Numba's np.dot calls SciPy's BLAS: load it before thread_scope pins BLAS
 
 from ..indicators import jl_indicator_scalar
 from ..random import fill_stream
@@ -46,7 +47,10 @@ __all__ = [
     "MODE_MAX",
     "pair_sq_dists",
     "eval_fixed",
+    "eval_fixed_serial",
     "eval_batch",
+    "eval_batch_serial",
+    "pick",
 ]
 
 MODE_SUM = 0
@@ -126,8 +130,7 @@ def _bounds(n_items, n_chunks, c):
     return (c * n_items) // n_chunks, ((c + 1) * n_items) // n_chunks
 
 
-@nb.njit(cache=True, parallel=True)
-def eval_fixed(Y, pairs, inv_sq, mode, eps, eps1, tau, n_chunks, G):
+def _eval_fixed(Y, pairs, inv_sq, mode, eps, eps1, tau, n_chunks, G):
     """Objective of one fixed matrix from ``Y = X Aᵀ``; writes ``G = ∂F/∂Y``.
 
     The constraints are split into ``n_chunks`` fixed chunks (independent of
@@ -185,8 +188,7 @@ def _sample_gradient(X, XZ, Y, Z, scalar_sigma, pairs, inv_sq, mode, eps, eps1, 
         grad_sigma[s] = np.dot(G.T, X) * Z
 
 
-@nb.njit(cache=True, parallel=True)
-def eval_batch(X, XMt, sigma, scalar_sigma, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau,
+def _eval_batch(X, XMt, sigma, scalar_sigma, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau,
                values, max_abs, G_sum, grad_sigma):
     """Monte Carlo objective over sampled matrices ``A_s = M + σ ⊙ Z_s`` (paper Eq. 24).
 
@@ -238,3 +240,17 @@ def eval_batch(X, XMt, sigma, scalar_sigma, key, first_stream, pairs, inv_sq, mo
     if mode != MODE_MAX:
         for s in range(n_samples):
             G_sum += G_all[s]
+
+
+# Each kernel compiled twice from one body: threaded, and serial for small problems where
+# launching threads costs more than the work. Chunks/slots are fixed, so both give identical bits.
+eval_fixed = nb.njit(cache=True, parallel=True)(_eval_fixed)
+eval_fixed_serial = nb.njit(cache=True)(_eval_fixed)
+eval_batch = nb.njit(cache=True, parallel=True)(_eval_batch)
+eval_batch_serial = nb.njit(cache=True)(_eval_batch)
+PARALLEL_WORK = 200_000  # multiply-adds below which callers pick the serial kernel
+
+
+def pick(parallel_kernel, serial_kernel, work: float):
+    """The threaded kernel when ``work`` (multiply-adds) exceeds :data:`PARALLEL_WORK`, else the serial one."""
+    return parallel_kernel if work > PARALLEL_WORK else serial_kernel

@@ -205,8 +205,13 @@ def max_distortion(A, problem: JLProblem, *, threads: int | None = None) -> floa
     G = np.empty((problem.X.shape[0], A.shape[0]))
     with thread_scope(threads):
         Y = problem.X @ A.T
-        _, m = kernels.eval_fixed(Y, problem.pairs, problem.inv_sq, kernels.MODE_MAX, 1.0, 1.0, 1.0, _N_CHUNKS, G)
+        kernel = _fixed_kernel(problem, A.shape[0])
+        _, m = kernel(Y, problem.pairs, problem.inv_sq, kernels.MODE_MAX, 1.0, 1.0, 1.0, _N_CHUNKS, G)
     return float(m)
+
+
+def _fixed_kernel(problem: JLProblem, k: int):
+    return kernels.pick(kernels.eval_fixed, kernels.eval_fixed_serial, problem.n_constraints * k)
 
 
 def _mode(name: str) -> int:
@@ -259,7 +264,8 @@ def objective(A, problem: JLProblem, *, kind: str = "smooth_max", eps: float = 0
     G = np.empty((problem.X.shape[0], A.shape[0]))
     with thread_scope(threads):
         Y = problem.X @ A.T
-        value, m = kernels.eval_fixed(Y, problem.pairs, problem.inv_sq, mode, eps, eps1, tau, _N_CHUNKS, G)
+        kernel = _fixed_kernel(problem, A.shape[0])
+        value, m = kernel(Y, problem.pairs, problem.inv_sq, mode, eps, eps1, tau, _N_CHUNKS, G)
         grad = G.T @ problem.X
     return float(value), grad, float(m)
 
@@ -342,7 +348,9 @@ def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps:
     grad_sigma = np.zeros((n_samples, 1, 1) if scalar else (n_samples, k, d))
     with thread_scope(threads):
         XMt = problem.X @ M.T
-        kernels.eval_batch(problem.X, XMt, sig_kd, scalar, key, np.int64(step * n_samples), problem.pairs,
+        work = n_samples * (problem.X.shape[0] * k * d + problem.n_constraints * k)
+        kernel = kernels.pick(kernels.eval_batch, kernels.eval_batch_serial, work)
+        kernel(problem.X, XMt, sig_kd, scalar, key, np.int64(step * n_samples), problem.pairs,
                            problem.inv_sq, mode, eps, eps1, tau, values, sample_max, G_sum, grad_sigma)
         grad_M = (G_sum.T @ problem.X) / n_samples
     gs = grad_sigma.sum(axis=0) / n_samples

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from derand_fast.jl import kernels
 from derand_fast.jl.objectives import (
     DegenerateConstraintWarning,
     distortions,
@@ -107,7 +108,15 @@ def test_mc_objective_equals_average_over_explicit_samples(data):
     np.testing.assert_allclose(est.sample_max, [v[2] for v in vals], rtol=1e-12)
 
 
-def test_thread_count_invariance(data, two_threads):
+@pytest.mark.parametrize("force_parallel", [False, True])
+def test_thread_count_invariance(data, two_threads, force_parallel, monkeypatch):
+    """Serial and threaded kernels (1 and 2 threads) give identical bits."""
+    serial = None
+    if force_parallel:
+        serial = mc_objective(_A(5, 12), np.full((5, 12), 0.1), make_problem(
+            np.random.default_rng(0).standard_normal((40, 12))), n_samples=7, seed=1, threads=1)
+        serial_fixed = objective(_A(5, 12), make_problem(np.random.default_rng(0).standard_normal((40, 12))))
+        monkeypatch.setattr(kernels, "PARALLEL_WORK", 0)
     P = make_problem(np.random.default_rng(0).standard_normal((40, 12)), "pairwise")
     M = _A(5, 12)
     sig = np.full((5, 12), 0.1)
@@ -116,10 +125,16 @@ def test_thread_count_invariance(data, two_threads):
     assert a.value == b.value
     np.testing.assert_array_equal(a.grad_M, b.grad_M)
     np.testing.assert_array_equal(a.grad_sigma, b.grad_sigma)
+    if serial is not None:
+        assert serial.value == a.value
+        np.testing.assert_array_equal(serial.grad_M, a.grad_M)
     fa, ga, _ = objective(M, P, threads=1)
     fb, gb, _ = objective(M, P, threads=two_threads)
     assert fa == fb
     np.testing.assert_array_equal(ga, gb)
+    if serial is not None:
+        assert serial_fixed[0] == fa
+        np.testing.assert_array_equal(serial_fixed[1], ga)
 
 
 def test_pair_subsample(data):

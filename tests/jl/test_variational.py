@@ -42,10 +42,10 @@ def test_sigma_goes_to_zero(run):
 
 
 def test_polish_improves_and_direct_is_reproducible(small, run):
-    pol = polish(run.x, small, max_iter=100)
+    pol = polish(run.x, small, max_iter=40)
     assert pol.max_distortion <= run.max_distortion
-    a = fit_direct(small, 8, seed=1, max_iter=100)
-    b = fit_direct(small, 8, seed=1, max_iter=100, threads=1)
+    a = fit_direct(small, 8, seed=1, max_iter=40)
+    b = fit_direct(small, 8, seed=1, max_iter=40, threads=1)
     np.testing.assert_array_equal(a.x, b.x)
     assert a.max_distortion < pca_projection(small, 8)[1]
 
