@@ -15,6 +15,8 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from . import reproduce
+
 __all__ = ["main", "SUBCOMMANDS", "builtin_graph_path"]
 
 
@@ -107,9 +109,11 @@ def _maxcut_run(args: argparse.Namespace) -> int:
 #: name -> (add_arguments(parser), run(args) -> exit code)
 SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "maxcut": (_maxcut_arguments, _maxcut_run),
+    "reproduce": (reproduce.add_arguments, reproduce.run),
 }
 
-_HELP = {"maxcut": "approximate MAXCUT: low-rank SDP bound, GW / derandomized rounding, local search"}
+_HELP = {"maxcut": "approximate MAXCUT: low-rank SDP bound, GW / derandomized rounding, local search",
+         "reproduce": "regenerate the paper's figures and claims: PNGs, results.json, REPRODUCTION.md"}
 
 
 def _parser() -> argparse.ArgumentParser:

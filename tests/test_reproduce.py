@@ -1,0 +1,116 @@
+"""``derand-fast reproduce``: the quick run end to end, results.json schema, determinism, failure handling."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from derand_fast import reproduce as rp
+from derand_fast.cli import main
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def quick_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    """The quick run twice: through the command line (all threads), then through the API with 1 thread."""
+    out1 = tmp_path_factory.mktemp("quick1")
+    assert main(["reproduce", "--quick", "--out", str(out1)]) == 0
+    first = json.loads((out1 / "results.json").read_text())
+    out2 = tmp_path_factory.mktemp("quick2")
+    second = rp.reproduce(out2, quick=True, threads=1, progress=None)
+    return out1, first, second
+
+
+def test_quick_run_writes_every_figure_and_valid_results(quick_runs: tuple[Path, dict, dict]) -> None:
+    out, res, _ = quick_runs
+    assert rp.validate_results(res) == []
+    assert list(res["experiments"]) == list(rp.EXPERIMENTS)
+    assert res["quick"] is True and res["seed"] == 0 and res["version"]
+    report = (out / "REPRODUCTION.md").read_text(encoding="utf-8")
+    n_png = 0
+    for name, e in res["experiments"].items():
+        assert e["status"] == "ok", (name, e["error"])
+        assert e["figures"], name
+        assert e["seconds"] >= 0 and e["cpu_seconds"] >= 0
+        for f in e["figures"]:
+            data = (out / f).read_bytes()
+            assert data.startswith(PNG_MAGIC) and len(data) > 1000, f
+            assert f"({f})" in report, f  # every figure is linked from the report
+            n_png += 1
+        for c in e["claims"]:
+            assert c["verdict"] in ("reproduced", "differs")  # every experiment ran, so none is "not run"
+            assert f"**{c['verdict']}**" in report
+    assert n_png == len(list(out.glob("*.png")))  # no stray or unlisted PNG
+    assert "## Claims that did not reproduce" in report
+
+
+def test_quick_numbers_are_deterministic_across_runs_and_threads(quick_runs: tuple[Path, dict, dict]) -> None:
+    _, first, second = quick_runs
+    assert second["threads"] == 1
+    for name in rp.EXPERIMENTS:
+        a, b = first["experiments"][name], second["experiments"][name]
+        assert a["numbers"] == b["numbers"], name  # exact equality: bit-identical floats survive JSON
+        assert a["claims"] == b["claims"], name
+        assert a["settings"] == b["settings"], name
+
+
+def test_validator_reports_each_kind_of_problem(quick_runs: tuple[Path, dict, dict]) -> None:
+    _, res, _ = quick_runs
+    bad = copy.deepcopy(res)
+    del bad["version"]
+    bad["seed"] = "0"
+    e = bad["experiments"]["fig4_5"]
+    e["claims"][0]["verdict"] = "maybe"
+    del e["claims"][1]["ours"]
+    e["figures"].append("cut.svg")
+    bad["experiments"]["fig1_2"]["claims"] = []
+    bad["experiments"]["fig3"]["status"] = "done"
+    errors = "\n".join(rp.validate_results(bad))
+    for needle in ("missing 'version'", "results.seed", "verdict: 'maybe'", "missing 'ours'", "figures[2]",
+                   "fig1_2.claims: empty", "fig3.status"):
+        assert needle in errors
+    assert rp.validate_results([]) == ["results: expected an object, got list"]
+
+
+def test_failed_and_interrupted_experiments_are_recorded_as_not_run(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(quick, out, seed, threads):
+        raise RuntimeError("kernel exploded")
+
+    def ctrl_c(quick, out, seed, threads):
+        raise KeyboardInterrupt
+
+    claim = (("Fig. 9", "a statement", "42"),)
+    monkeypatch.setattr(rp, "EXPERIMENTS", {"a": rp.Experiment("a", "broken", broken, (1, 1), claim),
+                                            "b": rp.Experiment("b", "interrupted", ctrl_c, (1, 1), claim),
+                                            "c": rp.Experiment("c", "after Ctrl-C", broken, (1, 1), claim)})
+    with pytest.raises(KeyboardInterrupt):
+        rp.reproduce(tmp_path, progress=None)
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert rp.validate_results(res) == []
+    ex = res["experiments"]
+    assert ex["a"]["status"] == "failed" and "kernel exploded" in ex["a"]["error"]
+    assert ex["b"]["status"] == ex["c"]["status"] == "interrupted"  # nothing runs after a Ctrl-C
+    assert all(e["claims"][0]["verdict"] == "not run" and e["claims"][0]["paper"] == "42" for e in ex.values())
+    report = (tmp_path / "REPRODUCTION.md").read_text(encoding="utf-8")
+    assert report.count("**not run**") == 6  # table + per-experiment list
+
+
+def test_selection_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert rp._select(["fig5", "fig1", "fig4"]) == ["fig1_2", "fig4_5"]
+    with pytest.raises(ValueError, match="only: unknown experiment 'fig9'"):
+        rp.reproduce(tmp_path, only=["fig9"], progress=None)
+    with pytest.raises(ValueError, match="seed"):
+        rp.reproduce(tmp_path, seed=-1, progress=None)
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(ValueError, match="out_dir"):
+        rp.reproduce(f, only=["fig1"], progress=None)
+    assert main(["reproduce", "--only", "fig9"]) == 2
+    assert "unknown experiment 'fig9'" in capsys.readouterr().err
+    assert main(["reproduce", "--out", str(f)]) == 2
+    assert "not a directory" in capsys.readouterr().err
