@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,7 +75,6 @@ class VariationalResult:
     nit: int
     polish: DirectResult | None = None
     time: float = 0.0
-    extra: dict = field(default_factory=dict)
 
 
 def _check_int(v, name: str, low: int) -> int:
