@@ -67,10 +67,11 @@ def test_validator_reports_each_kind_of_problem(quick_runs: tuple[Path, dict, di
     e["claims"][0]["verdict"] = "maybe"
     del e["claims"][1]["ours"]
     e["figures"].append("cut.svg")
+    svg = f"fig4_5.figures[{len(e['figures']) - 1}]"
     bad["experiments"]["fig1_2"]["claims"] = []
     bad["experiments"]["fig3"]["status"] = "done"
     errors = "\n".join(rp.validate_results(bad))
-    for needle in ("missing 'version'", "results.seed", "verdict: 'maybe'", "missing 'ours'", "figures[2]",
+    for needle in ("missing 'version'", "results.seed", "verdict: 'maybe'", "missing 'ours'", svg,
                    "fig1_2.claims: empty", "fig3.status"):
         assert needle in errors
     assert rp.validate_results([]) == ["results: expected an object, got list"]
