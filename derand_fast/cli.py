@@ -68,7 +68,8 @@ def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-rank", type=_positive_int, default=None, help="cap on the default rank")
     p.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=_positive_int, default=None, help="threads (default: all)")
-    p.add_argument("--rounding", default="gw", choices=available_roundings(), help="rounding method (default gw)")
+    p.add_argument("--rounding", default="derand-exact", choices=available_roundings(),
+                   help="rounding method (default derand-exact; gw is the randomized baseline)")
     p.add_argument("--hyperplanes", type=_nonneg_int, default=1000,
                    help="GW hyperplanes (default 1000; 0 skips the GW baseline of other roundings)")
     p.add_argument("--no-local-search", dest="local_search", action="store_false",
