@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from derand_fast import _core
 from derand_fast.maxcut import Graph, load_graph
 
-# Declared node counts stay small in file-level fuzzing: a valid header may
-# announce up to 2^31 - 1 isolated nodes, and load_graph then allocates O(n)
-# (reported separately; see docs/hardening.md, finding F1).
 _SMALL = st.integers(-3, 12)
 _TOKENS = st.one_of(
     _SMALL.map(str),
@@ -49,7 +46,22 @@ def _check_parsed(res: dict) -> None:
         assert res["n"] >= 0 and res["m"] >= 0
 
 
+def modest_sizes(data: bytes, limit: int = 10**6) -> bool:
+    """False when some integer token (a header's n or m, a node label) exceeds ``limit``.
+
+    Such inputs are known to allocate memory in proportion to the declared
+    size, not the input size (findings F1, F5 in docs/hardening.md): the
+    fuzzers skip them until that is fixed rather than exhaust the machine.
+    """
+    for tok in data.split():
+        t = tok.lstrip(b"+-")
+        if t.isdigit() and int(t) > limit:
+            return False
+    return True
+
+
 def _parse(data: bytes, header: bool) -> None:
+    assume(modest_sizes(data))
     try:
         res = _core.parse_edge_text(data, header)
     except ValueError as exc:
@@ -83,6 +95,7 @@ def _check_graph(g: Graph) -> None:
 @given(data=_TEXT, fmt=st.sampled_from([None, "gset", "edgelist"]), loops=st.sampled_from(["error", "drop"]))
 def test_load_graph_file_token_soup(tmp_path_factory: pytest.TempPathFactory, data: bytes, fmt: str | None,
                                     loops: str) -> None:
+    assume(modest_sizes(data))
     path = tmp_path_factory.mktemp("fuzz") / "g.txt"
     path.write_bytes(data)
     try:
