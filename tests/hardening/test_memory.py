@@ -1,0 +1,70 @@
+"""Memory bounds on a large sparse graph (issue #9, item 6).
+
+n = 10^6 nodes, 1.5·10^6 edges: write it as a Gset file, parse it, compute
+cuts (one vector, a batch of 8), run 1-flip local search briefly, and three SDP
+sweeps at rank 8. Runs in a fresh subprocess whose peak resident set
+(``ru_maxrss``, covering C++ allocations too) is asserted against a ceiling;
+the Python/NumPy share is measured with ``tracemalloc`` as well.
+
+The ceiling: the data themselves take ~0.2 GB (file text ~25 MB, CSR with
+3·10^6 entries ~36 MB, edge arrays ~24 MB, V = 8·n·8 B = 64 MB, 8 cut vectors
+8 MB) plus the interpreter, NumPy/SciPy/Numba (~0.2 GB); measured peak RSS 0.48 GB,
+tracemalloc peak 0.30 GB. 1 GiB is a generous ceiling (2×) and four orders of
+magnitude below one dense n×n allocation (8·10^12 bytes).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+CEILING_BYTES = 2**30
+
+CHILD = textwrap.dedent(r"""
+    import json, resource, sys, time, tracemalloc
+    from pathlib import Path
+    import numpy as np
+    from derand_fast.maxcut import cut_value, cut_values, load_graph, local_search, solve_sdp
+
+    path = Path(sys.argv[1])
+    rng = np.random.default_rng(0)
+    n, m = 1_000_000, 1_500_000
+    u = rng.integers(1, n + 1, m)
+    v = (u + rng.integers(1, n, m) - 1) % n + 1      # v != u
+    w = rng.choice([-1, 1], m)
+    with path.open("w") as f:
+        f.write(f"{n} {m}\n")
+        np.savetxt(f, np.column_stack([u, v, w]), fmt="%d")
+    del u, v, w
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    g = load_graph(path, fmt="gset")
+    x = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+    c1 = cut_value(g, x)
+    cs = cut_values(g, np.stack([x] * 8), threads=1)
+    ls = local_search(g, x, max_moves=1000)
+    sdp = solve_sdp(g, rank=8, max_sweeps=3, threads=1)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    print(json.dumps({"n": g.n, "m": g.m, "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                      "rss_before": base, "traced_peak": traced_peak, "sweeps": sdp.sweeps,
+                      "cuts_agree": bool(np.all(cs == c1)), "ls_gain": ls.gain, "seconds": time.perf_counter() - t0}))
+""")
+
+
+@pytest.mark.slow
+def test_large_sparse_graph_memory(tmp_path) -> None:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "big.txt")], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    # a few random pairs repeat (merged) or cancel (+1 and -1 summed away)
+    assert res["n"] == 10**6 and 1_499_000 <= res["m"] <= 1_500_000 and res["sweeps"] == 3
+    assert res["cuts_agree"] and res["ls_gain"] >= 0
+    assert res["rss_peak"] < CEILING_BYTES, res
+    assert res["traced_peak"] < CEILING_BYTES, res
+    print(res)
