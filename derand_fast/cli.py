@@ -15,7 +15,8 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from . import reproduce
+from .reproduce import add_arguments as _reproduce_arguments
+from .reproduce import run as _reproduce_run
 
 __all__ = ["main", "SUBCOMMANDS", "builtin_graph_path"]
 
@@ -110,7 +111,7 @@ def _maxcut_run(args: argparse.Namespace) -> int:
 #: name -> (add_arguments(parser), run(args) -> exit code)
 SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "maxcut": (_maxcut_arguments, _maxcut_run),
-    "reproduce": (reproduce.add_arguments, reproduce.run),
+    "reproduce": (_reproduce_arguments, _reproduce_run),
 }
 
 _HELP = {"maxcut": "approximate MAXCUT: low-rank SDP bound, GW / derandomized rounding, local search",
