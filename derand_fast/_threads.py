@@ -45,6 +45,11 @@ def thread_scope(threads: int | None) -> Iterator[int]:
     n = resolve_threads(threads)
     previous = nb.get_num_threads()
     if _controller is None:
+        # Load SciPy's BLAS first (Numba's np.dot calls it): a controller made
+        # before it loads would never see it, and its threads would compete
+        # with ours.
+        import scipy.linalg  # noqa: F401
+
         _controller = ThreadpoolController()
     nb.set_num_threads(n)
     try:
