@@ -20,6 +20,8 @@ from hypothesis.extra import numpy as hnp
 
 import derand_fast as df
 from derand_fast import _core
+from derand_fast.jl import make_problem, mc_objective
+from derand_fast.smoothing import smooth
 from derand_fast.maxcut import (
     Graph, cut_value, cut_values, gw_expected_cut, gw_rounding, load_graph, local_search, solve_sdp,
 )
@@ -255,3 +257,56 @@ def test_empty_graph_inputs() -> None:
     assert res.V.shape[0] == 0 and res.objective == 0.0
     with pytest.raises(ValueError, match="no nodes"):
         df_maxcut(g0)
+
+
+# --- smoothing estimators and JL objectives -------------------------------------------------
+
+@given(mu=hnp.arrays(np.float64, st.integers(1, 8), elements=_floats), how=st.sampled_from(LAYOUTS),
+       sigma=st.floats(0.0, 2.0))
+def test_smooth_layouts(g_step, mu: np.ndarray, how: str, sigma: float) -> None:
+    works_like_float64(lambda a: tuple(smooth(g_step, a, sigma, n_samples=8, seed=1, threads=1)), relayout(mu, how))
+    works_like_float64(lambda s: tuple(smooth(g_step, mu, s, n_samples=8, seed=1, threads=1)),
+                       relayout(np.full(mu.shape, sigma), how))
+
+
+@given(mu=hnp.arrays(np.float64, st.integers(1, 8), elements=_floats), bad=_BAD, data=st.data())
+def test_smooth_nonfinite(g_step, mu: np.ndarray, bad: float, data: st.DataObject) -> None:
+    k = data.draw(st.integers(0, mu.size - 1))
+    nan_mu = mu.copy()
+    nan_mu[k] = bad
+    rejects_nonfinite(lambda a: smooth(g_step, a, 0.3, n_samples=4), nan_mu)
+    sigma = np.full(mu.shape, 0.3)
+    sigma[k] = bad
+    rejects_nonfinite(lambda s: smooth(g_step, mu, s, n_samples=4), sigma)
+
+
+def _distinct_rows(X: np.ndarray) -> np.ndarray:
+    X = X.copy()
+    X[:, 0] = np.arange(X.shape[0])  # distinct points: no degenerate-constraint warning
+    return X
+
+
+# integer-valued points, so the int64 layout keeps the values
+_points = hnp.arrays(np.float64, st.tuples(st.integers(2, 8), st.integers(3, 6)),
+                     elements=st.integers(-3, 3).map(float)).map(_distinct_rows)
+
+
+# No "complex" for M: mc_objective casts it with a ComplexWarning (finding F3).
+@given(X=_points, how=st.sampled_from([h for h in LAYOUTS if h != "complex"]), seed=st.integers(0, 100))
+def test_jl_layouts(X: np.ndarray, how: str, seed: int) -> None:
+    works_like_float64(lambda a: make_problem(a, "pairwise").X, relayout(X, how))
+    problem = make_problem(X, "pairwise")
+    M = np.random.default_rng(seed).standard_normal((2, X.shape[1]))
+    works_like_float64(lambda a: (lambda e: (e.value, e.grad_M, e.grad_sigma))(
+        mc_objective(a, 0.1, problem, n_samples=4, threads=1)), relayout(M, how))
+
+
+@given(X=_points, bad=_BAD, where=st.integers(0, 100))
+def test_jl_nonfinite(X: np.ndarray, bad: float, where: int) -> None:
+    Xb = X.copy()
+    Xb.flat[where % Xb.size] = bad
+    rejects_nonfinite(lambda a: make_problem(a, "pairwise"), Xb)
+    M = np.ones((2, X.shape[1]))
+    M.flat[where % M.size] = bad
+    problem = make_problem(X, "pairwise")
+    rejects_nonfinite(lambda a: mc_objective(a, 0.1, problem, n_samples=2), M)

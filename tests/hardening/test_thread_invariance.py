@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba as nb
 import numpy as np
 import pytest
 
 from derand_fast import standard_normal
-from derand_fast.indicators import step_eps_scalar
 from derand_fast.jl import make_problem, mc_objective
 from derand_fast.maxcut import Graph, cut_values, gw_expected_cut, gw_rounding, maxcut, solve_sdp
 from derand_fast.maxcut.derand_exact import derand_exact
@@ -109,21 +107,11 @@ def test_maxcut_pipeline(two_threads: int) -> None:
               (two.partition, two.cut, two.sdp_bound, two.gw_best, two.rounding_cut))
 
 
-@nb.njit(cache=True)
-def _g_step(x, grad_out):
-    s = 0.0
-    for i in range(x.size):
-        f, d1, _ = step_eps_scalar(x[i], 0.1)
-        s += f
-        grad_out[i] = d1
-    return s
-
-
 @pytest.mark.parametrize("kw", [{}, {"estimator": "score"}, {"antithetic": True}, {"qmc": True}])
-def test_smooth(kw: dict, two_threads: int) -> None:
+def test_smooth(kw: dict, g_step, two_threads: int) -> None:
     mu = np.linspace(-1, 1, 200)
-    identical(tuple(smooth(_g_step, mu, 0.3, n_samples=512, seed=8, threads=1, **kw)),
-              tuple(smooth(_g_step, mu, 0.3, n_samples=512, seed=8, threads=two_threads, **kw)))
+    identical(tuple(smooth(g_step, mu, 0.3, n_samples=512, seed=8, threads=1, **kw)),
+              tuple(smooth(g_step, mu, 0.3, n_samples=512, seed=8, threads=two_threads, **kw)))
 
 
 def test_jl_mc_objective(two_threads: int) -> None:
