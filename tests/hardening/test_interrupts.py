@@ -2,8 +2,8 @@
 
 One child process runs each long loop in turn with budgets far beyond what the
 test allows (and a ``time_limit`` as a safety net, so an ignored SIGINT shows up
-as a wrong status instead of a hang). The parent sends SIGINT once the child
-says the loop is running; the child must stop, report "interrupted" with a
+as a wrong status instead of a hang). The parent sends SIGINT once the loop's
+progress callback has reported that the loop is running; the child must stop, report "interrupted" with a
 valid best-so-far result, and carry on to the next loop.
 """
 
@@ -34,24 +34,28 @@ CHILD = textwrap.dedent(r"""
     gw_rounding(g, small.V, n_hyperplanes=2, threads=1)
     derand_exact(small.V, g, n_steps=2, polish=False, threads=1)
 
-    def ready(name):
-        print("READY", name, flush=True)
-        return time.perf_counter()
+    def running(name):  # a progress callback telling the parent, once, that the loop itself runs
+        told = []
+        def tell(*args):
+            if not told:
+                told.append(True)
+                print("RUNNING", name, flush=True)
+        return tell
 
     def done(name, t, **info):
         print(json.dumps({"name": name, "seconds": time.perf_counter() - t, **info}), flush=True)
 
-    t = ready("sdp")
-    r = solve_sdp(g, rank=16, tol=0.0, max_sweeps=10**9, time_limit=120, threads=1)
+    t = time.perf_counter()
+    r = solve_sdp(g, rank=16, tol=0.0, max_sweeps=10**9, time_limit=120, threads=1, progress=running("sdp"))
     norms = np.linalg.norm(r.V, axis=1)
     done("sdp", t, status=int(r.status), unit_rows=bool(np.allclose(norms, 1.0)), objective=float(r.objective))
 
-    t = ready("gw")
-    x, info = gw_rounding(g, r.V, n_hyperplanes=10**6, time_limit=120, threads=1)
+    t = time.perf_counter()
+    x, info = gw_rounding(g, r.V, n_hyperplanes=10**6, time_limit=120, threads=1, progress=running("gw"))
     done("gw", t, status=int(info["interrupted"]), consistent=bool(cut_value(g, x) == info["gw_best"]))
 
-    t = ready("derand_exact")
-    out = derand_exact(r.V, g, n_steps=10**8, time_limit=120, polish=False, threads=1)
+    t = time.perf_counter()
+    out = derand_exact(r.V, g, n_steps=10**8, time_limit=120, polish=False, threads=1, callback=running("derand_exact"))
     done("derand_exact", t, status=out.status, consistent=bool(cut_value(g, out.x) == out.cut))
 """)
 
@@ -73,11 +77,9 @@ def _drive(proc: subprocess.Popen, results: dict) -> None:
     """Interrupt each loop of the child in turn and collect its JSON reports into ``results``."""
     try:
         for name in ("sdp", "gw", "derand_exact"):
-            line = proc.stdout.readline()
-            assert line.strip() == f"READY {name}", (line, proc.stderr.read() if proc.poll() is not None else "")
-            # Well inside the loop (each would run for minutes); gw_rounding first draws all
-            # its hyperplanes (128 MB here), and a SIGINT then is not caught (finding F4).
-            time.sleep(3.0 if name == "gw" else 1.0)
+            line = proc.stdout.readline()  # the loop's progress callback has run: we are inside the loop
+            assert line.strip() == f"RUNNING {name}", (line, proc.stderr.read() if proc.poll() is not None else "")
+            time.sleep(0.3)
             sent = time.perf_counter()
             proc.send_signal(signal.SIGINT)
             line = proc.stdout.readline()
