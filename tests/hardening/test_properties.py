@@ -146,7 +146,7 @@ def test_standard_normal_bad_args(args: tuple) -> None:
 
 
 def test_standard_normal_huge_size_is_refused_not_allocated() -> None:
-    with pytest.raises((ValueError, MemoryError)):
+    with pytest.raises(ValueError):
         df.standard_normal(0, 2**40, 2**40)
 
 
@@ -194,7 +194,7 @@ def test_factor_layouts(g: Graph, how: str, r: int, seed: int) -> None:
     V = np.random.default_rng(seed).standard_normal((g.n, r))
     V /= np.linalg.norm(V, axis=1, keepdims=True)
     if how == "int64":
-        V = np.sign(V) + (V == 0)  # unit rows with integer entries when r == 1; still valid for r > 1 after scaling
+        V = np.sign(V) + (V == 0)  # integer-valued, nonzero rows, so the int64 layout keeps the values
     works_like_float64(lambda a: gw_expected_cut(g, a, threads=1), relayout(V, how))
     works_like_float64(lambda a: gw_rounding(g, a, n_hyperplanes=3, threads=1)[0], relayout(V, how))
     works_like_float64(lambda a: solve_sdp(g, V0=a, max_sweeps=3, threads=1).V, relayout(V, how))
