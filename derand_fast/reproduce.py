@@ -583,7 +583,8 @@ def _write_report(results: dict[str, Any], out: Path, path: Path) -> None:
             lines.append(f"![{Path(f).stem}]({(rel / f).as_posix()})")
         lines.append("")
     lines += ["## Claims that did not reproduce", ""]
-    lines += [f"- {c['figure']} ({name}): {c['statement']} — {c['verdict']}: {c['note']}" for c, name in differs]
+    lines += [f"- {c['figure']} ({name}): {c['statement']}. Paper: {c['paper']}; ours: {c['ours']} — "
+              f"{c['verdict']} ({c['note']})." for c, name in differs]
     if not differs:
         lines.append("None.")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
