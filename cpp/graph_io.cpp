@@ -1,5 +1,6 @@
 #include "graph_io.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -91,11 +92,16 @@ ParsedEdges parse_edge_text(const char* text, std::size_t size, bool header) {
             if (out.header_n < 0 || out.header_m < 0) fail(line, "header 'n m' must be non-negative");
             out.has_header = true;
             need_header = false;
-            if (out.header_m < (std::int64_t{1} << 31)) {
-                out.i.reserve(static_cast<std::size_t>(out.header_m));
-                out.j.reserve(static_cast<std::size_t>(out.header_m));
-                out.w.reserve(static_cast<std::size_t>(out.header_m));
-                out.line.reserve(static_cast<std::size_t>(out.header_m));
+            {
+                // Reserve what the header announces, but never more than the rest of the
+                // text could hold (an edge line takes at least 4 bytes): a lying header
+                // must not allocate gigabytes before the count mismatch is reported.
+                const auto room = static_cast<std::int64_t>(end - p) / 4 + 1;
+                const auto cap = static_cast<std::size_t>(std::min(out.header_m, room));
+                out.i.reserve(cap);
+                out.j.reserve(cap);
+                out.w.reserve(cap);
+                out.line.reserve(cap);
             }
             continue;
         }

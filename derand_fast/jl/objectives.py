@@ -173,6 +173,8 @@ def _unrank_pairs(flat: np.ndarray, n: int) -> np.ndarray:
 
 
 def _check_matrix(A, problem: JLProblem, name: str = "A") -> np.ndarray:
+    if np.iscomplexobj(A):
+        raise TypeError(f"{name} must be real, got a complex array")
     arr = np.asarray(A, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != problem.n_features or arr.shape[0] < 1:
         raise ValueError(f"{name} must have shape (k, {problem.n_features}) with k >= 1, got {arr.shape}")

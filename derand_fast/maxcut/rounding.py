@@ -88,6 +88,8 @@ def get_rounding(name: str) -> RoundingFn:
 
 
 def _check_factor(graph: Graph, V: Any) -> np.ndarray:
+    if np.iscomplexobj(V):
+        raise TypeError("V must be real, got a complex array")
     V = np.ascontiguousarray(V, dtype=np.float64)
     if V.ndim != 2 or V.shape[0] != graph.n or V.shape[1] < 1:
         raise ValueError(f"V must have shape (n={graph.n}, r>=1), got {V.shape}")
@@ -159,13 +161,14 @@ def gw_rounding(graph: Graph, V: Any, *, seed: int = 0, threads: int | None = No
     r = V.shape[1]
     values = np.empty(int(n_hyperplanes))
     done, interrupted = 0, False
-    Z = hyperplanes(seed, 0, int(n_hyperplanes), r, threads=threads)  # (N, r): small next to V
     with thread_scope(threads) as nt:
         try:
             while done < n_hyperplanes:
                 k = min(_CHUNK, int(n_hyperplanes) - done)
-                values[done:done + k] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V,
-                                                              Z[done:done + k], nt)
+                # normals drawn per chunk: memory O(chunk * r) whatever n_hyperplanes, and Ctrl-C during
+                # the draw also keeps the best so far
+                Z = hyperplanes(seed, done, k, r, threads=nt)
+                values[done:done + k] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V, Z, nt)
                 done += k
                 if report is not None:
                     report("GW rounding", done / n_hyperplanes, f"{done}/{n_hyperplanes} hyperplanes")
@@ -178,11 +181,12 @@ def gw_rounding(graph: Graph, V: Any, *, seed: int = 0, threads: int | None = No
             close()
         expected = float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
     if done == 0:  # interrupted before the first chunk finished: one hyperplane, computed now
-        values[0] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V, Z[:1], 1)[0]
+        values[0] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V,
+                                          hyperplanes(seed, 0, 1, r, threads=1), 1)[0]
         done = 1
     values = values[:done]
     best = int(np.argmax(values))
-    x = _core.hyperplane_partition(V, Z[best])
+    x = _core.hyperplane_partition(V, hyperplanes(seed, best, 1, r, threads=1)[0])
     info = {"gw_best": float(values[best]), "gw_mean": float(values.mean()), "gw_expected": expected,
             "n_hyperplanes": int(done), "best_index": best, "interrupted": interrupted}
     return x, info

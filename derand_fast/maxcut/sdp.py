@@ -212,6 +212,8 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
     if max_rank is not None:
         max_rank = _check_int(max_rank, "max_rank", 1)
     if V0 is not None:
+        if np.iscomplexobj(V0):
+            raise TypeError("V0 must be real, got a complex array")
         V = np.array(V0, dtype=np.float64, order="C", copy=True)
         if V.ndim != 2 or V.shape[0] != g.n or V.shape[1] < 1:
             raise ValueError(f"V0 must have shape (n={g.n}, r>=1), got {V.shape}")
