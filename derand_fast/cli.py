@@ -15,6 +15,8 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from ._argtypes import int_at_least, positive_float
+
 from .reproduce import add_arguments as _reproduce_arguments
 from .reproduce import run as _reproduce_run
 
@@ -30,34 +32,8 @@ def builtin_graph_path() -> Path:
     return Path(str(resources.files("derand_fast.maxcut").joinpath("data", "G43")))
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {v}")
-    return v
-
-
-def _nonneg_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {v}")
-    return v
-
-
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not v > 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
-    return v
+_positive_int = int_at_least(1)
+_nonneg_int = int_at_least(0)
 
 
 def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
@@ -75,7 +51,7 @@ def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
                    help="GW hyperplanes (default 1000; 0 skips the GW baseline of other roundings)")
     p.add_argument("--no-local-search", dest="local_search", action="store_false",
                    help="skip the 1-flip local search")
-    p.add_argument("--time-limit", type=_positive_float, default=None, help="seconds for the whole run")
+    p.add_argument("--time-limit", type=positive_float, default=None, help="seconds for the whole run")
     p.add_argument("--json", metavar="FILE", default=None, help="also write the result as JSON to FILE")
     p.add_argument("--quiet", action="store_true", help="print nothing (use with --json)")
 

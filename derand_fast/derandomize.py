@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .certificate import SOSPCertificate, sosp_certificate
-from .optimizers import Adam, OptimizeResult, _Optimizer
+from .optimizers import Adam, OptimizeResult, _check_positive, _Optimizer
 from .smoothing import smooth, smooth_affine
 
 __all__ = ["DerandomizeResult", "derandomize", "derandomize_affine"]
@@ -92,15 +92,6 @@ class DerandomizeResult:
     def success(self) -> bool:
         """The optimizer's ``success``."""
         return bool(self.result.success)
-
-
-def _positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    v = float(value)
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
-    return v
 
 
 def _positive_or_zero(value: Any, name: str) -> float:
@@ -237,7 +228,7 @@ def derandomize(g, mu0, sigma0: float | np.ndarray = 1.0, *, lam: float, optimiz
     >>> bool(np.all(np.abs(r.mean - 1.0) < 0.05)), bool(r.scale_norm[-1] < 0.05)
     (True, True)
     """
-    lam = _positive(lam, "lam")
+    lam = _check_positive(lam, "lam")
     mu = _finite_array(mu0, "mu0", 1)
     if np.ndim(sigma0) == 0:
         sigma = np.full(mu.shape, _positive_or_zero(sigma0, "sigma0"))
@@ -305,7 +296,7 @@ def derandomize_affine(g, W0, b0, *, lam: float, optimizer: _Optimizer | None = 
     DerandomizeResult
         ``mean`` is ``b``, ``scale`` is ``W``, ``scale_norm`` the :math:`\\|W\\|_F` trajectory.
     """
-    lam = _positive(lam, "lam")
+    lam = _check_positive(lam, "lam")
     w = _finite_array(W0, "W0", 2)
     b = _finite_array(b0, "b0", 1)
     if b.shape != (w.shape[0],):

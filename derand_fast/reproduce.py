@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from ._argtypes import int_at_least
+
 __all__ = ["Claim", "EXPERIMENTS", "Experiment", "Outcome", "add_arguments", "reproduce", "run", "validate_results"]
 
 #: Gset benchmark folder of a source checkout (``../shared/data/gset`` next to the repository).
@@ -649,23 +651,6 @@ def _only(text: str) -> list[str]:
     return names
 
 
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {v}")
-    return v
-
-
-def _threads(text: str) -> int:
-    v = _seed(text)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {v}")
-    return v
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``derand-fast reproduce``."""
     known = ", ".join(list(EXPERIMENTS) + sorted(_ALIASES))
@@ -676,8 +661,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", default=None, metavar="FILE",
                    help="where to write REPRODUCTION.md (default DIR/REPRODUCTION.md)")
     p.add_argument("--quick", action="store_true", help="small settings, under two minutes (used by the tests)")
-    p.add_argument("--seed", type=_seed, default=0, help="seed of every experiment (default 0)")
-    p.add_argument("--threads", type=_threads, default=None, help="threads (default: all)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of every experiment (default 0)")
+    p.add_argument("--threads", type=int_at_least(1), default=None, help="threads (default: all)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -36,7 +36,6 @@ import math
 
 import numba as nb
 import numpy as np
-import scipy.linalg  # noqa: F401  Numba's np.dot calls SciPy's BLAS: load it before thread_scope pins BLAS
 
 from ..indicators import jl_indicator_scalar
 from ..random import fill_stream
