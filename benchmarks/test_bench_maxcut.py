@@ -157,7 +157,7 @@ def test_bench_end_to_end(benchmark, smoke, record_ratio, tmp_path, name):
     out = tmp_path / "r.json"
     exe = shutil.which("derand-fast")
     cmd = ([exe] if exe else [sys.executable, "-m", "derand_fast.cli"]) + [
-        "maxcut", str(path), "--quiet", "--json", str(out)]
+        "maxcut", str(path), "--rounding", "gw", "--quiet", "--json", str(out)]  # like for like: SDP + GW
 
     wall: list[float] = []
 
