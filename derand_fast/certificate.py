@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
+from ._validation import check_positive
 from .random import standard_normal
 
 __all__ = ["SOSPCertificate", "lambda_min", "lemma31_bound", "sosp_certificate"]
@@ -108,9 +109,7 @@ def lemma31_bound(rho: float, K: float, lam: float) -> float:
 
     Returns ``inf`` when :math:`2\\lambda \\le \\sqrt{K\\rho}` (the lemma then gives no bound).
     """
-    for name, v in (("rho", rho), ("K", K), ("lam", lam)):
-        if not (isinstance(v, (int, float, np.floating, np.integer)) and math.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be a finite positive number, got {v!r}")
+    rho, K, lam = check_positive(rho, "rho"), check_positive(K, "K"), check_positive(lam, "lam")
     denom = 2.0 * lam - math.sqrt(K * rho)
     return rho / denom if denom > 0 else math.inf
 
@@ -177,10 +176,7 @@ def sosp_certificate(grad: np.ndarray, hvp: Callable[[np.ndarray], np.ndarray], 
     lam_min, _ = lambda_min(hvp, g.size, seed=seed)
     is_sosp: bool | None = None
     if rho is not None and K is not None:
-        if not (math.isfinite(rho) and rho > 0):
-            raise ValueError(f"rho must be a finite positive number, got {rho!r}")
-        if not (math.isfinite(K) and K > 0):
-            raise ValueError(f"K must be a finite positive number, got {K!r}")
+        rho, K = check_positive(rho, "rho"), check_positive(K, "K")
         is_sosp = bool(gnorm <= rho and lam_min >= -math.sqrt(K * rho))
     bound = lemma31_bound(rho, K, lam) if (rho is not None and K is not None and lam is not None) else None
     return SOSPCertificate(grad_norm=gnorm, lambda_min=lam_min, is_sosp=is_sosp, rho=rho, K=K,

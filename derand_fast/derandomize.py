@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 
 from .certificate import SOSPCertificate, sosp_certificate
-from .optimizers import Adam, OptimizeResult, _check_positive, _Optimizer
+from ._validation import check_positive
+from .optimizers import Adam, OptimizeResult, _Optimizer
 from .smoothing import smooth, smooth_affine
 
 __all__ = ["DerandomizeResult", "derandomize", "derandomize_affine"]
@@ -228,7 +229,7 @@ def derandomize(g, mu0, sigma0: float | np.ndarray = 1.0, *, lam: float, optimiz
     >>> bool(np.all(np.abs(r.mean - 1.0) < 0.05)), bool(r.scale_norm[-1] < 0.05)
     (True, True)
     """
-    lam = _check_positive(lam, "lam")
+    lam = check_positive(lam, "lam")
     mu = _finite_array(mu0, "mu0", 1)
     if np.ndim(sigma0) == 0:
         sigma = np.full(mu.shape, _positive_or_zero(sigma0, "sigma0"))
@@ -296,7 +297,7 @@ def derandomize_affine(g, W0, b0, *, lam: float, optimizer: _Optimizer | None = 
     DerandomizeResult
         ``mean`` is ``b``, ``scale`` is ``W``, ``scale_norm`` the :math:`\\|W\\|_F` trajectory.
     """
-    lam = _check_positive(lam, "lam")
+    lam = check_positive(lam, "lam")
     w = _finite_array(W0, "W0", 2)
     b = _finite_array(b0, "b0", 1)
     if b.shape != (w.shape[0],):

@@ -24,6 +24,8 @@ import math
 import numba as nb
 import numpy as np
 
+from ._validation import check_positive
+
 __all__ = [
     "step_eps",
     "edge_indicator",
@@ -122,16 +124,6 @@ def _map_edge(x, y, eps, out):
             out[k, i] = r[k]
 
 
-def _positive(value: float, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}") from None
-    if not (math.isfinite(v) and v > 0.0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return v
-
-
 def _as_float_array(x, name: str) -> np.ndarray:
     arr = np.asarray(x)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
@@ -186,7 +178,7 @@ def step_eps(x, eps: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     >>> f.tolist()
     [0.0, 0.5, 1.0]
     """
-    return _apply3(_map3_step, x, "x", _positive(eps, "eps"))
+    return _apply3(_map3_step, x, "x", check_positive(eps, "eps"))
 
 
 def edge_indicator(x, y, eps: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -212,7 +204,7 @@ def edge_indicator(x, y, eps: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     if xa.shape != ya.shape:
         raise ValueError(f"x and y must have the same shape, got {xa.shape} and {ya.shape}")
     out = np.empty((6, xa.size))
-    _map_edge(xa.reshape(-1), ya.reshape(-1), _positive(eps, "eps"), out)
+    _map_edge(xa.reshape(-1), ya.reshape(-1), check_positive(eps, "eps"), out)
     return out[0].reshape(xa.shape), out[1:].reshape((5,) + xa.shape)
 
 
@@ -230,7 +222,7 @@ def jl_indicator(u, eps: float = 0.1, eps1: float = 0.05) -> tuple[np.ndarray, n
     -------
     value, first, second : ndarray of float64, shape of ``u`` (derivatives in ``u``)
     """
-    return _apply3(_map3_jl, u, "u", _positive(eps, "eps"), _positive(eps1, "eps1"))
+    return _apply3(_map3_jl, u, "u", check_positive(eps, "eps"), check_positive(eps1, "eps1"))
 
 
 def relu_iota(x, iota: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -244,4 +236,4 @@ def relu_iota(x, iota: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     -------
     value, first, second : ndarray of float64, shape of ``x``
     """
-    return _apply3(_map3_relu, x, "x", _positive(iota, "iota"))
+    return _apply3(_map3_relu, x, "x", check_positive(iota, "iota"))

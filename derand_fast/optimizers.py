@@ -46,6 +46,7 @@ import numpy as np
 import scipy.optimize
 from scipy.special import ndtr
 
+from ._validation import check_positive
 from .certificate import SOSPCertificate, lambda_min, sosp_certificate
 from .random import standard_normal
 
@@ -197,21 +198,12 @@ class _Groups:
         return [v[self.offsets[i]:self.offsets[i + 1]].reshape(s) for i, s in enumerate(self.shapes)]
 
 
-def _check_positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    v = float(value)
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
-    return v
-
-
 def _check_lr(lr: LearningRate, name: str = "lr") -> LearningRate:
     if isinstance(lr, Mapping):
         if not lr:
             raise ValueError(f"{name} must not be an empty dict")
-        return {k: _check_positive(v, f"{name}[{k!r}]") for k, v in lr.items()}
-    return _check_positive(lr, name)
+        return {k: check_positive(v, f"{name}[{k!r}]") for k, v in lr.items()}
+    return check_positive(lr, name)
 
 
 def _group_lrs(lr: LearningRate, groups: _Groups) -> list[float]:
@@ -239,7 +231,7 @@ def _make_decay(lr_decay: Any) -> Callable[[int], float] | None:
         raise TypeError("lr_decay must be None, a callable step -> factor, or a pair (every, factor)") from None
     if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
         raise ValueError(f"lr_decay 'every' must be an int >= 1, got {every!r}")
-    factor = _check_positive(factor, "lr_decay factor")
+    factor = check_positive(factor, "lr_decay factor")
     every = int(every)
     return lambda step: factor ** (step // every)
 
@@ -367,16 +359,16 @@ class _Optimizer:
                 raise ValueError(f"tol must be a finite number >= 0 or None, got {tol!r}")
             tol = float(tol)
         if time_limit is not None:
-            time_limit = _check_positive(time_limit, "time_limit")
+            time_limit = check_positive(time_limit, "time_limit")
         if isinstance(history_every, bool) or not isinstance(history_every, (int, np.integer)) or history_every < 1:
             raise ValueError(f"history_every must be an int >= 1, got {history_every!r}")
         for name, f in (("callback", callback), ("hessp", hessp), ("project", project), ("record", record)):
             if f is not None and not callable(f):
                 raise TypeError(f"{name} must be callable or None")
         default_rho, default_K = self._certificate_constants()
-        rho = default_rho if rho is None else _check_positive(rho, "rho")
-        K = default_K if K is None else _check_positive(K, "K")
-        lam = None if lam is None else _check_positive(lam, "lam")
+        rho = default_rho if rho is None else check_positive(rho, "rho")
+        K = default_K if K is None else check_positive(K, "K")
+        lam = None if lam is None else check_positive(lam, "lam")
 
         max_iter = int(max_iter)
         groups = _Groups(x0)
@@ -605,7 +597,7 @@ class Adam(_Optimizer):
         if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
             raise ValueError(f"betas must lie in [0, 1), got {betas!r}")
         self.betas = (b1, b2)
-        self.eps = _check_positive(eps, "eps")
+        self.eps = check_positive(eps, "eps")
 
     def _prepare(self, groups, arrays, hessp, tol):
         self._m = [np.zeros_like(a) for a in arrays]
@@ -680,17 +672,17 @@ class PerturbedGD(_Optimizer):
                  escape_decrease: float | None = None, noise: str = "ball", K: float | None = None,
                  rho: float | None = None, lr_decay: Any = None, seed: int = 0) -> None:
         super().__init__(lr, lr_decay, seed)
-        self.radius = _check_positive(radius, "radius")
-        self.threshold = _check_positive(threshold, "threshold")
+        self.radius = check_positive(radius, "radius")
+        self.threshold = check_positive(threshold, "threshold")
         if isinstance(interval, bool) or not isinstance(interval, (int, np.integer)) or interval < 1:
             raise ValueError(f"interval must be an int >= 1, got {interval!r}")
         self.interval = int(interval)
-        self.escape_decrease = None if escape_decrease is None else _check_positive(escape_decrease, "escape_decrease")
+        self.escape_decrease = None if escape_decrease is None else check_positive(escape_decrease, "escape_decrease")
         if noise not in ("ball", "gaussian"):
             raise ValueError(f"noise must be 'ball' or 'gaussian', got {noise!r}")
         self.noise = noise
-        self.K = None if K is None else _check_positive(K, "K")
-        self.rho = None if rho is None else _check_positive(rho, "rho")
+        self.K = None if K is None else check_positive(K, "K")
+        self.rho = None if rho is None else check_positive(rho, "rho")
 
     @classmethod
     def from_lipschitz(cls, L: float, K: float, rho: float, *, dim: int, delta_f: float = 1.0,
@@ -725,9 +717,9 @@ class PerturbedGD(_Optimizer):
         **overrides
             Any constructor argument (``lr``, ``radius``, ...), taking precedence.
         """
-        L, K, rho = (_check_positive(v, n) for v, n in ((L, "L"), (K, "K"), (rho, "rho")))
-        delta_f = _check_positive(delta_f, "delta_f")
-        c = _check_positive(c, "c")
+        L, K, rho = (check_positive(v, n) for v, n in ((L, "L"), (K, "K"), (rho, "rho")))
+        delta_f = check_positive(delta_f, "delta_f")
+        c = check_positive(c, "c")
         if not (0.0 < failure_prob < 1.0):
             raise ValueError(f"failure_prob must lie in (0, 1), got {failure_prob!r}")
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
@@ -813,9 +805,9 @@ class HessianDescent(_Optimizer):
     def __init__(self, lr: LearningRate, rho: float, K: float, h: float | None = None, *,
                  lr_decay: Any = None, seed: int = 0) -> None:
         super().__init__(lr, lr_decay, seed)
-        self.rho = _check_positive(rho, "rho")
-        self.K = _check_positive(K, "K")
-        self.h = 3.0 * math.sqrt(self.rho) / self.K if h is None else _check_positive(h, "h")
+        self.rho = check_positive(rho, "rho")
+        self.K = check_positive(K, "K")
+        self.h = 3.0 * math.sqrt(self.rho) / self.K if h is None else check_positive(h, "h")
 
     def _has_criterion(self, tol):
         return True

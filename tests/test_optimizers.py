@@ -405,9 +405,9 @@ def test_wrong_objective_output():
 @pytest.mark.parametrize(
     ("make", "match"),
     [
-        (lambda: SGD(lr=0.0), "lr must be a finite positive"),
-        (lambda: SGD(lr=-1.0), "lr must be a finite positive"),
-        (lambda: SGD(lr=float("nan")), "lr must be a finite positive"),
+        (lambda: SGD(lr=0.0), "lr must be a positive finite"),
+        (lambda: SGD(lr=-1.0), "lr must be a positive finite"),
+        (lambda: SGD(lr=float("nan")), "lr must be a positive finite"),
         (lambda: SGD(lr={"W": 0.1, "b": -0.1}), r"lr\['b'\]"),
         (lambda: SGD(lr=0.1, momentum=1.0), "momentum"),
         (lambda: SGD(lr=0.1, lr_decay=(0, 0.5)), "every"),

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_positive
 from ..optimizers import Adam, PerturbedGD
 from .baselines import gaussian_projection
 from .direct import DirectResult, polish
@@ -81,16 +82,6 @@ def _check_int(v, name: str, low: int) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
         raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
     return int(v)
-
-
-def _check_pos(v, name: str) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {type(v).__name__}") from None
-    if not (math.isfinite(f) and f > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {v!r}")
-    return f
 
 
 def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "smooth_max",
@@ -162,18 +153,18 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     tol = float(tol)
     if not (math.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-    tau0, tau1 = (_check_pos(t, "tau") for t in tau)
-    _check_pos(eps, "eps"), _check_pos(eps1, "eps1"), _check_pos(lr, "lr")
+    tau0, tau1 = (check_positive(t, "tau") for t in tau)
+    check_positive(eps, "eps"), check_positive(eps1, "eps1"), check_positive(lr, "lr")
     if objective not in ("smooth_max", "violations"):
         raise ValueError(f"objective must be 'smooth_max' or 'violations', got {objective!r}")
     if sigma not in ("entry", "scalar"):
         raise ValueError(f"sigma must be 'entry' or 'scalar', got {sigma!r}")
     if init == "paper":
         M0 = np.zeros((k, d))
-        s0 = 1.0 / math.sqrt(k) if sigma0 is None else _check_pos(sigma0, "sigma0")
+        s0 = 1.0 / math.sqrt(k) if sigma0 is None else check_positive(sigma0, "sigma0")
     elif init == "gaussian":
         M0 = gaussian_projection(k, d, seed=seed)
-        s0 = 0.1 / math.sqrt(k) if sigma0 is None else _check_pos(sigma0, "sigma0")
+        s0 = 0.1 / math.sqrt(k) if sigma0 is None else check_positive(sigma0, "sigma0")
     else:
         raise ValueError(f"init must be 'paper' or 'gaussian', got {init!r}")
     scalar = sigma == "scalar"

@@ -6,7 +6,6 @@ optional local-search polish (part 1's :func:`derand_fast.maxcut.cut.local_searc
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,27 +74,6 @@ def check_factor(V: Any, n: int) -> np.ndarray:
     if not np.isfinite(arr).all():
         raise ValueError("V contains NaN or inf")
     return arr
-
-
-def check_positive(value: Any, name: str, *, upper: float | None = None) -> float:
-    """A positive finite float (optionally ``<= upper``), else TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    v = float(value)
-    if not (math.isfinite(v) and v > 0.0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    if upper is not None and v > upper:
-        raise ValueError(f"{name} must be <= {upper}, got {value!r}")
-    return v
-
-
-def check_count(value: Any, name: str, minimum: int = 1) -> int:
-    """An int ``>= minimum``, else TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def polish_outcome(graph: Graph, outcome: RoundingOutcome, polish: bool) -> RoundingOutcome:

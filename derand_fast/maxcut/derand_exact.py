@@ -35,8 +35,8 @@ import numpy as np
 from .. import _core
 from .._threads import thread_scope
 from ..random import standard_normal
-from .derand_common import (RoundingOutcome, as_graph, best_cut_tracker, check_count, check_factor,
-                            check_positive, polish_outcome)
+from .._validation import check_count, check_positive
+from .derand_common import RoundingOutcome, as_graph, best_cut_tracker, check_factor, polish_outcome
 
 __all__ = ["bivariate_normal_cdf", "ExactCutObjective", "derand_exact"]
 

@@ -45,8 +45,8 @@ from ..indicators import edge_indicator_scalar
 from ..optimizers import SGD, PerturbedGD
 from ..random import _fill_streams, seed_to_key, standard_normal
 from .cut import cut_values
-from .derand_common import (RoundingOutcome, as_graph, best_cut_tracker, check_count, check_factor,
-                            check_positive, polish_outcome)
+from .._validation import check_count, check_positive
+from .derand_common import RoundingOutcome, as_graph, best_cut_tracker, check_factor, polish_outcome
 from .graph import Graph
 
 __all__ = ["SmoothedCutMC", "derand_mc", "hyperplane_mc", "edge_pass"]

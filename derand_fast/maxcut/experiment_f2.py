@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .derand_common import check_count, check_positive
+from .._validation import check_count, check_positive
 from .derand_mc import hyperplane_mc
 from .graph import Graph
 from .rounding import gw_rounding

@@ -1,0 +1,31 @@
+"""Scalar argument checks shared by every module: errors name the argument."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["check_count", "check_positive"]
+
+
+def check_positive(value: Any, name: str, *, upper: float | None = None) -> float:
+    """A positive finite float (optionally ``<= upper``), else TypeError/ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    v = float(value)
+    if not (math.isfinite(v) and v > 0.0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    if upper is not None and v > upper:
+        raise ValueError(f"{name} must be <= {upper}, got {value!r}")
+    return v
+
+
+def check_count(value: Any, name: str, minimum: int = 1) -> int:
+    """An int ``>= minimum``, else TypeError/ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
