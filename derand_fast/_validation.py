@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_count", "check_positive"]
+__all__ = ["check_betas", "check_count", "check_positive"]
 
 
 def check_positive(value: Any, name: str, *, upper: float | None = None) -> float:
@@ -29,3 +29,14 @@ def check_count(value: Any, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def check_betas(betas: Any) -> tuple[float, float]:
+    """Adam's ``(beta1, beta2)``, each in ``[0, 1)``, else TypeError/ValueError naming ``betas``."""
+    try:
+        b1, b2 = (float(b) for b in betas)
+    except (TypeError, ValueError):
+        raise TypeError("betas must be a pair of floats") from None
+    if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+        raise ValueError(f"betas must lie in [0, 1), got {betas!r}")
+    return b1, b2

@@ -46,7 +46,7 @@ import numpy as np
 import scipy.optimize
 from scipy.special import ndtr
 
-from ._validation import check_positive
+from ._validation import check_betas, check_positive
 from .certificate import SOSPCertificate, lambda_min, sosp_certificate
 from .random import standard_normal
 
@@ -590,12 +590,7 @@ class Adam(_Optimizer):
     def __init__(self, lr: LearningRate = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  lr_decay: Any = None, *, seed: int = 0) -> None:
         super().__init__(lr, lr_decay, seed)
-        try:
-            b1, b2 = (float(b) for b in betas)
-        except (TypeError, ValueError):
-            raise TypeError("betas must be a pair of floats") from None
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"betas must lie in [0, 1), got {betas!r}")
+        b1, b2 = check_betas(betas)
         self.betas = (b1, b2)
         self.eps = check_positive(eps, "eps")
 

@@ -35,7 +35,7 @@ import numpy as np
 from .. import _core
 from .._threads import thread_scope
 from ..random import standard_normal
-from .._validation import check_count, check_positive
+from .._validation import check_betas, check_count, check_positive
 from .derand_common import RoundingOutcome, as_graph, best_cut_tracker, check_factor, polish_outcome
 
 __all__ = ["bivariate_normal_cdf", "ExactCutObjective", "derand_exact"]
@@ -238,12 +238,7 @@ def derand_exact(V: Any, graph: Any, *, n_steps: int = 1500, lr: float = 0.02,
     s_final = check_positive(s_final, "s_final", upper=1.0)
     anneal_fraction = check_positive(anneal_fraction, "anneal_fraction", upper=1.0)
     mu0_scale = check_positive(mu0_scale, "mu0_scale")
-    try:
-        b1, b2 = (float(b) for b in betas)
-    except (TypeError, ValueError):
-        raise TypeError("betas must be a pair of floats") from None
-    if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-        raise ValueError(f"betas must lie in [0, 1), got {betas!r}")
+    b1, b2 = check_betas(betas)
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable or None")
     limit = math.inf if time_limit is None else check_positive(time_limit, "time_limit")
