@@ -57,10 +57,10 @@ def run_graph(path: Path, best: float | None, *, mc_time: float, seed: int, thre
     x_gw, gw = gw_rounding(g, sdp.V, seed=seed, threads=threads, n_hyperplanes=1000)
     t_gw = time.perf_counter() - t
     t = time.perf_counter()
-    mc = derand_mc(sdp.V, g, seed=seed, threads=threads, polish=False, time_limit=mc_time)
+    mc = derand_mc(g, sdp.V, seed=seed, threads=threads, polish=False, time_limit=mc_time)
     t_mc = time.perf_counter() - t
     t = time.perf_counter()
-    ex = derand_exact(sdp.V, g, seed=seed, threads=threads, polish=False)
+    ex = derand_exact(g, sdp.V, seed=seed, threads=threads, polish=False)
     t_exact = time.perf_counter() - t
     t = time.perf_counter()
     ls_exact = local_search(g, ex.x)

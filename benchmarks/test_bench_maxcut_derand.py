@@ -154,12 +154,12 @@ def test_bench_exact(benchmark, smoke, record_ratio):
             pytest.skip(f"Gset data not found at {p}")
         g, steps = load_graph(p), 1500
     V = solve_sdp(g, seed=0).V
-    ExactCutObjective(V, g).value_and_grad(np.zeros(g.n))  # warm-up
+    ExactCutObjective(g, V).value_and_grad(np.zeros(g.n))  # warm-up
     times: list[float] = []
 
     def run():
         t = time.perf_counter()
-        out = derand_exact(V, g, n_steps=steps, polish=False)
+        out = derand_exact(g, V, n_steps=steps, polish=False)
         times.append(time.perf_counter() - t)
         return out
 

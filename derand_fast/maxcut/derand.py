@@ -48,7 +48,7 @@ def _adapter(method: Callable[..., RoundingOutcome]) -> Callable[..., tuple[np.n
                  time_limit: float | None = None, progress: Any = None,
                  **options: Any) -> tuple[np.ndarray, dict[str, Any]]:
         options.setdefault("polish", False)
-        out = method(V, graph, seed=seed, threads=threads, time_limit=time_limit, **options)
+        out = method(graph, V, seed=seed, threads=threads, time_limit=time_limit, **options)
         return out.x, outcome_info(out)
 
     rounding.__name__ = f"{method.__name__}_rounding"

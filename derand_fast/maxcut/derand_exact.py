@@ -87,11 +87,11 @@ class ExactCutObjective:
 
     Parameters
     ----------
+    graph : Graph or anything :func:`~derand_fast.maxcut.graph.load_graph` accepts
+        Weights may be negative.
     V : ndarray, shape (n, r)
         SDP vectors (rows need not be unit; a zero row makes its node
         deterministic: the sign of :math:`\mu_i`, +1 at 0).
-    graph : Graph or anything :func:`~derand_fast.maxcut.graph.load_graph` accepts
-        Weights may be negative.
     threads : int or None
         OpenMP threads of the C++ kernel; results are identical for every value.
 
@@ -107,12 +107,12 @@ class ExactCutObjective:
     --------
     >>> import numpy as np
     >>> V = np.array([[1.0, 0.0], [0.0, 1.0]])
-    >>> obj = ExactCutObjective(V, (np.array([[0, 1]]), np.array([1.0])))
+    >>> obj = ExactCutObjective((np.array([[0, 1]]), np.array([1.0])), V)
     >>> round(obj.value(np.zeros(2)), 12)  # arccos(0)/pi
     0.5
     """
 
-    def __init__(self, V: Any, graph: Any, *, threads: int | None = None) -> None:
+    def __init__(self, graph: Any, V: Any, *, threads: int | None = None) -> None:
         self.graph = as_graph(graph)
         self.V = check_factor(V, self.graph.n)
         with thread_scope(threads) as t:
@@ -162,7 +162,7 @@ def _s_schedule(step: int, n_steps: int, s_final: float, anneal_fraction: float)
     return 1.0 + (s_final - 1.0) * step / t_end
 
 
-def derand_exact(V: Any, graph: Any, *, n_steps: int = 1500, lr: float = 0.02,
+def derand_exact(graph: Any, V: Any, *, n_steps: int = 1500, lr: float = 0.02,
                  betas: tuple[float, float] = (0.9, 0.999), s_final: float = 1e-3, anneal_fraction: float = 0.8,
                  mu0_scale: float = 1e-3, restarts: int = 1, check_every: int = 10, record_every: int = 250,
                  polish: bool = True, seed: int = 0, threads: int | None = None, time_limit: float | None = None,
@@ -183,9 +183,9 @@ def derand_exact(V: Any, graph: Any, *, n_steps: int = 1500, lr: float = 0.02,
 
     Parameters
     ----------
+    graph : Graph or anything :func:`~derand_fast.maxcut.graph.load_graph` accepts
     V : ndarray, shape (n, r)
         SDP vectors.
-    graph : Graph or anything :func:`~derand_fast.maxcut.graph.load_graph` accepts
     n_steps : int
         Adam steps per restart.
     lr, betas : float, (float, float)
@@ -225,10 +225,10 @@ def derand_exact(V: Any, graph: Any, *, n_steps: int = 1500, lr: float = 0.02,
     >>> import numpy as np
     >>> edges = np.array([[0, 1], [1, 2], [2, 0]])   # a triangle: max cut 2
     >>> V = np.array([[1.0, 0.0], [-0.5, 0.866], [-0.5, -0.866]])
-    >>> derand_exact(V, (edges, np.ones(3)), n_steps=200, polish=False).cut
+    >>> derand_exact((edges, np.ones(3)), V, n_steps=200, polish=False).cut
     2.0
     """
-    obj = ExactCutObjective(V, graph, threads=threads)
+    obj = ExactCutObjective(graph, V, threads=threads)
     g = obj.graph
     n_steps = check_count(n_steps, "n_steps")
     restarts = check_count(restarts, "restarts")

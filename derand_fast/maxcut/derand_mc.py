@@ -201,7 +201,7 @@ class SmoothedCutMC:
         return float(values.mean()), grad_m, grad_ls, stderr
 
 
-def derand_mc(V: Any, graph: Any, *, eps: float = 0.1, lam: float = 0.03, n_samples: int = 64, lr: float = 0.07,
+def derand_mc(graph: Any, V: Any, *, eps: float = 0.1, lam: float = 0.03, n_samples: int = 64, lr: float = 0.07,
               radius: float = 0.01, threshold: float = 1e-3, interval: int = 50, max_iter: int = 3000,
               v_tol: float | None = None, check_every: int = 10, record_every: int = 10, polish: bool = True,
               seed: int = 0, threads: int | None = None, time_limit: float | None = None) -> RoundingOutcome:
@@ -220,8 +220,8 @@ def derand_mc(V: Any, graph: Any, *, eps: float = 0.1, lam: float = 0.03, n_samp
 
     Parameters
     ----------
-    V : ndarray, shape (n, r)
     graph : Graph or anything :func:`~derand_fast.maxcut.graph.load_graph` accepts
+    V : ndarray, shape (n, r)
     eps : float
         Smoothing width of :math:`\tilde I`.
     lam : float
@@ -298,7 +298,7 @@ def derand_mc(V: Any, graph: Any, *, eps: float = 0.1, lam: float = 0.03, n_samp
     return out
 
 
-def hyperplane_mc(V: Any, graph: Any, *, n_iter: int = 5000, n_samples: int = 100, lr_m: float = 0.01,
+def hyperplane_mc(graph: Any, V: Any, *, n_iter: int = 5000, n_samples: int = 100, lr_m: float = 0.01,
                   lr_sigma: float = 0.001, decay: float = 0.95, decay_every: int = 100, sigma_reg: float = 1.0,
                   sigma_bounds: tuple[float, float] = (1e-3, 1.5), eps: float = 0.1, estimator: str = "pathwise",
                   record_every: int = 10, polish: bool = True, seed: int = 0, threads: int | None = None,

@@ -126,7 +126,7 @@ def run_f2(*, n: int = 15, p: float = 0.6, n_iter: int = 5000, n_samples: int = 
     optimum, _ = exhaustive_max_cut(g)
     V = solve_sdp(g, seed=seed, threads=threads).V
     _, gw = gw_rounding(g, V, seed=seed, threads=threads, n_hyperplanes=1000)
-    out = hyperplane_mc(V, g, n_iter=n_iter, n_samples=n_samples, seed=seed, threads=threads,
+    out = hyperplane_mc(g, V, n_iter=n_iter, n_samples=n_samples, seed=seed, threads=threads,
                         record_every=record_every, polish=False, **options)
     res = F2Result(graph=g, optimum=optimum, gw_expected=gw["gw_expected"], gw_mean=gw["gw_mean"],
                    gw_best=gw["gw_best"], cut=out.cut, steps=out.history["step"], cut_history=out.history["cut"],

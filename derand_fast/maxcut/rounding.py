@@ -30,6 +30,7 @@ import numpy as np
 from .. import _core
 from .._threads import thread_scope
 from ..random import standard_normal
+from .derand_common import check_factor
 from .graph import Graph
 from .progress import make_progress
 
@@ -87,17 +88,6 @@ def get_rounding(name: str) -> RoundingFn:
     return ROUNDINGS[name]
 
 
-def _check_factor(graph: Graph, V: Any) -> np.ndarray:
-    if np.iscomplexobj(V):
-        raise TypeError("V must be real, got a complex array")
-    V = np.ascontiguousarray(V, dtype=np.float64)
-    if V.ndim != 2 or V.shape[0] != graph.n or V.shape[1] < 1:
-        raise ValueError(f"V must have shape (n={graph.n}, r>=1), got {V.shape}")
-    if not np.all(np.isfinite(V)):
-        raise ValueError("V contains NaN or inf")
-    return V
-
-
 def hyperplanes(seed: int, first: int, count: int, rank: int, threads: int | None = None) -> np.ndarray:
     """Normals of GW hyperplanes ``first .. first+count-1``, shape ``(count, rank)``."""
     return standard_normal(seed, count, rank, first_stream=GW_STREAM0 + first, threads=threads)
@@ -115,7 +105,7 @@ def gw_expected_cut(graph: Graph, V: Any, *, threads: int | None = None) -> floa
     -------
     float
     """
-    V = _check_factor(graph, V)
+    V = check_factor(V, graph.n)
     with thread_scope(threads) as nt:
         return float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
 
@@ -150,7 +140,7 @@ def gw_rounding(graph: Graph, V: Any, *, seed: int = 0, threads: int | None = No
         (:func:`gw_expected_cut`), ``n_hyperplanes`` (done), ``best_index``,
         ``interrupted`` (bool).
     """
-    V = _check_factor(graph, V)
+    V = check_factor(V, graph.n)
     if isinstance(n_hyperplanes, bool) or not isinstance(n_hyperplanes, (int, np.integer)) or n_hyperplanes < 1:
         raise ValueError(f"n_hyperplanes must be an int >= 1, got {n_hyperplanes!r}")
     limit = math.inf if time_limit is None else float(time_limit)

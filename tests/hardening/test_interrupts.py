@@ -32,7 +32,7 @@ CHILD = textwrap.dedent(r"""
     g = Graph.from_edges(n, u[keep], v[keep], rng.choice([-1.0, 1.0], keep.sum()))
     small = solve_sdp(g, rank=8, max_sweeps=2, threads=1)   # warm-up: compile before the clock starts
     gw_rounding(g, small.V, n_hyperplanes=2, threads=1)
-    derand_exact(small.V, g, n_steps=2, polish=False, threads=1)
+    derand_exact(g, small.V, n_steps=2, polish=False, threads=1)
 
     def running(name):  # a progress callback telling the parent, once, that the loop itself runs
         told = []
@@ -55,7 +55,7 @@ CHILD = textwrap.dedent(r"""
     done("gw", t, status=int(info["interrupted"]), consistent=bool(cut_value(g, x) == info["gw_best"]))
 
     t = time.perf_counter()
-    out = derand_exact(r.V, g, n_steps=10**8, time_limit=120, polish=False, threads=1, callback=running("derand_exact"))
+    out = derand_exact(g, r.V, n_steps=10**8, time_limit=120, polish=False, threads=1, callback=running("derand_exact"))
     done("derand_exact", t, status=out.status, consistent=bool(cut_value(g, out.x) == out.cut))
 """)
 

@@ -82,8 +82,8 @@ def _outcome(o: Any) -> tuple:
 
 def test_derand_exact(big_graph: Graph, factor: np.ndarray, two_threads: int) -> None:
     kw = dict(n_steps=12, check_every=4, record_every=4, polish=False, seed=2)
-    identical(_outcome(derand_exact(factor, big_graph, threads=1, **kw)),
-              _outcome(derand_exact(factor, big_graph, threads=two_threads, **kw)))
+    identical(_outcome(derand_exact(big_graph, factor, threads=1, **kw)),
+              _outcome(derand_exact(big_graph, factor, threads=two_threads, **kw)))
 
 
 def test_derand_mc(two_threads: int) -> None:
@@ -93,7 +93,7 @@ def test_derand_mc(two_threads: int) -> None:
     g = Graph.from_edges(n, u[u != v], v[u != v])
     V = solve_sdp(g, rank=8, max_sweeps=5, threads=1).V
     kw = dict(n_samples=64, max_iter=20, check_every=5, record_every=5, polish=False, seed=5)
-    identical(_outcome(derand_mc(V, g, threads=1, **kw)), _outcome(derand_mc(V, g, threads=two_threads, **kw)))
+    identical(_outcome(derand_mc(g, V, threads=1, **kw)), _outcome(derand_mc(g, V, threads=two_threads, **kw)))
 
 
 def test_maxcut_pipeline(two_threads: int) -> None:

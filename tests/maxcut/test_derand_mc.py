@@ -119,7 +119,7 @@ def test_derand_mc_on_small_graphs():
     for k in range(5):
         g = signed_graph(12 + k, 0.5, seed=20 + k, negative=0.2 if k % 2 else 0.0)
         V = solve_sdp(g, seed=k).V
-        out = derand_mc(V, g, seed=k, max_iter=1500)
+        out = derand_mc(g, V, seed=k, max_iter=1500)
         assert out.cut_before_polish >= gw_expected_cut(g, V) - 1e-9
         assert out.cut >= out.cut_before_polish
         hits += out.cut == exhaustive_max_cut(g)[0]
@@ -140,13 +140,13 @@ def test_same_result_with_one_and_two_threads(two_threads):
     g = signed_graph(400, 0.06, seed=30, negative=0.1)  # 64 samples x m >= 2^18: the parallel path
     assert 64 * g.m >= 1 << 18
     V = solve_sdp(g, seed=0, threads=1).V
-    a = derand_mc(V, g, max_iter=15, threads=1, polish=False, check_every=1, record_every=1)
-    b = derand_mc(V, g, max_iter=15, threads=two_threads, polish=False, check_every=1, record_every=1)
+    a = derand_mc(g, V, max_iter=15, threads=1, polish=False, check_every=1, record_every=1)
+    b = derand_mc(g, V, max_iter=15, threads=two_threads, polish=False, check_every=1, record_every=1)
     np.testing.assert_array_equal(a.x, b.x)
     np.testing.assert_array_equal(a.history["objective"], b.history["objective"])
     np.testing.assert_array_equal(a.history["norm_V"], b.history["norm_V"])
-    a = hyperplane_mc(V, g, n_iter=15, n_samples=64, threads=1, polish=False, record_every=1)
-    b = hyperplane_mc(V, g, n_iter=15, n_samples=64, threads=two_threads, polish=False, record_every=1)
+    a = hyperplane_mc(g, V, n_iter=15, n_samples=64, threads=1, polish=False, record_every=1)
+    b = hyperplane_mc(g, V, n_iter=15, n_samples=64, threads=two_threads, polish=False, record_every=1)
     np.testing.assert_array_equal(a.history["objective"], b.history["objective"])
 
 
@@ -177,7 +177,7 @@ def test_interrupt_returns_the_best_cut():
     mp = pytest.MonkeyPatch()
     mp.setattr(SmoothedCutMC, "hyperplane", boom)
     try:
-        out = hyperplane_mc(V, g, n_iter=1000, polish=False, record_every=1)
+        out = hyperplane_mc(g, V, n_iter=1000, polish=False, record_every=1)
     finally:
         mp.undo()
     assert out.status == "interrupted"
@@ -188,20 +188,20 @@ def test_bad_input():
     g = random_graph(6, 0.6, seed=5)
     V = np.eye(6)[:, :3]
     with pytest.raises(ValueError, match="eps"):
-        derand_mc(V, g, eps=0.0)
+        derand_mc(g, V, eps=0.0)
     with pytest.raises(ValueError, match="lam"):
-        derand_mc(V, g, lam=np.nan)
+        derand_mc(g, V, lam=np.nan)
     with pytest.raises(ValueError, match="n_samples"):
-        derand_mc(V, g, n_samples=0)
+        derand_mc(g, V, n_samples=0)
     with pytest.raises(ValueError, match="V"):
-        derand_mc(V[:4], g)
+        derand_mc(g, V[:4])
     with pytest.raises(ValueError, match="sigma_bounds"):
-        hyperplane_mc(V, g, sigma_bounds=(0.0, 1.0))
+        hyperplane_mc(g, V, sigma_bounds=(0.0, 1.0))
     with pytest.raises(ValueError, match="estimator"):
-        hyperplane_mc(V, g, estimator="magic")
+        hyperplane_mc(g, V, estimator="magic")
     with pytest.raises(ValueError, match="sigma_reg"):
-        hyperplane_mc(V, g, sigma_reg=-1.0)
+        hyperplane_mc(g, V, sigma_reg=-1.0)
     with pytest.raises(ValueError, match="n_iter"):
-        hyperplane_mc(V, g, n_iter=0)
+        hyperplane_mc(g, V, n_iter=0)
     with pytest.raises(ValueError, match="n"):
         exhaustive_max_cut(random_graph(25, 0.1, seed=0))

@@ -51,7 +51,7 @@ def random_factor(n: int, r: int, seed: int, unit: bool = False) -> np.ndarray:
 def test_mu_zero_is_the_gw_expected_cut():
     g = random_graph(40, 0.3, seed=1, negative=0.3)
     V = random_factor(40, 6, seed=2)
-    obj = ExactCutObjective(V, g)
+    obj = ExactCutObjective(g, V)
     Vn = V / np.linalg.norm(V, axis=1, keepdims=True)
     rho = np.clip(np.sum(Vn[g.u] * Vn[g.v], axis=1), -1, 1)
     gw = float(np.sum(g.weights * np.arccos(rho)) / math.pi)
@@ -66,7 +66,7 @@ def test_value_against_monte_carlo():
     V = random_factor(10, 4, seed=4)
     mu = np.random.default_rng(5).normal(0.0, 0.7, 10)
     s = 0.8
-    exact = ExactCutObjective(V, g).value(mu, s)
+    exact = ExactCutObjective(g, V).value(mu, s)
     # 200 000 samples: the standard error is ~0.005; 5 standard errors keep a false alarm below 1e-6.
     mean, se = mc_expected_cut(V, g, mu, s, 200_000, seed=6)
     assert abs(exact - mean) <= 5 * se
@@ -75,7 +75,7 @@ def test_value_against_monte_carlo():
 def test_gradients_against_finite_differences():
     g = random_graph(12, 0.5, seed=7, negative=0.3)
     V = random_factor(12, 5, seed=8)
-    obj = ExactCutObjective(V, g)
+    obj = ExactCutObjective(g, V)
     mu = np.random.default_rng(9).normal(0.0, 0.5, 12)
     s = 0.6
     val, grad, d_ds = obj.value_and_grad(mu, s)
@@ -100,7 +100,7 @@ def test_gradients_near_rho_one_and_large_a():
     # nearly parallel / antiparallel vectors and a tiny scale: finite, and matching differences
     V = np.array([[1.0, 0.0], [1.0, 1e-7], [-1.0, 1e-7], [0.0, 1.0]])
     g = Graph.from_edges(4, [0, 0, 1, 2], [1, 2, 3, 3], [1.0, 1.0, -1.0, 1.0])
-    obj = ExactCutObjective(V, g)
+    obj = ExactCutObjective(g, V)
     mu = np.array([0.3, -0.2, 0.1, 0.05])
     for s in (1.0, 1e-2, 1e-4):
         val, grad, d_ds = obj.value_and_grad(mu, s)
@@ -117,7 +117,7 @@ def test_zero_rows_make_nodes_deterministic():
     V[5] = 0.0
     mu = np.random.default_rng(12).normal(0.0, 0.5, 8)
     mu[5] = 0.0  # tie: sign +1
-    obj = ExactCutObjective(V, g)
+    obj = ExactCutObjective(g, V)
     val, grad, d_ds = obj.value_and_grad(mu, 0.9)
     assert np.isfinite(val) and np.isfinite(grad).all() and np.isfinite(d_ds)
     assert grad[2] == 0.0 and grad[5] == 0.0
@@ -126,7 +126,7 @@ def test_zero_rows_make_nodes_deterministic():
     # an isolated node with a zero row, at mu = 0
     g2 = Graph.from_edges(3, [0], [1], [1.0])
     V2 = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
-    assert ExactCutObjective(V2, g2).value(np.zeros(3)) == pytest.approx(0.5, rel=1e-15)
+    assert ExactCutObjective(g2, V2).value(np.zeros(3)) == pytest.approx(0.5, rel=1e-15)
 
 
 def test_same_result_with_one_and_two_threads(two_threads):
@@ -135,12 +135,12 @@ def test_same_result_with_one_and_two_threads(two_threads):
     V = random_factor(4000, 8, seed=15)
     mu = np.random.default_rng(16).normal(0.0, 0.3, 4000)
     assert g.m > 65536
-    a = ExactCutObjective(V, g, threads=1).value_and_grad(mu, 0.5)
-    b = ExactCutObjective(V, g, threads=two_threads).value_and_grad(mu, 0.5)
+    a = ExactCutObjective(g, V, threads=1).value_and_grad(mu, 0.5)
+    b = ExactCutObjective(g, V, threads=two_threads).value_and_grad(mu, 0.5)
     assert a[0] == b[0] and a[2] == b[2]
     np.testing.assert_array_equal(a[1], b[1])
-    ra = derand_exact(V, g, n_steps=30, check_every=7, record_every=20, threads=1, seed=3)
-    rb = derand_exact(V, g, n_steps=30, check_every=7, record_every=20, threads=two_threads, seed=3)
+    ra = derand_exact(g, V, n_steps=30, check_every=7, record_every=20, threads=1, seed=3)
+    rb = derand_exact(g, V, n_steps=30, check_every=7, record_every=20, threads=two_threads, seed=3)
     np.testing.assert_array_equal(ra.x, rb.x)
     np.testing.assert_array_equal(ra.history["expected_cut"], rb.history["expected_cut"])
 
@@ -152,9 +152,9 @@ def test_derand_exact_on_small_graphs_beats_gw_and_finds_the_optimum():
         g = random_graph(n, 0.5, seed=100 + k, negative=0.2 if k % 3 == 0 else 0.0)
         V = solve_sdp(g, seed=k).V
         gw = gw_expected_cut(g, V)
-        raw = derand_exact(V, g, n_steps=300, polish=False, seed=k)
+        raw = derand_exact(g, V, n_steps=300, polish=False, seed=k)
         assert raw.cut_before_polish >= gw - 1e-9  # derandomization never loses to the GW expectation
-        out = derand_exact(V, g, n_steps=300, polish=True, seed=k)
+        out = derand_exact(g, V, n_steps=300, polish=True, seed=k)
         assert out.cut >= raw.cut
         hits += out.cut == exhaustive_max_cut(g)
         trials += 1
@@ -170,26 +170,26 @@ def test_interrupt_and_time_limit_return_the_best_cut():
         if step == 25:
             raise KeyboardInterrupt
 
-    out = derand_exact(V, g, n_steps=200, polish=False, callback=stop)
+    out = derand_exact(g, V, n_steps=200, polish=False, callback=stop)
     assert out.status == "interrupted"
     assert out.nit == 26  # steps 0..25 were taken
     assert out.cut == float(g.weights @ (out.x[g.u] != out.x[g.v]))
-    out = derand_exact(V, g, n_steps=10**6, polish=False, time_limit=0.2)
+    out = derand_exact(g, V, n_steps=10**6, polish=False, time_limit=0.2)
     assert out.status == "time_limit" and out.nit < 10**6
 
 
 def test_bad_input():
     g = random_graph(6, 0.6, seed=21)
     V = random_factor(6, 3, seed=22)
-    obj = ExactCutObjective(V, g)
+    obj = ExactCutObjective(g, V)
     bad_V = V.copy()
     bad_V[1, 1] = np.nan
     with pytest.raises(ValueError, match="V"):
-        ExactCutObjective(bad_V, g)
+        ExactCutObjective(g, bad_V)
     with pytest.raises(ValueError, match="V"):
-        ExactCutObjective(V[:5], g)
+        ExactCutObjective(g, V[:5])
     with pytest.raises(TypeError, match="V"):
-        ExactCutObjective(V.astype(str), g)
+        ExactCutObjective(g, V.astype(str))
     with pytest.raises(ValueError, match="mu"):
         obj.value(np.zeros(5))
     with pytest.raises(ValueError, match="mu"):
@@ -200,12 +200,12 @@ def test_bad_input():
     for kw in ({"s_final": 2.0}, {"s_final": 0.0}, {"lr": np.nan}, {"anneal_fraction": 0.0},
                {"mu0_scale": -1.0}, {"n_steps": 0}, {"betas": (1.0, 0.9)}, {"time_limit": -1.0}):
         with pytest.raises(ValueError, match=next(iter(kw))):
-            derand_exact(V, g, **kw)
+            derand_exact(g, V, **kw)
     with pytest.raises(TypeError, match="n_steps"):
-        derand_exact(V, g, n_steps=1.5)
+        derand_exact(g, V, n_steps=1.5)
 
 
 def test_empty_graph():
     g = Graph.from_edges(3, [], [], [])
-    out = derand_exact(np.eye(3), g, n_steps=5)
+    out = derand_exact(g, np.eye(3), n_steps=5)
     assert out.cut == 0.0 and out.x.shape == (3,)

@@ -71,7 +71,7 @@ def test_registry():
 
 def test_bad_inputs(sdp_case):
     g, sdp = sdp_case
-    with pytest.raises(ValueError, match="V must have shape"):
+    with pytest.raises(ValueError, match="V must have one row per node"):
         gw_rounding(g, sdp.V[:-1])
     with pytest.raises(ValueError, match="NaN"):
         gw_rounding(g, np.full_like(sdp.V, np.nan))
