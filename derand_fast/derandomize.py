@@ -40,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_count, check_positive
 from .certificate import SOSPCertificate, sosp_certificate
-from ._validation import check_positive
 from .optimizers import Adam, OptimizeResult, _Optimizer
 from .smoothing import smooth, smooth_affine
 
@@ -102,14 +102,6 @@ def _positive_or_zero(value: Any, name: str) -> float:
     if not (math.isfinite(v) and v >= 0):
         raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
     return v
-
-
-def _count(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _finite_array(a: Any, name: str, ndim: int) -> np.ndarray:
@@ -243,8 +235,8 @@ def derandomize(g, mu0, sigma0: float | np.ndarray = 1.0, *, lam: float, optimiz
         raise ValueError(f"sigma_min must be a finite number >= 0, got {sigma_min!r}")
     if estimator == "score" and sigma_min <= 0:
         raise ValueError("estimator='score' divides by sigma: give sigma_min > 0")
-    n_samples = _count(n_samples, "n_samples", 1)
-    cert_samples = _count(cert_samples, "cert_samples", 1)
+    n_samples = check_count(n_samples, "n_samples", 1)
+    cert_samples = check_count(cert_samples, "cert_samples", 1)
     np.maximum(sigma, sigma_min, out=sigma)
     step = [0]
 
@@ -302,8 +294,8 @@ def derandomize_affine(g, W0, b0, *, lam: float, optimizer: _Optimizer | None = 
     b = _finite_array(b0, "b0", 1)
     if b.shape != (w.shape[0],):
         raise ValueError(f"b0 must have shape ({w.shape[0]},) (rows of W0), got {b.shape}")
-    n_samples = _count(n_samples, "n_samples", 1)
-    cert_samples = _count(cert_samples, "cert_samples", 1)
+    n_samples = check_count(n_samples, "n_samples", 1)
+    cert_samples = check_count(cert_samples, "cert_samples", 1)
     step = [0]
 
     def fun(p: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from ._validation import check_count
 from .random import seed_to_key
 
 __all__ = ["MAX_SOBOL_DIM", "sobol_normals"]
@@ -21,14 +22,6 @@ MAX_SOBOL_DIM = 21201
 
 # Keep the quantile finite: Sobol points can sit at exactly 0.
 _U_MIN = 2.0**-60
-
-
-def _count(value: int, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def sobol_normals(seed: int, n_points: int, dim: int, *, stream: int = 0) -> np.ndarray:
@@ -59,9 +52,9 @@ def sobol_normals(seed: int, n_points: int, dim: int, *, stream: int = 0) -> np.
     (8, 3)
     """
     key = int(seed_to_key(seed))
-    n = _count(n_points, "n_points", 1)
-    d = _count(dim, "dim", 1)
-    s = _count(stream, "stream", 0)
+    n = check_count(n_points, "n_points", 1)
+    d = check_count(dim, "dim", 1)
+    s = check_count(stream, "stream", 0)
     if n & (n - 1):
         raise ValueError(f"n_points must be a power of two for Sobol points, got {n}")
     if d > MAX_SOBOL_DIM:

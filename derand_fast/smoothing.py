@@ -55,6 +55,7 @@ from numba.core.registry import CPUDispatcher
 from numpy.typing import ArrayLike
 
 from ._threads import thread_scope
+from ._validation import check_count
 from .qmc import sobol_normals
 from .random import _fill_streams, fill_normals, seed_to_key, stream_key
 
@@ -169,14 +170,6 @@ def _sigma_vector(sigma: float | ArrayLike, d: int, *, positive: bool) -> tuple[
     if not (vec >= 0.0).all():
         raise ValueError("sigma must be >= 0")
     return vec, scalar
-
-
-def _count(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _probe(g: CPUDispatcher, x: np.ndarray, need_grad: bool) -> float:
@@ -436,7 +429,7 @@ def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_sampl
         raise ValueError(f"estimator must be one of {_ESTIMATORS}, got {estimator!r}")
     score = estimator == "score"
     sig, scalar_sigma = _sigma_vector(sigma, d, positive=score)
-    n = _count(n_samples, "n_samples", 1)
+    n = check_count(n_samples, "n_samples", 1)
     if antithetic and n % 2:
         raise ValueError(f"n_samples must be even with antithetic=True, got {n}")
     n_units = n // 2 if antithetic else n
@@ -444,7 +437,7 @@ def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_sampl
         raise ValueError("n_samples must give >= 2 independent samples (pairs) for the score "
                          f"estimator with a baseline, got n_samples={n}")
     key = seed_to_key(seed)
-    st = _count(step, "step", 0)
+    st = check_count(step, "step", 0)
     first_stream = st * n
     if qmc and n_units & (n_units - 1):
         raise ValueError("with qmc=True the number of points (n_samples, or n_samples/2 with "
@@ -632,9 +625,9 @@ def sampled_hessian(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *
     mu_ = _real_array(mu, "mu", 1)
     d = mu_.shape[0]
     sig, _ = _sigma_vector(sigma, d, positive=True)
-    n = _count(n_samples, "n_samples", 1)
+    n = check_count(n_samples, "n_samples", 1)
     key = seed_to_key(seed)
-    first_stream = _count(step, "step", 0) * n
+    first_stream = check_count(step, "step", 0) * n
     _probe(g, mu_, need_grad=True)
     grad_mu = np.zeros(d)
     if baseline:
@@ -736,9 +729,9 @@ def smooth_affine(g: CPUDispatcher, W: ArrayLike, b: ArrayLike, *, n_samples: in
     if estimator != "pathwise":
         raise ValueError("smooth_affine supports estimator='pathwise' only (a score-function "
                          f"form in W needs a non-singular Wx + b), got {estimator!r}")
-    n = _count(n_samples, "n_samples", 1)
+    n = check_count(n_samples, "n_samples", 1)
     key = seed_to_key(seed)
-    first_stream = _count(step, "step", 0) * n
+    first_stream = check_count(step, "step", 0) * n
     _probe(g, b_, need_grad=True)
     vals = np.empty(n)
     grad_w = np.zeros((k, d))

@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
+from .._validation import check_count
 from ..random import standard_normal
 from .graph import Graph, load_graph
 from .progress import make_progress
@@ -109,14 +110,6 @@ class SDPResult:
     @property
     def success(self) -> bool:
         return self.status == 0
-
-
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _check_time_limit(time_limit: Any) -> float:
@@ -207,10 +200,10 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
     tol = float(tol)
     if not (tol >= 0 and math.isfinite(tol)):
         raise ValueError(f"tol must be a finite number >= 0, got {tol}")
-    max_sweeps = _check_int(max_sweeps, "max_sweeps", 0)
+    max_sweeps = check_count(max_sweeps, "max_sweeps", 0)
     limit = _check_time_limit(time_limit)
     if max_rank is not None:
-        max_rank = _check_int(max_rank, "max_rank", 1)
+        max_rank = check_count(max_rank, "max_rank", 1)
     if V0 is not None:
         if np.iscomplexobj(V0):
             raise TypeError("V0 must be real, got a complex array")
@@ -224,7 +217,7 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
             raise ValueError("V0 has a zero row")
         V /= norms
     else:
-        r = default_rank(g.n, max_rank) if rank is None else _check_int(rank, "rank", 1)
+        r = default_rank(g.n, max_rank) if rank is None else check_count(rank, "rank", 1)
         V = initial_factor(g.n, r, seed, threads)
     report, close = make_progress(progress)
     hist_sweep: list[int] = []

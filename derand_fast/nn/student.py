@@ -34,6 +34,7 @@ import numba as nb
 import numpy as np
 
 from .._threads import thread_scope
+from .._validation import check_count
 from ..indicators import relu_iota_scalar
 from ..random import seed_to_key, standard_normal
 
@@ -342,14 +343,6 @@ def _reduce(parts: np.ndarray) -> np.ndarray:
     return out.reshape(parts.shape[1:])
 
 
-def _check_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def _check_array(value, name: str, ndim: int) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
@@ -381,8 +374,8 @@ def init_student(d: int, h: int, *, seed: int = 0) -> dict[str, np.ndarray]:
     -------
     dict with ``"W"`` (h, d), ``"b"`` (h,), ``"a"`` (h,), float64
     """
-    d = _check_int(d, "d")
-    h = _check_int(h, "h")
+    d = check_count(d, "d")
+    h = check_count(h, "h")
     seed_to_key(seed)
     z = standard_normal(seed, 3, h * d, first_stream=_INIT_STREAM)
     return {
