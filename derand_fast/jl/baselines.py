@@ -15,7 +15,7 @@ import numpy as np
 from .._threads import thread_scope
 from ..random import seed_to_key, standard_normal
 from . import kernels
-from .objectives import JLProblem, distortions
+from .objectives import JLProblem, _draw_batch, distortions
 
 __all__ = ["gaussian_projection", "gaussian_baseline", "GaussianBaseline", "pca_projection"]
 
@@ -82,20 +82,16 @@ def gaussian_baseline(problem: JLProblem, n_components: int, *, n_draws: int = 1
     k = _check_k(n_components, problem.n_features)
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
         raise ValueError(f"n_draws must be an int >= 1, got {n_draws!r}")
-    d = problem.n_features
-    sigma = np.full((k, d), 1.0 / math.sqrt(k))
+    sigma = np.full((1, 1), 1.0 / math.sqrt(k))
     XMt = np.zeros((problem.X.shape[0], k))
     out = np.empty(int(n_draws))
     key = seed_to_key(seed)
     with thread_scope(threads):
         for start in range(0, int(n_draws), _DRAW_CHUNK):
             n = min(_DRAW_CHUNK, int(n_draws) - start)
-            values = np.empty(n)
-            work = n * (problem.X.shape[0] * k * d + problem.n_constraints * k)
-            kernel = kernels.pick(kernels.eval_batch, kernels.eval_batch_serial, work)
-            kernel(problem.X, XMt, sigma, True, key, np.int64(start), problem.pairs, problem.inv_sq,
-                               kernels.MODE_MAX, 1.0, 1.0, 1.0, values, out[start:start + n],
-                               np.empty((problem.X.shape[0], k)), np.zeros((n, 1, 1)))
+            # full X (not its row space): draw t is exactly gaussian_projection(draw=t)
+            out[start:start + n] = _draw_batch(problem.X, problem, XMt, sigma, True, key, start, n,
+                                               kernels.MODE_MAX, 1.0, 1.0, 1.0)[1]
     best = int(np.argmin(out))
     return GaussianBaseline(max_distortions=out, mean=float(out.mean()), min=float(out[best]), best_draw=best)
 

@@ -10,8 +10,8 @@ distortion under a ``k × d`` matrix ``A`` is
 
 Norm constraints (paper Eq. 21) are pairs with an all-zero row appended to
 ``X``. All kernels work from ``Y = X Aᵀ`` (shape ``(m, k)``) and return the
-gradient in ``Y``, ``G = ∂F/∂Y``, so that ``∂F/∂A = Gᵀ X``: the ``n·k·d`` work
-is two matrix products and the ``pairs × k`` work one fused loop.
+gradient in ``Y``, ``G = ∂F/∂Y``, so that ``∂F/∂A = Gᵀ X``: the ``m·k·d`` work
+is matrix products (BLAS) and the ``pairs × k`` work one fused loop.
 
 Objectives (``mode``):
 
@@ -20,13 +20,19 @@ Objectives (``mode``):
     (paper Eq. 9 / 27, :func:`derand_fast.indicators.jl_indicator_scalar`);
 ``MODE_LSE``
     smooth worst case :math:`\\tau \\log \\sum_p (e^{u_p/\\tau} + e^{-u_p/\\tau})`,
-    within :math:`\\tau \\log(2P)` above :math:`\\max_p |u_p|`;
+    within :math:`\\tau \\log(2P)` above :math:`\\max_p |u_p|`; terms below
+    :math:`e^{-60}` times the largest one (each at most ``9e-27`` of the sum) are
+    skipped, so late in a temperature schedule most pairs cost no ``exp``;
 ``MODE_MAX``
     only :math:`\\max_p |u_p|` (no gradient).
 
-Monte Carlo samples ``A_s = M + σ ⊙ Z_s`` take ``Z_s`` from stream
-``first_stream + s`` of :func:`derand_fast.random.fill_stream`; sample ``s``
-writes slot ``s`` and every reduction runs afterwards in a fixed order, so the
+Monte Carlo (:func:`mc_batch`): sample ``s`` draws ``Z_s`` (``k × D``) from
+stream ``first_stream + s`` of :func:`derand_fast.random.fill_stream` and uses
+``Y_s = X Mᵀ + Xb B_sᵀ`` with ``B_s = σ ⊙ Z_s`` (``Xb = X``) or ``B_s = σ Z_s``
+(shared scalar σ; ``Xb`` may then be the coordinates of ``X`` in its row space,
+``D = rank``). The matrix products run on fixed blocks of samples (one BLAS
+call per block, the blocks depend only on the number of samples), the pair
+passes on per-sample slots, and every reduction afterwards in a fixed order:
 results are bit-identical for any thread count.
 """
 
@@ -47,42 +53,56 @@ __all__ = [
     "pair_sq_dists",
     "eval_fixed",
     "eval_fixed_serial",
-    "eval_batch",
-    "eval_batch_serial",
+    "mc_batch",
+    "mc_batch_serial",
+    "n_blocks",
     "pick",
 ]
 
 MODE_SUM = 0
 MODE_LSE = 1
 MODE_MAX = 2
+_CUT = 60.0  # LSE terms exp(z) with z < -_CUT (relative to the largest, exp(0)) are skipped
 
 
 @nb.njit(cache=True, parallel=True)
 def pair_sq_dists(X, pairs, out):
     """``out[p] = ||X[i] - X[j]||^2`` for ``(i, j) = pairs[p]`` (exact differences, no cancellation)."""
-    d = X.shape[1]
     for p in nb.prange(pairs.shape[0]):
-        i = pairs[p, 0]
-        j = pairs[p, 1]
-        s = 0.0
-        for c in range(d):
-            t = X[i, c] - X[j, c]
-            s += t * t
-        out[p] = s
+        out[p] = _sq_dist(X, pairs[p, 0], pairs[p, 1])
+
+
+@nb.njit(cache=True, inline="always")
+def _sq_dist(Y, i, j):
+    """``||Y[i] - Y[j]||^2`` with four interleaved partial sums (a fixed order the CPU can overlap)."""
+    k = Y.shape[1]
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    r = 0
+    while r + 4 <= k:
+        t0 = Y[i, r] - Y[j, r]
+        t1 = Y[i, r + 1] - Y[j, r + 1]
+        t2 = Y[i, r + 2] - Y[j, r + 2]
+        t3 = Y[i, r + 3] - Y[j, r + 3]
+        s0 += t0 * t0
+        s1 += t1 * t1
+        s2 += t2 * t2
+        s3 += t3 * t3
+        r += 4
+    while r < k:
+        t0 = Y[i, r] - Y[j, r]
+        s0 += t0 * t0
+        r += 1
+    return (s0 + s1) + (s2 + s3)
 
 
 @nb.njit(cache=True)
 def _max_abs(Y, pairs, inv_sq, lo, hi):
-    k = Y.shape[1]
     m = 0.0
     for p in range(lo, hi):
-        i = pairs[p, 0]
-        j = pairs[p, 1]
-        s = 0.0
-        for r in range(k):
-            t = Y[i, r] - Y[j, r]
-            s += t * t
-        a = abs(s * inv_sq[p] - 1.0)
+        a = abs(_sq_dist(Y, pairs[p, 0], pairs[p, 1]) * inv_sq[p] - 1.0)
         if a > m:
             m = a
     return m
@@ -98,21 +118,20 @@ def _pair_pass(Y, pairs, inv_sq, lo, hi, mode, eps, eps1, tau, shift, G):
     """
     k = Y.shape[1]
     total = 0.0
+    inv_tau = 1.0 / tau
     for p in range(lo, hi):
         i = pairs[p, 0]
         j = pairs[p, 1]
-        s = 0.0
-        for r in range(k):
-            t = Y[i, r] - Y[j, r]
-            s += t * t
         w = inv_sq[p]
-        u = s * w - 1.0
+        u = _sq_dist(Y, i, j) * w - 1.0
         if mode == MODE_SUM:
             f, df, _ = jl_indicator_scalar(u, eps, eps1)
             total += f
         else:
-            ep = math.exp((u - shift) / tau)
-            em = math.exp((-u - shift) / tau)
+            zp = (u - shift) * inv_tau
+            zm = (-u - shift) * inv_tau
+            ep = math.exp(zp) if zp > -_CUT else 0.0
+            em = math.exp(zm) if zm > -_CUT else 0.0
             total += ep + em
             df = ep - em
         if df != 0.0:
@@ -168,85 +187,109 @@ def _eval_fixed(Y, pairs, inv_sq, mode, eps, eps1, tau, n_chunks, G):
     return total, m
 
 
-@nb.njit(cache=True)
-def _sample_gradient(X, XZ, Y, Z, scalar_sigma, pairs, inv_sq, mode, eps, eps1, tau, m, G, values,
-                     grad_sigma, s):
-    total = _pair_pass(Y, pairs, inv_sq, 0, pairs.shape[0], mode, eps, eps1, tau, m, G)
-    if mode == MODE_LSE:
-        G /= total
-        values[s] = m + tau * math.log(total)
-    else:
-        values[s] = total
-    if scalar_sigma:
-        acc = 0.0
-        for i in range(G.shape[0]):
-            for r in range(G.shape[1]):
-                acc += G[i, r] * XZ[i, r]
-        grad_sigma[s, 0, 0] = acc
-    else:
-        grad_sigma[s] = np.dot(G.T, X) * Z
+def n_blocks(n_samples: int) -> int:
+    """Sample blocks of :func:`mc_batch`'s matrix products: a function of the sample count only."""
+    return min(int(n_samples), 4)
 
 
-def _eval_batch(X, XMt, sigma, scalar_sigma, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau,
-               values, max_abs, G_sum, grad_sigma):
-    """Monte Carlo objective over sampled matrices ``A_s = M + σ ⊙ Z_s`` (paper Eq. 24).
+def _mc_batch(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau, nblk,
+              Z, N, Y, G, values, max_abs, grad_sigma):
+    """Monte Carlo objective over sampled matrices (paper Eq. 24, 26–27) and pathwise gradients.
 
     Parameters
     ----------
+    Xb : float64[m, D]
+        Points in the coordinates the noise acts on (``X``, or ``X V`` for an
+        orthonormal basis ``V`` of its row space; the latter only with ``scalar``).
     X : float64[m, d]
+        The points (``GXZ`` needs them for the per-entry σ-gradient).
     XMt : float64[m, k]
         ``X Mᵀ``, shared by all samples.
-    sigma : float64[k, d]
-        Standard deviations (``Σ^{1/2}``); with ``scalar_sigma`` only ``sigma[0, 0]`` is read.
-    scalar_sigma : bool
+    sigma : float64[k, D]
+        Standard deviations; with ``scalar`` only ``sigma[0, 0]`` is read.
+    scalar : bool
     key : uint64
-        Generator key (:func:`derand_fast.random.seed_to_key`).
     first_stream : int64
-        Sample ``s`` uses normal stream ``first_stream + s``.
+        Sample ``s`` fills ``Z[s]`` from stream ``first_stream + s``.
     pairs, inv_sq, mode, eps, eps1, tau
         As in :func:`eval_fixed`.
+    nblk : int
+        Sample blocks of the matrix products (:func:`n_blocks`).
+    Z : float64[S, k, D]
+        Out: the normals.
+    N : float64[S, m, k]
+        Out: the noise products ``Xb Z_sᵀ`` (scalar) or ``Xb (σ ⊙ Z_s)ᵀ``.
+    Y : float64[S, m, k]
+        Out: ``Y_s = X Mᵀ + σ N_s`` (scalar) or ``X Mᵀ + N_s``.
+    G : float64[S, m, k]
+        Out: ``∂F_s/∂Y_s`` (zero for ``MODE_MAX``).
     values, max_abs : float64[S]
         Out: per-sample objective and :math:`\\max_p |u_p|`.
-    G_sum : float64[m, k]
-        Out: :math:`\\sum_s \\partial F_s/\\partial Y_s` (summed in sample order), so that
-        :math:`\\sum_s \\partial F_s / \\partial M = G_{sum}^\\top X`.
-    grad_sigma : float64[S, k, d]
-        Out (pathwise, paper Eq. 10): :math:`\\partial F_s/\\partial \\sigma = (G_s^\\top X) \\odot Z_s`;
-        with ``scalar_sigma`` only ``grad_sigma[s, 0, 0] = \\sum (G_s^\\top X) \\odot Z_s``.
+    grad_sigma : float64[S, k, D] (per entry) or float64[S, 1, 1] (scalar)
+        Out: :math:`\\partial F_s/\\partial\\sigma = (G_s^\\top X) \\odot Z_s` per entry, or
+        :math:`\\langle G_s, N_s \\rangle` for a shared σ.
     """
-    n_samples = values.shape[0]
-    m_rows = X.shape[0]
-    k, d = sigma.shape
-    G_all = np.zeros((n_samples if mode != MODE_MAX else 0, m_rows, k))
-    for s in nb.prange(n_samples):
-        z = np.empty(k * d)
-        fill_stream(key, first_stream + s, z)
-        Z = z.reshape((k, d))
-        if scalar_sigma:
-            XZ = np.dot(X, Z.T)
-            Y = XMt + sigma[0, 0] * XZ
-        else:
-            XZ = np.dot(X, (sigma * Z).T)  # X (σ ⊙ Z)ᵀ
-            Y = XMt + XZ
-        n_pairs = pairs.shape[0]
-        m = _max_abs(Y, pairs, inv_sq, 0, n_pairs)
+    S, k, D = Z.shape
+    m_rows = Xb.shape[0]
+    for s in nb.prange(S):
+        fill_stream(key, first_stream + s, Z[s].reshape(k * D))
+    B = Z
+    if not scalar:
+        B = np.empty_like(Z)
+        for s in nb.prange(S):
+            B[s] = sigma * Z[s]
+    scale = sigma[0, 0] if scalar else 1.0
+    for c in nb.prange(nblk):
+        lo, hi = _bounds(S, nblk, c)
+        T = np.dot(Xb, B[lo:hi].reshape(((hi - lo) * k, D)).T)  # (m, (hi-lo) k), one BLAS call
+        for s in range(lo, hi):
+            for i in range(m_rows):
+                for r in range(k):
+                    t = T[i, (s - lo) * k + r]
+                    N[s, i, r] = t
+                    Y[s, i, r] = XMt[i, r] + scale * t
+    n_pairs = pairs.shape[0]
+    for s in nb.prange(S):
+        m = _max_abs(Y[s], pairs, inv_sq, 0, n_pairs)
         max_abs[s] = m
-        values[s] = 0.0
-        if mode != MODE_MAX:
-            _sample_gradient(X, XZ, Y, Z, scalar_sigma, pairs, inv_sq, mode, eps, eps1,
-                             tau, m, G_all[s], values, grad_sigma, s)
-    G_sum[:, :] = 0.0
-    if mode != MODE_MAX:
-        for s in range(n_samples):
-            G_sum += G_all[s]
+        G[s] = 0.0
+        if mode == MODE_MAX:
+            values[s] = 0.0
+            continue
+        total = _pair_pass(Y[s], pairs, inv_sq, 0, n_pairs, mode, eps, eps1, tau, m, G[s])
+        if mode == MODE_LSE:
+            G[s] /= total
+            values[s] = m + tau * math.log(total)
+        else:
+            values[s] = total
+        if scalar:
+            acc = 0.0
+            for i in range(m_rows):
+                for r in range(k):
+                    acc += G[s, i, r] * N[s, i, r]
+            grad_sigma[s, 0, 0] = acc
+    if mode == MODE_MAX or scalar:
+        return
+    for c in nb.prange(nblk):
+        lo, hi = _bounds(S, nblk, c)
+        Gt = np.empty(((hi - lo) * k, m_rows))
+        for s in range(lo, hi):
+            for i in range(m_rows):
+                for r in range(k):
+                    Gt[(s - lo) * k + r, i] = G[s, i, r]
+        GX = np.dot(Gt, X)  # ((hi-lo) k, d), one BLAS call
+        for s in range(lo, hi):
+            for r in range(k):
+                for j in range(D):
+                    grad_sigma[s, r, j] = GX[(s - lo) * k + r, j] * Z[s, r, j]
 
 
 # Each kernel compiled twice from one body: threaded, and serial for small problems where
-# launching threads costs more than the work. Chunks/slots are fixed, so both give identical bits.
+# launching threads costs more than the work. Chunks/slots/blocks are fixed, so both give identical bits.
 eval_fixed = nb.njit(cache=True, parallel=True)(_eval_fixed)
 eval_fixed_serial = nb.njit(cache=True)(_eval_fixed)
-eval_batch = nb.njit(cache=True, parallel=True)(_eval_batch)
-eval_batch_serial = nb.njit(cache=True)(_eval_batch)
+mc_batch = nb.njit(cache=True, parallel=True)(_mc_batch)
+mc_batch_serial = nb.njit(cache=True)(_mc_batch)
 PARALLEL_WORK = 200_000  # multiply-adds below which callers pick the serial kernel
 
 

@@ -24,6 +24,7 @@ Objectives
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -80,6 +81,23 @@ class JLProblem:
     @property
     def n_constraints(self) -> int:
         return int(self.pairs.shape[0])
+
+    @functools.cached_property
+    def row_coords(self) -> np.ndarray:
+        """Coordinates of the points in their row space, shape (m, r).
+
+        When ``m < d``: :math:`X V_r = U_r S_r` from the thin SVD :math:`X = U S V^\\top`
+        (``r`` = numerical rank), so that :math:`X A^\\top = (X V_r)(A V_r)^\\top`: a
+        matrix acts on the points only through :math:`A V_r`, and for i.i.d.
+        :math:`N(0, \\sigma^2)` entries :math:`A V_r` again has i.i.d. :math:`N(0, \\sigma^2)`
+        entries. Otherwise ``X`` itself (``r = d``).
+        """
+        m, d = self.X.shape
+        if m >= d:
+            return self.X
+        U, s, _ = np.linalg.svd(self.X, full_matrices=False)
+        r = max(1, int(np.sum(s > s[0] * max(m, d) * np.finfo(np.float64).eps))) if s[0] > 0 else 1
+        return np.ascontiguousarray(U[:, :r] * s[:r])
 
 
 def _check_points(X) -> np.ndarray:
@@ -309,6 +327,13 @@ def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps:
     Sample ``s`` of step ``t`` uses normal stream ``t * n_samples + s`` of ``seed``
     (common random numbers = same ``step``); results do not depend on ``threads``.
 
+    Per-entry ``sigma``: ``A_s = M + σ ⊙ Z_s`` with ``Z_s`` the first ``k·d``
+    normals of the stream (row-major ``k × d``). Shared scalar ``sigma`` with
+    fewer points than dimensions: the stream gives the ``k × r`` normals
+    ``Z'_s`` of the component of ``Z_s`` in the points' row space
+    (:attr:`JLProblem.row_coords`), the only part the objective sees — the same
+    distribution for ``d/r`` times less work.
+
     Parameters
     ----------
     M : array_like, shape (k, d)
@@ -336,25 +361,20 @@ def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps:
         raise ValueError(f"sigma must be a float or have the shape of M {M.shape}, got {sig.shape}")
     if not np.isfinite(sig).all() or (sig < 0).any():
         raise ValueError("sigma must be finite and >= 0")
-    sig_kd = np.full((k, d), float(sig)) if scalar else np.ascontiguousarray(sig)
     mode = _mode(kind)
     eps, eps1, tau = _check_params(eps, eps1, tau)
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
         raise ValueError(f"step must be an int >= 0, got {step!r}")
-    key = seed_to_key(seed)
-    values = np.empty(n_samples)
-    sample_max = np.empty(n_samples)
-    G_sum = np.empty((problem.X.shape[0], k))
-    grad_sigma = np.zeros((n_samples, 1, 1) if scalar else (n_samples, k, d))
-    with thread_scope(threads):
+    sig_k = np.full((1, 1), float(sig)) if scalar else np.ascontiguousarray(sig)
+    with thread_scope(threads):  # BLAS pinned to one thread: the SVD's bits do not depend on threads
+        Xb = problem.row_coords if scalar else problem.X
         XMt = problem.X @ M.T
-        work = n_samples * (problem.X.shape[0] * k * d + problem.n_constraints * k)
-        kernel = kernels.pick(kernels.eval_batch, kernels.eval_batch_serial, work)
-        kernel(problem.X, XMt, sig_kd, scalar, key, np.int64(step * n_samples), problem.pairs,
-                           problem.inv_sq, mode, eps, eps1, tau, values, sample_max, G_sum, grad_sigma)
-        grad_M = (G_sum.T @ problem.X) / n_samples
+        out = _draw_batch(Xb, problem, XMt, sig_k, scalar, seed_to_key(seed), step * n_samples, n_samples, mode,
+                          eps, eps1, tau)
+        values, sample_max, G, grad_sigma = out
+        grad_M = (G.sum(axis=0).T @ problem.X) / n_samples
     gs = grad_sigma.sum(axis=0) / n_samples
     value = float(values.mean())
     stderr = float(values.std(ddof=1) / math.sqrt(n_samples)) if n_samples > 1 else math.inf
@@ -364,6 +384,25 @@ def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps:
             value += 0.5 * float(sig) ** 2
             gs += float(sig)
     elif regularize:
-        value += float(np.sum(sig_kd * sig_kd)) / (2.0 * k * d)
-        gs = gs + sig_kd / (k * d)
+        value += float(np.sum(sig_k * sig_k)) / (2.0 * k * d)
+        gs = gs + sig_k / (k * d)
     return MCEstimate(value=value, grad_M=grad_M, grad_sigma=gs, stderr=stderr, sample_max=sample_max)
+
+
+def _draw_batch(Xb: np.ndarray, problem: JLProblem, XMt: np.ndarray, sigma: np.ndarray, scalar: bool, key,
+                first_stream: int, n_samples: int, mode: int, eps: float, eps1: float, tau: float):
+    """Run :func:`kernels.mc_batch` (inside a ``thread_scope``); returns values, maxima, ``G`` and σ-gradients."""
+    m, k = XMt.shape
+    D = Xb.shape[1]
+    Z = np.empty((n_samples, k, D))
+    N = np.empty((n_samples, m, k))
+    Y = np.empty((n_samples, m, k))
+    G = np.empty((n_samples, m, k))
+    values = np.empty(n_samples)
+    sample_max = np.empty(n_samples)
+    grad_sigma = np.zeros((n_samples, 1, 1) if scalar or mode == kernels.MODE_MAX else (n_samples, k, D))
+    work = n_samples * (m * k * D + problem.n_constraints * k)
+    kernel = kernels.pick(kernels.mc_batch, kernels.mc_batch_serial, work)
+    kernel(Xb, problem.X, XMt, sigma, scalar, key, np.int64(first_stream), problem.pairs, problem.inv_sq, mode,
+           eps, eps1, tau, kernels.n_blocks(n_samples), Z, N, Y, G, values, sample_max, grad_sigma)
+    return values, sample_max, G, grad_sigma
