@@ -95,6 +95,49 @@ py::tuple evaluate(derand::ExactCut& self, const DArray& mu, double s, bool valu
     return py::make_tuple(v, g, d_ds);
 }
 
+// A float64, C-contiguous, writeable array of length n, updated in place (no conversion copy).
+using OutArray = py::array_t<double, py::array::c_style>;
+
+double* inplace(OutArray& a, std::int64_t n, const char* name) {
+    if (a.ndim() != 1 || a.shape(0) != n) {
+        throw std::invalid_argument(std::string(name) + " must have shape (" + std::to_string(n) + ",)");
+    }
+    if (!a.writeable()) throw std::invalid_argument(std::string(name) + " must be writeable");
+    return a.mutable_data();
+}
+
+void ascend(derand::ExactCut& self, OutArray& mu, OutArray& m1, OutArray& m2, const DArray& s, std::int64_t t0,
+            double lr, double beta1, double beta2, double eps, int threads) {
+    const std::int64_t n = self.n();
+    double* pmu = inplace(mu, n, "mu");
+    double* pm1 = inplace(m1, n, "m1");
+    double* pm2 = inplace(m2, n, "m2");
+    derand::require_finite(mu, "mu");
+    derand::require_finite(m1, "m1");
+    derand::require_finite(m2, "m2");
+    derand::require_ndim(s, 1, "s");
+    const double* ps = s.data();
+    for (py::ssize_t j = 0; j < s.size(); ++j) derand::require_positive(ps[j], "s");
+    if (t0 < 0) throw std::invalid_argument("t0 must be >= 0, got " + std::to_string(t0));
+    derand::require_positive(lr, "lr");
+    derand::require_positive(eps, "eps");
+    for (double b : {beta1, beta2}) {
+        if (!(b >= 0.0 && b < 1.0)) throw std::invalid_argument("betas must lie in [0, 1), got " + std::to_string(b));
+    }
+    check_threads(threads);
+    py::gil_scoped_release release;
+    self.ascend(pmu, pm1, pm2, ps, s.size(), t0, derand::AdamParams{lr, beta1, beta2, eps}, threads);
+}
+
+double sign_cut(const derand::ExactCut& self, const DArray& mu) {
+    derand::require_ndim(mu, 1, "mu");
+    if (mu.shape(0) != self.n()) {
+        throw std::invalid_argument("mu must have length n = " + std::to_string(self.n()) + ", got " +
+                                    std::to_string(mu.shape(0)));
+    }
+    return self.sign_cut(mu.data());
+}
+
 py::array_t<double> to_array(const std::vector<double>& v) {
     py::array_t<double> out(static_cast<py::ssize_t>(v.size()));
     std::copy(v.begin(), v.end(), out.mutable_data());
@@ -112,6 +155,12 @@ void bind_exact(py::module_& m) {
         .def("evaluate", &evaluate, py::arg("mu"), py::arg("s") = 1.0, py::arg("value") = true,
              py::arg("grad") = true, py::arg("threads") = 1,
              "Returns (value, grad_mu or None, d value/ds or None).")
+        .def("ascend", &ascend, py::arg("mu").noconvert(), py::arg("m1").noconvert(), py::arg("m2").noconvert(),
+             py::arg("s"), py::arg("t0"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
+             py::arg("threads") = 1,
+             "len(s) Adam ascent steps on E[cut] over mu (step j at scale s[j], bias corrections from t0 + 1), "
+             "updating mu, m1, m2 (float64, contiguous, length n) in place.")
+        .def("sign_cut", &sign_cut, py::arg("mu"), "Cut weight of sgn(mu) (+1 at 0), summed in edge order.")
         .def_property_readonly("n", &derand::ExactCut::n)
         .def_property_readonly("m", &derand::ExactCut::m)
         .def_property_readonly("norms", [](const derand::ExactCut& self) { return to_array(self.norms()); })

@@ -35,8 +35,12 @@ inline constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 // Standard normal CDF, accurate in both tails (erfc has small relative error).
 inline double norm_cdf(double x) { return 0.5 * std::erfc(-x * kInvSqrt2); }
 
-// Standard normal density.
-inline double norm_pdf(double x) { return kInvSqrt2Pi * std::exp(-0.5 * x * x); }
+// Standard normal density. exp underflows to exactly 0 below -745.2: the branch returns the
+// same 0 without exp's slow underflow path (2.5x slower per call in glibc).
+inline double norm_pdf(double x) {
+    const double h = 0.5 * x * x;
+    return h > 746.0 ? 0.0 : kInvSqrt2Pi * std::exp(-h);
+}
 
 namespace detail {
 

@@ -9,9 +9,10 @@
 // At mu = 0 it is the Goemans-Williamson expected cut sum w_ij arccos(rho_ij)/pi.
 //
 // A node with v_i = 0 is deterministic: its sign is sgn(mu_i) with +1 for
-// mu_i = 0, and its mu-gradient is 0. O(m) per evaluation, OpenMP over edges,
-// bit-identical results for every thread count (per-edge slots reduced in a
-// fixed order). No Python dependency.
+// mu_i = 0, and its mu-gradient is 0. O(m) per evaluation. Results are
+// bit-identical for every thread count: one thread scatters edge terms into
+// the nodes in edge order; several threads write per-edge slots and each node
+// gathers its slots in the same edge order. No Python dependency.
 #pragma once
 
 #include <cstdint>
@@ -19,10 +20,15 @@
 
 namespace derand {
 
+// Adam ascent (Kingma & Ba 2015, bias-corrected) on E[cut] over mu.
+struct AdamParams {
+    double lr, beta1, beta2, eps;
+};
+
 class ExactCut {
    public:
     // V: n x r row-major; edges (ei[k], ej[k]) with weights w[k], 0-based, ei != ej.
-    // Throws std::invalid_argument on out-of-range or self-loop edges.
+    // Throws std::invalid_argument on out-of-range or self-loop edges, or n >= 2^31.
     ExactCut(const double* V, std::int64_t n, std::int64_t r, const std::int64_t* ei, const std::int64_t* ej,
              const double* w, std::int64_t m, int threads);
 
@@ -30,18 +36,39 @@ class ExactCut {
     // Returns the value when want_value, else 0.
     double evaluate(const double* mu, double s, bool want_value, double* grad_mu, double* d_ds, int threads);
 
+    // k Adam ascent steps on mu (length n, updated in place with the moments m1, m2),
+    // step j at scale s[j]; t0 steps were taken before (bias corrections use t0 + j + 1).
+    void ascend(double* mu, double* m1, double* m2, const double* s, std::int64_t k, std::int64_t t0,
+                const AdamParams& adam, int threads);
+
+    // Cut weight of x = sgn(mu) (+1 at 0), summed in edge order.
+    double sign_cut(const double* mu) const;
+
     std::int64_t n() const { return n_; }
     std::int64_t m() const { return m_; }
     const std::vector<double>& norms() const { return norm_; }
     const std::vector<double>& rho() const { return rho_; }
 
    private:
+    // a_ and pdf_ at (mu, s)
+    void prepare(const double* mu, double s, bool want_cdf, int threads);
+    // ga_ = dE/da from a_ and pdf_
+    void grad_a(int threads);
+
+    // what the gradient pass reads per edge, in one 32-byte record: endpoints, weight,
+    // 1/sqrt(1 - rho^2) and rho/sqrt(1 - rho^2) (both 0 when |rho| = 1)
+    struct Edge {
+        std::int32_t i, j;
+        double w, iq, rq;
+    };
+
     std::int64_t n_, m_;
-    std::vector<std::int64_t> ei_, ej_;
-    std::vector<double> w_, norm_, rho_, q_;  // q = sqrt(1 - rho^2)
+    std::vector<Edge> e_;
+    std::vector<double> rho_;
+    std::vector<double> norm_, inv_norm_;  // inv_norm = 0 for a zero row
     std::vector<std::int64_t> adj_ptr_, adj_slot_;  // CSR: node -> slots 2e (as i) / 2e+1 (as j)
     // workspace
-    std::vector<double> a_, pdf_, cdf_, contrib_, block_;
+    std::vector<double> a_, pdf_, cdf_, ga_, contrib_, block_;
 };
 
 }  // namespace derand

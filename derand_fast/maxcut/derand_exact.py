@@ -36,6 +36,7 @@ from .. import _core
 from .._threads import thread_scope
 from ..random import standard_normal
 from .._validation import check_betas, check_count, check_positive
+from .cut import cut_value
 from .derand_common import RoundingOutcome, as_graph, best_cut_tracker, check_factor, polish_outcome
 
 __all__ = ["bivariate_normal_cdf", "ExactCutObjective", "derand_exact"]
@@ -154,12 +155,12 @@ class ExactCutObjective:
         return float(np.sum(self.graph.weights * np.arccos(self.rho)) / math.pi)
 
 
-def _s_schedule(step: int, n_steps: int, s_final: float, anneal_fraction: float) -> float:
-    """Linear from 1 to ``s_final`` over the first ``anneal_fraction`` of the steps, then constant."""
+def _s_schedule(n_steps: int, s_final: float, anneal_fraction: float) -> np.ndarray:
+    """The scale of every step, shape (n_steps,): linear from 1 to ``s_final`` over the first
+    ``anneal_fraction`` of the steps, then constant."""
     t_end = max(1, int(round(anneal_fraction * n_steps)))
-    if step >= t_end:
-        return s_final
-    return 1.0 + (s_final - 1.0) * step / t_end
+    step = np.arange(n_steps)
+    return np.where(step >= t_end, s_final, 1.0 + (s_final - 1.0) * step / t_end)
 
 
 def derand_exact(graph: Any, V: Any, *, n_steps: int = 1500, lr: float = 0.02,
@@ -181,6 +182,11 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1500, lr: float = 0.02,
     local search when ``polish``. Ctrl-C returns the best cut so far with
     ``status="interrupted"``.
 
+    The steps run in C++ (``_core.ExactCut.ascend``: gradient and Adam update
+    fused, one call per ``check_every`` steps, without the GIL); Python only
+    checks the sign cut, the callback, the time limit and Ctrl-C between
+    calls. On G81 (n = 20 000, m = 40 000) a step costs ~0.6 ms on one thread.
+
     Parameters
     ----------
     graph : Graph or anything :func:`~derand_fast.maxcut.graph.load_graph` accepts
@@ -200,24 +206,31 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1500, lr: float = 0.02,
     restarts : int
         Independent starts (streams ``0 .. restarts-1`` of ``seed``).
     check_every : int
-        Sign-cut evaluation interval (O(m) each).
+        Sign-cut evaluation interval (O(m) each); also the interval of the
+        callback, time-limit and Ctrl-C checks.
     record_every : int
         History interval (the expected cut value costs a bivariate normal CDF
-        per edge, so it is recorded sparsely).
+        per edge, ~30 gradient steps, so it is recorded sparsely).
     polish : bool
         1-flip local search on the final cut (part 1's ``local_search``).
     seed : int
     threads : int or None
-        Kernel threads; the result does not depend on it.
+        Kernel threads; the result does not depend on it. Gradient steps use
+        one thread below 65 536 edges (too short to share: waking threads
+        costs more, and far more on a loaded machine).
     time_limit : float or None
         Seconds; when reached, the best cut so far is returned (``status="time_limit"``).
     callback : callable ``(step, mu, s) -> bool | None``, optional
-        Returning True ends the current restart.
+        Called every ``check_every`` steps with the last step taken, ``mu``
+        after it (do not modify) and its scale; returning True ends the
+        current restart.
 
     Returns
     -------
     RoundingOutcome
-        ``history``: ``restart``, ``step``, ``s``, ``expected_cut``, ``cut``;
+        ``history``: ``restart``, ``step``, ``s``, ``expected_cut``, ``cut`` at steps
+        0, ``record_every``, ... of each restart and after its last step (the expected
+        cut at the step's scale and the sign cut, both at ``mu`` before the step);
         ``info``: ``gw_expected_cut``, ``restart_cuts``.
 
     Examples
@@ -245,48 +258,59 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1500, lr: float = 0.02,
     adam_eps = 1e-8
     t0 = time.perf_counter()
     n = g.n
+    kernel, nt = obj._kernel, obj._threads
+    schedule = _s_schedule(n_steps, s_final, anneal_fraction)
     update_best, best = best_cut_tracker(g)
     hist: dict[str, list] = {"restart": [], "step": [], "s": [], "expected_cut": [], "cut": []}
     restart_cuts: list[float] = []
     status, nit = "done", 0
     starts = standard_normal(seed, restarts, n, threads=threads) * mu0_scale
+
+    def checked(mu: np.ndarray) -> float:
+        # the C++ sign cut first; the shared tracker (another pass) only when it may improve the best
+        c = kernel.sign_cut(mu)
+        if c > best["cut"]:
+            update_best(mu)
+        return c
+
+    def record(rs: int, step: int, mu: np.ndarray) -> float:
+        s = float(schedule[min(step, n_steps - 1)])
+        val, _, _ = kernel.evaluate(mu, s, True, False, nt)
+        c = checked(mu)
+        for k, v in (("restart", rs), ("step", step), ("s", s), ("expected_cut", val), ("cut", c)):
+            hist[k].append(v)
+        return c
+
     try:
         for rs in range(restarts):
             mu = starts[rs].copy()
             m1 = np.zeros(n)
             m2 = np.zeros(n)
             run_best = -math.inf
-            for step in range(n_steps):
-                s = _s_schedule(step, n_steps, s_final, anneal_fraction)
-                record = step % record_every == 0 or step == n_steps - 1
-                val, grad, _ = obj.value_and_grad(mu, s, value=record)
-                # Adam ascent on E[cut] (Kingma & Ba 2015, bias-corrected); inline because the
-                # shared driver needs the objective value at every step, ~5x a gradient here
-                m1 *= b1
-                m1 += (1.0 - b1) * grad
-                m2 *= b2
-                m2 += (1.0 - b2) * (grad * grad)
-                step_size = lr * math.sqrt(1.0 - b2 ** (step + 1)) / (1.0 - b1 ** (step + 1))
-                mu = mu + step_size * m1 / (np.sqrt(m2) + adam_eps * math.sqrt(1.0 - b2 ** (step + 1)))
-                nit += 1
-                if record or step % check_every == 0:
-                    c = update_best(mu)
-                    run_best = max(run_best, c)
-                    if record:
-                        for k, v in (("restart", rs), ("step", step), ("s", s), ("expected_cut", val), ("cut", c)):
-                            hist[k].append(v)
-                if callback is not None and callback(step, mu, s):
+            step = 0
+            while step < n_steps:
+                if step % record_every == 0:
+                    run_best = max(run_best, record(rs, step, mu))
+                # one C++ call up to the next sign-cut check or history record
+                end = min(n_steps, (step // check_every + 1) * check_every, (step // record_every + 1) * record_every)
+                kernel.ascend(mu, m1, m2, schedule[step:end], step, lr, b1, b2, adam_eps, nt)
+                nit += end - step
+                step = end
+                run_best = max(run_best, checked(mu))
+                if callback is not None and callback(step - 1, mu, float(schedule[step - 1])):
                     break
                 if time.perf_counter() - t0 >= limit:
                     status = "time_limit"
                     break
+            run_best = max(run_best, record(rs, step, mu))
             restart_cuts.append(run_best)
             if status == "time_limit":
                 break
     except KeyboardInterrupt:
         status = "interrupted"
+    cut = cut_value(g, best["x"])  # recomputed: consistent with x even if Ctrl-C hit inside the tracker
     out = RoundingOutcome(
-        x=best["x"], cut=float(best["cut"]), cut_before_polish=float(best["cut"]), status=status, nit=nit, time=0.0,
+        x=best["x"], cut=cut, cut_before_polish=cut, status=status, nit=nit, time=0.0,
         history={k: np.asarray(v) for k, v in hist.items()},
         info={"method": "derand-exact", "gw_expected_cut": obj.gw_expected_cut(), "restart_cuts": restart_cuts})
     polish_outcome(g, out, polish)

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import ndtr
 
 from derand_fast.maxcut import Graph, gw_expected_cut, solve_sdp
 from derand_fast.maxcut.derand_exact import ExactCutObjective, derand_exact
@@ -96,6 +97,85 @@ def test_gradients_against_finite_differences():
     np.testing.assert_array_equal(g2, grad)
 
 
+def test_gradient_against_scipy_ndtr():
+    # the kernel's piecewise-polynomial 1 - 2 Phi against scipy's ndtr, term by term through the
+    # gradient, over a, rho and u ranges covering the table's pieces, its tail and rho near +-1
+    rng = np.random.default_rng(30)
+    n = 400
+    g = random_graph(n, 0.03, seed=31, negative=0.4)
+    V = random_factor(n, 3, seed=32)
+    V[:40] = V[40:80] + 1e-6 * rng.standard_normal((40, 3))  # rho within ~1e-12 of 1 on a few edges
+    obj = ExactCutObjective(g, V)
+    norms = np.linalg.norm(V, axis=1)
+    rho = obj.rho
+    q = np.sqrt((1 - rho) * (1 + rho))
+    for mu_scale, s in ((0.0, 1.0), (0.3, 1.0), (1.0, 0.5), (3.0, 0.3), (1.0, 0.02)):
+        mu = rng.normal(0.0, mu_scale, n)
+        _, grad, _ = obj.value_and_grad(mu, s, value=False)
+        a = mu / (s * norms)
+        pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        ai, aj = a[g.u], a[g.v]
+        ti = g.weights * pdf[g.u] * (1 - 2 * ndtr((aj - rho * ai) / q))
+        tj = g.weights * pdf[g.v] * (1 - 2 * ndtr((ai - rho * aj) / q))
+        ref = (np.bincount(g.u, ti, minlength=n) + np.bincount(g.v, tj, minlength=n)) / (s * norms)
+        scale = (np.bincount(g.u, np.abs(g.weights) * pdf[g.u], minlength=n)
+                 + np.bincount(g.v, np.abs(g.weights) * pdf[g.v], minlength=n)) / (s * norms)
+        # ndtr and the table are both accurate to a few 1e-16 absolute; the rho ~ 1 edges amplify
+        # the argument's rounding (|a| eps / q ~ 1e-10 at q ~ 1e-6) in both, so allow 1e-9 of the scale
+        np.testing.assert_array_less(np.abs(grad - ref), 1e-9 * scale + 1e-300)
+        if mu_scale == 0.0:
+            assert np.all(grad == 0.0)  # mu = 0 is exactly stationary (1 - 2 Phi(0) = 0)
+        else:
+            ok = q > 1e-3
+            good = (np.bincount(g.u, ~ok, minlength=n) + np.bincount(g.v, ~ok, minlength=n)) == 0
+            # elsewhere 1e-14, widened by phi's own conditioning: a_i is rounded differently on the
+            # two sides (a few ulps), which moves exp(-a_i^2 / 2) by a_i^2 ulps
+            tol = 1e-14 * (1.0 + a * a) * scale
+            np.testing.assert_array_less(np.abs(grad - ref)[good], tol[good] + 1e-300)
+
+
+def test_ascend_is_adam_on_the_gradient():
+    # the fused C++ steps against Adam in NumPy on value_and_grad's gradient, and sign_cut against NumPy
+    g = random_graph(60, 0.2, seed=33, negative=0.3)
+    V = random_factor(60, 4, seed=34)
+    V[7] = 0.0
+    obj = ExactCutObjective(g, V)
+    mu0 = np.random.default_rng(35).normal(0.0, 0.2, 60)
+    s_steps = np.array([1.0, 0.8, 0.5, 0.5, 0.1, 0.01])
+    lr, b1, b2, eps, t0 = 0.05, 0.8, 0.99, 1e-8, 3
+    mu, m1, m2 = mu0.copy(), np.full(60, 0.01), np.full(60, 1e-4)
+    m1[7] = m2[7] = 0.0
+    ref_mu, ref_m1, ref_m2 = mu.copy(), m1.copy(), m2.copy()
+    obj._kernel.ascend(mu, m1, m2, s_steps, t0, lr, b1, b2, eps, 1)
+    for j, s in enumerate(s_steps):
+        _, grad, _ = obj.value_and_grad(ref_mu, s, value=False)
+        t = t0 + j + 1
+        ref_m1 = b1 * ref_m1 + (1 - b1) * grad
+        ref_m2 = b2 * ref_m2 + (1 - b2) * grad * grad
+        ref_mu = ref_mu + lr * (ref_m1 / (1 - b1**t)) / (np.sqrt(ref_m2 / (1 - b2**t)) + eps)
+    np.testing.assert_allclose(mu, ref_mu, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(m1, ref_m1, rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(m2, ref_m2, rtol=1e-12, atol=1e-18)
+    assert mu[7] == mu0[7]  # a zero row has no gradient (and no momentum here)
+    x = np.where(mu < 0, -1, 1)
+    assert obj._kernel.sign_cut(mu) == pytest.approx(float(g.weights @ (x[g.u] != x[g.v])), abs=1e-12)
+    # bad arguments of the in-place kernel: named, no silent copies
+    k = obj._kernel
+    ok = (np.zeros(60), np.zeros(60), np.zeros(60), s_steps, 0, 0.1, 0.9, 0.99, 1e-8)
+    for pos, bad, exc, name in ((0, np.zeros(59), ValueError, "mu"), (1, np.zeros(60, np.float32), TypeError, None),
+                                (2, np.zeros(120)[::2], TypeError, None), (3, np.array([1.0, 0.0]), ValueError, "s"),
+                                (4, -1, ValueError, "t0"), (5, np.nan, ValueError, "lr"),
+                                (7, 1.0, ValueError, "betas"), (0, np.full(60, np.inf), ValueError, "mu")):
+        args = list(ok)
+        args[pos] = bad
+        with pytest.raises(exc, match=name):
+            k.ascend(*args)
+    frozen = np.zeros(60)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="mu"):
+        k.ascend(frozen, *ok[1:])
+
+
 def test_gradients_near_rho_one_and_large_a():
     # nearly parallel / antiparallel vectors and a tiny scale: finite, and matching differences
     V = np.array([[1.0, 0.0], [1.0, 1e-7], [-1.0, 1e-7], [0.0, 1.0]])
@@ -166,13 +246,17 @@ def test_interrupt_and_time_limit_return_the_best_cut():
     g = random_graph(30, 0.3, seed=20)
     V = solve_sdp(g, seed=0).V
 
+    seen = []
+
     def stop(step, mu, s):
-        if step == 25:
+        seen.append(step)
+        if step >= 25:
             raise KeyboardInterrupt
 
-    out = derand_exact(g, V, n_steps=200, polish=False, callback=stop)
+    out = derand_exact(g, V, n_steps=200, polish=False, callback=stop, check_every=5)
     assert out.status == "interrupted"
-    assert out.nit == 26  # steps 0..25 were taken
+    assert seen == [4, 9, 14, 19, 24, 29]  # called every check_every steps
+    assert out.nit == 30  # steps 0..29 were taken
     assert out.cut == float(g.weights @ (out.x[g.u] != out.x[g.v]))
     out = derand_exact(g, V, n_steps=10**6, polish=False, time_limit=0.2)
     assert out.status == "time_limit" and out.nit < 10**6
