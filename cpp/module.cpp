@@ -10,6 +10,7 @@ void bind_cut(py::module_& m);
 void bind_sdp(py::module_& m);
 void bind_rounding(py::module_& m);
 void bind_exact(py::module_& m);
+void bind_tabu(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "derand_fast compiled kernels (private; use the derand_fast package).";
@@ -19,4 +20,5 @@ PYBIND11_MODULE(_core, m) {
     bind_sdp(m);
     bind_rounding(m);
     bind_exact(m);
+    bind_tabu(m);
 }

@@ -49,8 +49,13 @@ def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
                    help="rounding method (default derand-exact; gw is the randomized baseline)")
     p.add_argument("--hyperplanes", type=_nonneg_int, default=1000,
                    help="GW hyperplanes (default 1000; 0 skips the GW baseline of other roundings)")
-    p.add_argument("--no-local-search", dest="local_search", action="store_false",
-                   help="skip the 1-flip local search")
+    p.add_argument("--local-search", dest="local_search", default="tabu", choices=("tabu", "1flip", "none"),
+                   help="polish of the rounded cut: tabu search (default; 2000 n + 200000 moves, at most 4e7, "
+                        "or until --time-limit), 1flip (to the first local optimum) or none")
+    p.add_argument("--no-local-search", dest="local_search", action="store_const", const="none",
+                   help="same as --local-search none")
+    p.add_argument("--polish-moves", type=_nonneg_int, default=None, help="moves of the tabu search")
+    p.add_argument("--polish-time", type=positive_float, default=None, help="seconds for the tabu search (a cap)")
     p.add_argument("--time-limit", type=positive_float, default=None, help="seconds for the whole run")
     p.add_argument("--json", metavar="FILE", default=None, help="also write the result as JSON to FILE")
     p.add_argument("--quiet", action="store_true", help="print nothing (use with --json)")
@@ -74,7 +79,7 @@ def _maxcut_run(args: argparse.Namespace) -> int:
     try:
         res = maxcut(graph, rank=args.rank, max_rank=args.max_rank, seed=args.seed, threads=args.threads,
                      rounding=args.rounding, n_hyperplanes=args.hyperplanes, local_search=args.local_search,
-                     time_limit=args.time_limit, progress=sys.stderr.isatty() and not args.quiet)
+                     polish_moves=args.polish_moves, polish_time=args.polish_time, time_limit=args.time_limit, progress=sys.stderr.isatty() and not args.quiet)
     except (ValueError, TypeError) as exc:
         raise _UsageError(str(exc)) from None
     if not args.quiet:
@@ -90,7 +95,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable
     "reproduce": (_reproduce_arguments, _reproduce_run),
 }
 
-_HELP = {"maxcut": "approximate MAXCUT: low-rank SDP bound, GW / derandomized rounding, local search",
+_HELP = {"maxcut": "approximate MAXCUT: low-rank SDP bound, GW / derandomized rounding, tabu-search polish",
          "reproduce": "regenerate the paper's figures and claims: PNGs, results.json, REPRODUCTION.md"}
 
 

@@ -53,7 +53,9 @@ class MaxCutResult:
     rounding_info : dict
         What the rounding method reported.
     local_search : dict
-        ``gain``, ``moves``, ``converged`` (empty when disabled).
+        The polish: ``method`` (``"tabu"`` or ``"1flip"``), ``gain``, ``moves``,
+        and ``converged`` (1-flip) or ``best_move``, ``restarts``, ``status``
+        (tabu); empty when disabled.
     params : dict
         The arguments of the run.
     graph_name : str
@@ -150,8 +152,9 @@ class MaxCutResult:
             lines.append(f"  {self.rounding} rounding {num(self.rounding_cut):>26}")
         if self.local_search:
             ls = self.local_search
-            lines.append(f"  after 1-flip local search {num(self.cut):>16}   (+{num(ls.get('gain', 0.0))},"
-                         f" {ls.get('moves', 0)} flips)")
+            label = "tabu search" if ls.get("method") == "tabu" else "1-flip local search"
+            lines.append(f"  after {label:<19} {num(self.cut):>16}   (+{num(ls.get('gain', 0.0))},"
+                         f" {ls.get('moves', 0):,} flips)")
         lines.append("")
         ratio = "-" if math.isnan(self.ratio) else f"{self.ratio:.4f}"
         lines.append(f"  CUT {num(self.cut):>38}   cut/SDP = {ratio}")

@@ -33,8 +33,31 @@ def test_maxcut_options_and_json(tmp_path, capsys):
     assert KEYS <= set(d)
     assert d["n"] == 4 and d["m"] == 4 and d["seed"] == 2 and d["threads"] == 1 and d["rounding"] == "gw"
     assert d["cut"] == 4.0  # triangle cut 2 + the weight-2 pendant edge
-    assert d["sdp"]["rank"] == 3 and d["params"]["local_search"] is False
+    assert d["sdp"]["rank"] == 3 and d["params"]["local_search"] == "none" and d["local_search"] == {}
     assert all(v in (-1, 1) for v in d["partition"])
+
+
+@pytest.mark.parametrize("flags,method", [([], "tabu"), (["--local-search", "1flip"], "1flip"),
+                                          (["--local-search", "tabu", "--polish-moves", "500"], "tabu"),
+                                          (["--local-search", "none"], None)])
+def test_local_search_choice(flags, method, tmp_path):
+    out = tmp_path / "r.json"
+    assert main([*flags, "--hyperplanes", "16", "--threads", "1", "--json", str(out), "--quiet"]) == 0
+    d = json.loads(out.read_text())
+    assert d["params"]["local_search"] == (method or "none")
+    assert d["local_search"].get("method") == method
+    if method is not None:
+        assert d["cut"] >= d["rounding_cut"]
+    if "--polish-moves" in flags:
+        assert d["local_search"]["moves"] == 500 and d["params"]["polish_moves"] == 500
+
+
+def test_polish_time_caps_the_tabu_search(tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["--polish-moves", str(10**12), "--polish-time", "0.3", "--hyperplanes", "16", "--threads", "1",
+                 "--json", str(out), "--quiet"]) == 0
+    d = json.loads(out.read_text())
+    assert d["local_search"]["status"] == "time_limit" and d["status"] == 0 and d["times"]["local_search"] < 5
 
 
 def test_same_seed_same_json_cut_across_threads(tmp_path, two_threads):
@@ -53,6 +76,9 @@ def test_same_seed_same_json_cut_across_threads(tmp_path, two_threads):
     (["maxcut", "--rank", "0"], "--rank"),
     (["maxcut", "--hyperplanes", "x"], "--hyperplanes"),
     (["maxcut", "--rounding", "nope"], "--rounding"),
+    (["maxcut", "--local-search", "2flip"], "--local-search"),
+    (["maxcut", "--polish-moves", "-1"], "--polish-moves"),
+    (["maxcut", "--polish-time", "0"], "--polish-time"),
     (["maxcut", "--json", "/nonexistent/dir/r.json"], "--json"),
 ])
 def test_bad_input_exit_code_2(argv, match, capsys):

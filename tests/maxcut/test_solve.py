@@ -25,8 +25,9 @@ def test_pipeline_on_small_graphs_against_exhaustive_search(small_graph, brute_f
 
 def test_same_seed_same_cut_one_and_two_threads(two_threads):
     g = load_graph(nx.random_regular_graph(3, 20000, seed=4))
-    a = maxcut(g, rank=64, seed=3, threads=1, n_hyperplanes=64, max_sweeps=10)
-    b = maxcut(g, rank=64, seed=3, threads=two_threads, n_hyperplanes=64, max_sweeps=10)
+    a = maxcut(g, rank=64, seed=3, threads=1, n_hyperplanes=64, max_sweeps=10, polish_moves=200_000)
+    b = maxcut(g, rank=64, seed=3, threads=two_threads, n_hyperplanes=64, max_sweeps=10, polish_moves=200_000)
+    assert a.local_search["method"] == "tabu" and a.local_search["moves"] == 200_000
     assert b.sdp["parallel_classes"] >= 2  # the parallel sweep path is exercised
     assert a.cut == b.cut and np.array_equal(a.partition, b.partition)
     assert a.sdp_bound == b.sdp_bound and a.gw_mean == b.gw_mean
@@ -42,6 +43,43 @@ def test_result_json_and_summary(tmp_path, make_graph):
     assert res.local_search == {}
     text = res.summary()
     assert "SDP bound" in text and "CUT" in text and len(text.splitlines()) < 25
+
+
+@pytest.mark.parametrize("choice,method", [(True, "tabu"), ("tabu", "tabu"), ("1flip", "1flip"), (False, None),
+                                           ("none", None)])
+def test_local_search_choices(choice, method, make_graph):
+    g = make_graph(60, 0.1, 4, "pm1")
+    res = maxcut(g, seed=2, n_hyperplanes=10, local_search=choice)
+    assert res.local_search.get("method") == method and res.params["local_search"] == (method or "none")
+    assert res.cut == cut_value(g, res.partition) >= res.rounding_cut
+    if method == "tabu":
+        from derand_fast.maxcut.cut import default_tabu_moves
+
+        assert res.local_search["moves"] == default_tabu_moves(g.n) and res.local_search["status"] == "done"
+        assert "after tabu search" in res.summary()
+    if method == "1flip":
+        assert res.local_search["converged"] and "after 1-flip local search" in res.summary()
+
+
+def test_tabu_polish_beats_1flip_on_a_toroidal_grid():
+    # A 2D torus with ±1 weights (the G81 family in miniature): the 1-flip local optimum from the GW cut is
+    # improved by the tabu search, which never ends below it (same rounding, same seed).
+    g = load_graph(nx.grid_2d_graph(20, 20, periodic=True))
+    rng = np.random.default_rng(0)
+    g = Graph.from_edges(g.n, g.u, g.v, rng.choice([-1.0, 1.0], g.m))
+    one = maxcut(g, seed=1, n_hyperplanes=20, local_search="1flip")
+    tabu = maxcut(g, seed=1, n_hyperplanes=20, local_search="tabu", polish_moves=200_000)
+    assert one.rounding_cut == tabu.rounding_cut
+    assert tabu.cut > one.cut
+
+
+def test_time_limit_leaves_time_for_the_polish():
+    g = load_graph(nx.random_regular_graph(3, 20000, seed=8))
+    res = maxcut(g, rank=8, time_limit=2.0, sdp_tol=0.0, max_sweeps=10**6, n_hyperplanes=10, threads=1)
+    # the SDP may use half of the time, SDP + GW the first 80 %; the tabu search runs until the deadline
+    assert res.times["sdp"] < 1.5 and res.local_search["method"] == "tabu" and res.local_search["moves"] > 0
+    assert res.local_search["status"] == "time_limit" and res.status == 1
+    assert res.times["total"] < 4.0 and res.cut == cut_value(g, res.partition) >= res.rounding_cut
 
 
 def test_edgeless_graph_cuts_zero():
@@ -83,6 +121,12 @@ def test_bad_arguments(make_graph):
         maxcut(Graph.from_edges(0, [], []))
     with pytest.raises(ValueError, match="time_limit"):
         maxcut(g, time_limit=0)
+    with pytest.raises(ValueError, match="local_search"):
+        maxcut(g, local_search="2flip")
+    with pytest.raises(ValueError, match="polish_moves"):
+        maxcut(g, polish_moves=-5)
+    with pytest.raises(ValueError, match="polish_time"):
+        maxcut(g, polish_time=-1.0)
 
 
 def test_ctrl_c_returns_best_so_far():
