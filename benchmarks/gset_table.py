@@ -21,7 +21,8 @@ Usage::
 
 Needs the data folder ``../shared/data/gset`` (or ``--data``). With a time
 budget (``--tabu-time``, ``--pipeline-time``) the cuts depend on the
-machine's speed and load; ``--tabu-moves`` makes the tabu columns
+machine's speed and load (the ``load`` column is the 1-minute load average
+when the row finished); ``--tabu-moves`` makes the tabu columns
 deterministic.
 """
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
 import re
 import time
 from pathlib import Path
@@ -47,7 +49,7 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "gset"
 COLUMNS = ["graph", "n", "m", "sdp_bound", "gw_best", "gw_best_ls", "mc", "mc_ls", "exact", "exact_ls",
            "gw_tabu", "exact_tabu", "pipeline", "best_known", "gap_exact_ls_pct", "gap_exact_tabu_pct",
            "gap_pipeline_pct", "exact_ge_gw", "t_sdp", "t_gw", "t_mc", "t_exact", "t_ls", "t_tabu", "t_pipeline",
-           "mc_nit"]
+           "mc_nit", "load"]
 
 
 def graph_names(data: Path) -> list[str]:
@@ -106,7 +108,7 @@ def run_graph(path: Path, best: float | None, *, mc_time: float, tabu_time: floa
             "exact_ge_gw": bool(ex.cut >= gw["gw_best"]), "t_sdp": round(t_sdp, 2), "t_gw": round(t_gw, 2),
             "t_mc": round(t_mc, 2), "t_exact": round(t_exact, 2), "t_ls": round(t_ls, 3),
             "t_tabu": round(ts_exact.time, 2), "t_pipeline": round(t_pipe, 2),
-            "mc_nit": None if mc is None else mc.nit}
+            "mc_nit": None if mc is None else mc.nit, "load": round(os.getloadavg()[0], 1)}
 
 
 def summarize(rows: list[dict], column: str) -> str:

@@ -36,12 +36,18 @@ struct TabuOptions {
 class TournamentTree {
 public:
     void reset(std::int64_t n);
-    // Leaf i becomes a member (present) or not, or its key changed: the path to the root is recomputed.
+    // Leaf i becomes a member (present) or not, or its key changed: the path to the root is recomputed,
+    // up to the first node whose winner was and stays another node (nothing above it changes).
     template <class Better>
     void set(std::int64_t i, bool present, const Better& better) {
         std::int64_t p = size_ + i;
         t_[static_cast<std::size_t>(p)] = present ? static_cast<std::int32_t>(i) : -1;
-        for (p >>= 1; p >= 1; p >>= 1) t_[static_cast<std::size_t>(p)] = pick(2 * p, better);
+        for (p >>= 1; p >= 1; p >>= 1) {
+            const std::int32_t before = t_[static_cast<std::size_t>(p)];
+            const std::int32_t after = pick(2 * p, better);
+            t_[static_cast<std::size_t>(p)] = after;
+            if (after == before && before != static_cast<std::int32_t>(i)) break;
+        }
     }
     // Recompute every internal node (after the leaves changed wholesale).
     template <class Better>
