@@ -140,6 +140,23 @@ def test_ctrl_c_returns_best_so_far():
     assert res.cut == cut_value(g, res.partition) > 0
 
 
+def test_ctrl_c_during_the_tabu_polish_returns_best_so_far(make_graph):
+    import _thread
+    import threading
+
+    g = make_graph(200, 0.05, 3, "pm1")
+    maxcut(g, n_hyperplanes=4, polish_moves=10)  # warm-up: the interrupt below should land in the polish
+    timer = threading.Timer(1.0, _thread.interrupt_main)  # KeyboardInterrupt in the main thread, like Ctrl-C
+    timer.start()
+    try:
+        res = maxcut(g, n_hyperplanes=4, polish_moves=10**12, time_limit=120)
+    finally:
+        timer.cancel()
+    assert res.status == 2 and "interrupted" in res.message
+    assert res.local_search["status"] == "interrupted" and res.local_search["moves"] > 0
+    assert res.cut == cut_value(g, res.partition) >= res.rounding_cut
+
+
 def test_progress_bar_draws_after_its_delay():
     import io
 
