@@ -30,10 +30,12 @@ Monte Carlo (:func:`mc_batch`): sample ``s`` draws ``Z_s`` (``k × D``) from
 stream ``first_stream + s`` of :func:`derand_fast.random.fill_stream` and uses
 ``Y_s = X Mᵀ + Xb B_sᵀ`` with ``B_s = σ ⊙ Z_s`` (``Xb = X``) or ``B_s = σ Z_s``
 (shared scalar σ; ``Xb`` may then be the coordinates of ``X`` in its row space,
-``D = rank``). The matrix products run on fixed blocks of samples (one BLAS
-call per block, the blocks depend only on the number of samples), the pair
-passes on per-sample slots, and every reduction afterwards in a fixed order:
-results are bit-identical for any thread count.
+``D = rank``). The samples are split into fixed blocks (a function of the
+number of samples only) run in one parallel region — one barrier per call,
+which matters when the cores are shared — each block with one BLAS call
+forward and one back; per-sample results go to per-sample slots and every
+reduction runs afterwards in a fixed order: results are bit-identical for any
+thread count.
 """
 
 from __future__ import annotations
@@ -109,8 +111,23 @@ def _max_abs(Y, pairs, inv_sq, lo, hi):
 
 
 @nb.njit(cache=True)
-def _pair_pass(Y, pairs, inv_sq, lo, hi, mode, eps, eps1, tau, shift, G):
+def _distortions_max(Y, pairs, inv_sq, u):
+    """``u[p] = u_p`` for every constraint; returns :math:`\\max_p |u_p|`."""
+    m = 0.0
+    for p in range(pairs.shape[0]):
+        v = _sq_dist(Y, pairs[p, 0], pairs[p, 1]) * inv_sq[p] - 1.0
+        u[p] = v
+        a = abs(v)
+        if a > m:
+            m = a
+    return m
+
+
+@nb.njit(cache=True)
+def _pair_pass(Y, pairs, inv_sq, lo, hi, mode, eps, eps1, tau, shift, G, U):
     """Accumulate the objective's terms over constraints ``lo..hi-1`` and their Y-gradient into ``G``.
+
+    ``U``: the distortions ``u_p`` if already computed (length ``P``), else empty.
 
     ``MODE_SUM``: returns :math:`\\sum \\tilde I(u_p)`, ``G`` gets ``∂/∂Y``.
     ``MODE_LSE``: returns :math:`S = \\sum e^{(u_p-shift)/\\tau} + e^{(-u_p-shift)/\\tau}`,
@@ -119,11 +136,12 @@ def _pair_pass(Y, pairs, inv_sq, lo, hi, mode, eps, eps1, tau, shift, G):
     k = Y.shape[1]
     total = 0.0
     inv_tau = 1.0 / tau
+    stored = U.shape[0] > 0
     for p in range(lo, hi):
         i = pairs[p, 0]
         j = pairs[p, 1]
         w = inv_sq[p]
-        u = _sq_dist(Y, i, j) * w - 1.0
+        u = U[p] if stored else _sq_dist(Y, i, j) * w - 1.0
         if mode == MODE_SUM:
             f, df, _ = jl_indicator_scalar(u, eps, eps1)
             total += f
@@ -176,7 +194,7 @@ def _eval_fixed(Y, pairs, inv_sq, mode, eps, eps1, tau, n_chunks, G):
     sums = np.zeros(n_chunks)
     for c in nb.prange(n_chunks):
         lo, hi = _bounds(n_pairs, n_chunks, c)
-        sums[c] = _pair_pass(Y, pairs, inv_sq, lo, hi, mode, eps, eps1, tau, m, parts[c])
+        sums[c] = _pair_pass(Y, pairs, inv_sq, lo, hi, mode, eps, eps1, tau, m, parts[c], np.empty(0))
     total = 0.0
     for c in range(n_chunks):
         total += sums[c]
@@ -193,7 +211,7 @@ def n_blocks(n_samples: int) -> int:
 
 
 def _mc_batch(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau, nblk,
-              Z, N, Y, G, values, max_abs, grad_sigma):
+              Z, N, Y, G, U, values, max_abs, grad_sigma):
     """Monte Carlo objective over sampled matrices (paper Eq. 24, 26–27) and pathwise gradients.
 
     Parameters
@@ -223,6 +241,9 @@ def _mc_batch(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode,
         Out: ``Y_s = X Mᵀ + σ N_s`` (scalar) or ``X Mᵀ + N_s``.
     G : float64[S, m, k]
         Out: ``∂F_s/∂Y_s`` (zero for ``MODE_MAX``).
+    U : float64[S, P] or float64[1, 0]
+        Scratch for the distortions between the two pair passes (the second
+        pass recomputes them when ``U`` has no row per sample).
     values, max_abs : float64[S]
         Out: per-sample objective and :math:`\\max_p |u_p|`.
     grad_sigma : float64[S, k, D] (per entry) or float64[S, 1, 1] (scalar)
@@ -230,33 +251,51 @@ def _mc_batch(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode,
         :math:`\\langle G_s, N_s \\rangle` for a shared σ.
     """
     S, k, D = Z.shape
-    m_rows = Xb.shape[0]
-    for s in nb.prange(S):
-        fill_stream(key, first_stream + s, Z[s].reshape(k * D))
-    B = Z
-    if not scalar:
-        B = np.empty_like(Z)
-        for s in nb.prange(S):
-            B[s] = sigma * Z[s]
-    scale = sigma[0, 0] if scalar else 1.0
-    for c in nb.prange(nblk):
+    for c in nb.prange(nblk):  # one parallel region: each block of samples runs start to finish
         lo, hi = _bounds(S, nblk, c)
-        T = np.dot(Xb, B[lo:hi].reshape(((hi - lo) * k, D)).T)  # (m, (hi-lo) k), one BLAS call
+        _mc_block(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau, lo, hi,
+                  Z, N, Y, G, U, values, max_abs, grad_sigma)
+
+
+@nb.njit(cache=True)
+def _mc_block(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau, lo, hi,
+              Z, N, Y, G, U, values, max_abs, grad_sigma):
+    """Samples ``lo..hi-1`` of :func:`mc_batch`: normals, one BLAS product forward, pair passes, one back."""
+    S, k, D = Z.shape
+    m_rows = Xb.shape[0]
+    nb_s = hi - lo
+    for s in range(lo, hi):
+        fill_stream(key, first_stream + s, Z[s].reshape(k * D))
+    if scalar:
+        B = Z[lo:hi]
+        scale = sigma[0, 0]
+    else:
+        B = np.empty((nb_s, k, D))
         for s in range(lo, hi):
-            for i in range(m_rows):
-                for r in range(k):
-                    t = T[i, (s - lo) * k + r]
-                    N[s, i, r] = t
-                    Y[s, i, r] = XMt[i, r] + scale * t
+            B[s - lo] = sigma * Z[s]
+        scale = 1.0
+    T = np.dot(Xb, B.reshape((nb_s * k, D)).T)  # (m, nb_s k)
+    for s in range(lo, hi):
+        for i in range(m_rows):
+            for r in range(k):
+                t = T[i, (s - lo) * k + r]
+                N[s, i, r] = t
+                Y[s, i, r] = XMt[i, r] + scale * t
     n_pairs = pairs.shape[0]
-    for s in nb.prange(S):
-        m = _max_abs(Y[s], pairs, inv_sq, 0, n_pairs)
-        max_abs[s] = m
+    for s in range(lo, hi):
         G[s] = 0.0
         if mode == MODE_MAX:
+            max_abs[s] = _max_abs(Y[s], pairs, inv_sq, 0, n_pairs)
             values[s] = 0.0
             continue
-        total = _pair_pass(Y[s], pairs, inv_sq, 0, n_pairs, mode, eps, eps1, tau, m, G[s])
+        if U.shape[0] == S:  # keep the distortions for the second pass
+            m = _distortions_max(Y[s], pairs, inv_sq, U[s])
+            Us = U[s]
+        else:
+            m = _max_abs(Y[s], pairs, inv_sq, 0, n_pairs)
+            Us = U[0, :0]
+        max_abs[s] = m
+        total = _pair_pass(Y[s], pairs, inv_sq, 0, n_pairs, mode, eps, eps1, tau, m, G[s], Us)
         if mode == MODE_LSE:
             G[s] /= total
             values[s] = m + tau * math.log(total)
@@ -270,18 +309,16 @@ def _mc_batch(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode,
             grad_sigma[s, 0, 0] = acc
     if mode == MODE_MAX or scalar:
         return
-    for c in nb.prange(nblk):
-        lo, hi = _bounds(S, nblk, c)
-        Gt = np.empty(((hi - lo) * k, m_rows))
-        for s in range(lo, hi):
-            for i in range(m_rows):
-                for r in range(k):
-                    Gt[(s - lo) * k + r, i] = G[s, i, r]
-        GX = np.dot(Gt, X)  # ((hi-lo) k, d), one BLAS call
-        for s in range(lo, hi):
+    Gt = np.empty((nb_s * k, m_rows))
+    for s in range(lo, hi):
+        for i in range(m_rows):
             for r in range(k):
-                for j in range(D):
-                    grad_sigma[s, r, j] = GX[(s - lo) * k + r, j] * Z[s, r, j]
+                Gt[(s - lo) * k + r, i] = G[s, i, r]
+    GX = np.dot(Gt, X)  # (nb_s k, d)
+    for s in range(lo, hi):
+        for r in range(k):
+            for j in range(D):
+                grad_sigma[s, r, j] = GX[(s - lo) * k + r, j] * Z[s, r, j]
 
 
 # Each kernel compiled twice from one body: threaded, and serial for small problems where

@@ -46,6 +46,7 @@ __all__ = [
     "MCEstimate",
 ]
 
+_U_MAX = 4_000_000  # distortions kept between the two pair passes up to this many (32 MB)
 _N_CHUNKS = 32  # fixed constraint chunks of eval_fixed: results independent of the thread count
 _OBJECTIVES = {"violations": kernels.MODE_SUM, "smooth_max": kernels.MODE_LSE}
 
@@ -401,8 +402,10 @@ def _draw_batch(Xb: np.ndarray, problem: JLProblem, XMt: np.ndarray, sigma: np.n
     values = np.empty(n_samples)
     sample_max = np.empty(n_samples)
     grad_sigma = np.zeros((n_samples, 1, 1) if scalar or mode == kernels.MODE_MAX else (n_samples, k, D))
-    work = n_samples * (m * k * D + problem.n_constraints * k)
+    P = problem.n_constraints
+    U = np.empty((n_samples, P) if n_samples * P <= _U_MAX and mode != kernels.MODE_MAX else (1, 0))
+    work = n_samples * (m * k * D + P * k)
     kernel = kernels.pick(kernels.mc_batch, kernels.mc_batch_serial, work)
     kernel(Xb, problem.X, XMt, sigma, scalar, key, np.int64(first_stream), problem.pairs, problem.inv_sq, mode,
-           eps, eps1, tau, kernels.n_blocks(n_samples), Z, N, Y, G, values, sample_max, grad_sigma)
+           eps, eps1, tau, kernels.n_blocks(n_samples), Z, N, Y, G, U, values, sample_max, grad_sigma)
     return values, sample_max, G, grad_sigma

@@ -108,18 +108,19 @@ def test_mc_objective_equals_average_over_explicit_samples(data):
     np.testing.assert_allclose(est.sample_max, [v[2] for v in vals], rtol=1e-12)
 
 
+@pytest.mark.parametrize("n,sigma_kind", [(40, "entry"), (40, "scalar"), (8, "scalar")])
 @pytest.mark.parametrize("force_parallel", [False, True])
-def test_thread_count_invariance(data, two_threads, force_parallel, monkeypatch):
-    """Serial and threaded kernels (1 and 2 threads) give identical bits."""
+def test_thread_count_invariance(data, two_threads, force_parallel, monkeypatch, n, sigma_kind):
+    """Serial and threaded kernels (1 and 2 threads) give identical bits (n = 8 < d: row-space samples)."""
+    X = np.random.default_rng(0).standard_normal((n, 12))
+    sig = np.full((5, 12), 0.1) if sigma_kind == "entry" else 0.1
     serial = None
     if force_parallel:
-        serial = mc_objective(_A(5, 12), np.full((5, 12), 0.1), make_problem(
-            np.random.default_rng(0).standard_normal((40, 12))), n_samples=7, seed=1, threads=1)
-        serial_fixed = objective(_A(5, 12), make_problem(np.random.default_rng(0).standard_normal((40, 12))))
+        serial = mc_objective(_A(5, 12), sig, make_problem(X), n_samples=7, seed=1, threads=1)
+        serial_fixed = objective(_A(5, 12), make_problem(X))
         monkeypatch.setattr(kernels, "PARALLEL_WORK", 0)
-    P = make_problem(np.random.default_rng(0).standard_normal((40, 12)), "pairwise")
+    P = make_problem(X, "pairwise")
     M = _A(5, 12)
-    sig = np.full((5, 12), 0.1)
     a = mc_objective(M, sig, P, n_samples=7, seed=1, threads=1)
     b = mc_objective(M, sig, P, n_samples=7, seed=1, threads=two_threads)
     assert a.value == b.value
@@ -128,6 +129,7 @@ def test_thread_count_invariance(data, two_threads, force_parallel, monkeypatch)
     if serial is not None:
         assert serial.value == a.value
         np.testing.assert_array_equal(serial.grad_M, a.grad_M)
+        np.testing.assert_array_equal(serial.grad_sigma, a.grad_sigma)
     fa, ga, _ = objective(M, P, threads=1)
     fb, gb, _ = objective(M, P, threads=two_threads)
     assert fa == fb
@@ -191,3 +193,36 @@ def test_bad_arguments(data):
         mc_objective(np.ones((2, 7)), 0.1, P, n_samples=0)
     with pytest.raises(ValueError, match="max_pairs"):
         make_problem(data, max_pairs=0)
+
+
+def test_shared_sigma_samples_live_in_the_row_space():
+    """n < d with a shared sigma: sample s is A_s = M + sigma Z'_s V_rᵀ (Z'_s: k × r normals of stream
+    t*S + s, V_r: the points' row space). Rebuilt here from an independent SVD and averaged."""
+    X = np.random.default_rng(7).standard_normal((6, 15))
+    P = make_problem(X, "pairwise")
+    k, S, step, seed, sig = 4, 5, 3, 2, 0.2
+    M = _A(k, 15)
+    est = mc_objective(M, sig, P, kind="smooth_max", tau=0.05, n_samples=S, seed=seed, step=step)
+    Vt = np.linalg.svd(X, full_matrices=False)[2]  # rank 6 = n
+    assert P.row_coords.shape == (6, 6)
+    Z = standard_normal(seed, S, k * 6, first_stream=step * S).reshape(S, k, 6)
+    vals = [objective(M + sig * Z[s] @ Vt, P, kind="smooth_max", tau=0.05) for s in range(S)]
+    assert est.value == pytest.approx(np.mean([v[0] for v in vals]) + sig**2 / 2, rel=1e-10)
+    np.testing.assert_allclose(est.grad_M, np.mean([v[1] for v in vals], axis=0), rtol=1e-8, atol=1e-12)
+    ref_gs = np.mean([np.sum(v[1] * (Z[s] @ Vt)) for s, v in enumerate(vals)]) + sig
+    assert est.grad_sigma == pytest.approx(ref_gs, rel=1e-8)
+    np.testing.assert_allclose(est.sample_max, [v[2] for v in vals], rtol=1e-10)
+
+
+def test_stored_and_recomputed_distortions_agree(data, monkeypatch):
+    """Large batches recompute the distortions in the second pair pass instead of storing them: same bits."""
+    from derand_fast.jl import objectives as obj
+
+    P = make_problem(data, "pairwise")
+    M, sig = _A(3, 7), np.full((3, 7), 0.1)
+    kept = mc_objective(M, sig, P, n_samples=6, seed=4, tau=0.05)
+    monkeypatch.setattr(obj, "_U_MAX", 0)
+    again = mc_objective(M, sig, P, n_samples=6, seed=4, tau=0.05)
+    assert kept.value == again.value
+    np.testing.assert_array_equal(kept.grad_M, again.grad_M)
+    np.testing.assert_array_equal(kept.grad_sigma, again.grad_sigma)
