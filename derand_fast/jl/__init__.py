@@ -20,7 +20,7 @@ from .objectives import (
     mc_objective,
     objective,
 )
-from .variational import VariationalResult, fit_variational
+from .variational import VariationalResult, fit_variational, paper_settings
 
 __all__ = [
     "DegenerateConstraintWarning",
@@ -41,6 +41,7 @@ __all__ = [
     "mc_objective",
     "objective",
     "paper_points",
+    "paper_settings",
     "pca_projection",
     "polish",
 ]

@@ -46,8 +46,10 @@ class JLEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     objective : {"smooth_max", "violations"}, default="smooth_max"
         For ``method="variational"``: smooth worst case, or the paper's sum of
         smoothed violations (Eq. 9 / 27).
-    max_iter : int, default=5000
-        Variational steps (paper: 5000); also caps the L-BFGS iterations per
+    max_iter : int, default=2000
+        Variational steps (paper: 5000; the default cosine-decayed rate of
+        :func:`~derand_fast.jl.variational.fit_variational` reaches the
+        benchmark targets in 2000); also caps the L-BFGS iterations per
         temperature stage of the polish and of ``"direct"`` at ``min(max_iter, 300)``.
     n_samples : int, default=20
         Sampled matrices per variational step (paper: 20).
@@ -97,7 +99,7 @@ class JLEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     }
 
     def __init__(self, n_components="auto", *, eps=0.1, target="pairwise", method="variational",
-                 objective="smooth_max", max_iter=5000, n_samples=20, max_pairs=2_000_000, random_state=None,
+                 objective="smooth_max", max_iter=2000, n_samples=20, max_pairs=2_000_000, random_state=None,
                  threads=None):
         self.n_components = n_components
         self.eps = eps

@@ -16,7 +16,7 @@ import numpy as np
 
 from .baselines import gaussian_baseline
 from .objectives import make_problem
-from .variational import fit_variational
+from .variational import fit_variational, paper_settings
 
 __all__ = ["figures_6_7", "paper_points"]
 
@@ -43,7 +43,9 @@ def figures_6_7(out_dir, *, X=None, target: str = "norms", n_components: int = 3
     n_components, n_draws, max_iter, seed, threads
         Paper: k = 30, 1000 draws, at most 5000 iterations.
     **variational
-        Further arguments of :func:`derand_fast.jl.variational.fit_variational`.
+        Further arguments of :func:`derand_fast.jl.variational.fit_variational`;
+        they override the paper's settings
+        (:func:`derand_fast.jl.variational.paper_settings`), which are the default here.
 
     Returns
     -------
@@ -60,7 +62,8 @@ def figures_6_7(out_dir, *, X=None, target: str = "norms", n_components: int = 3
     X = paper_points(seed=seed) if X is None else X
     problem = make_problem(X, target)
     base = gaussian_baseline(problem, n_components, n_draws=n_draws, seed=seed, threads=threads)
-    res = fit_variational(problem, n_components, max_iter=max_iter, seed=seed, threads=threads, **variational)
+    settings = {**paper_settings(n_components), "max_iter": max_iter, **variational}
+    res = fit_variational(problem, n_components, seed=seed, threads=threads, **settings)
     h = res.history
     np.savez(out / "fig6_7_jl.npz", step=h["step"], max_distortion=h["max_distortion"],
              max_sigma2=h["max_sigma2"], gaussian_max_distortions=base.max_distortions)
