@@ -24,10 +24,18 @@ void BucketQueue::clear() {
     top_ = -1;
 }
 
-void BucketQueue::insert(std::int32_t i, std::int64_t key) {
+void BucketQueue::insert(std::int32_t i, std::int64_t key, bool second) {
     const std::int64_t b = key + offset_;
     const auto ui = static_cast<std::size_t>(i);
     const std::int32_t h = head_[static_cast<std::size_t>(b)];
+    if (second && h >= 0) {  // behind the head; the largest key does not change
+        const std::int32_t q = next_[static_cast<std::size_t>(h)];
+        next_[ui] = q;
+        prev_[ui] = h;
+        next_[static_cast<std::size_t>(h)] = i;
+        if (q >= 0) prev_[static_cast<std::size_t>(q)] = i;
+        return;
+    }
     next_[ui] = h;
     prev_[ui] = -1;
     if (h >= 0) prev_[static_cast<std::size_t>(h)] = i;
@@ -116,7 +124,7 @@ void TabuSearch::rebuild_state() {
     if (buckets_) {
         bfree_.clear();
         btabu_.clear();
-        for (std::int64_t i = n_ - 1; i >= 0; --i) bfree_.insert(static_cast<std::int32_t>(i), key(static_cast<std::int32_t>(i)));
+        for (std::int64_t i = n_ - 1; i >= 0; --i) bfree_.insert(static_cast<std::int32_t>(i), key(static_cast<std::int32_t>(i)), false);
     } else {
         for (std::int64_t i = 0; i < n_; ++i) {
             free_.set_leaf(i, true);
@@ -131,7 +139,7 @@ void TabuSearch::rebuild_state() {
 
 void TabuSearch::add(std::int32_t i, bool tabu) {
     if (buckets_) {
-        (tabu ? btabu_ : bfree_).insert(i, key(i));
+        (tabu ? btabu_ : bfree_).insert(i, key(i), (next_random() >> 63) != 0);
     } else {
         (tabu ? tabu_ : free_).set(i, true, [this](std::int32_t a, std::int32_t b) { return better(a, b); });
     }
@@ -149,7 +157,7 @@ void TabuSearch::rekey(std::int32_t i, bool tabu, double old_gain) {
     if (buckets_) {
         BucketQueue& q = tabu ? btabu_ : bfree_;
         q.erase(i, static_cast<std::int64_t>(old_gain));
-        q.insert(i, key(i));
+        q.insert(i, key(i), (next_random() >> 63) != 0);
     } else {
         (tabu ? tabu_ : free_).set(i, true, [this](std::int32_t a, std::int32_t b) { return better(a, b); });
     }

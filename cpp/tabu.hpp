@@ -76,12 +76,14 @@ private:
 // one doubly linked list per key: O(1) insert/erase, the largest key found by
 // scanning down from the largest key inserted (amortised O(1) per move, as
 // keys move by at most the node's weighted degree). Used when every weight
-// is an integer (then every gain is); ties go to the latest insertion.
+// is an integer (then every gain is). A node joins its list first or second
+// (the caller's random choice), so ties go to a recently changed node
+// without always repeating the same one.
 class BucketQueue {
 public:
     void reset(std::int64_t n, std::int64_t offset);
     void clear();
-    void insert(std::int32_t i, std::int64_t key);
+    void insert(std::int32_t i, std::int64_t key, bool second);
     void erase(std::int32_t i, std::int64_t key);
     std::int32_t top();
 
