@@ -95,38 +95,51 @@ py::tuple evaluate(derand::ExactCut& self, const DArray& mu, double s, bool valu
     return py::make_tuple(v, g, d_ds);
 }
 
-// A float64, C-contiguous, writeable array of length n, updated in place (no conversion copy).
+// A float64, C-contiguous, writeable array of shape (n,) or (runs, n), updated in place (no
+// conversion copy); returns its data and sets runs.
 using OutArray = py::array_t<double, py::array::c_style>;
 
-double* inplace(OutArray& a, std::int64_t n, const char* name) {
-    if (a.ndim() != 1 || a.shape(0) != n) {
-        throw std::invalid_argument(std::string(name) + " must have shape (" + std::to_string(n) + ",)");
-    }
+double* inplace(OutArray& a, std::int64_t n, std::int64_t& runs, const char* name) {
+    const bool ok = (a.ndim() == 1 && a.shape(0) == n) || (a.ndim() == 2 && a.shape(1) == n && a.shape(0) >= 1);
+    if (!ok) throw std::invalid_argument(std::string(name) + " must have shape (" + std::to_string(n) +
+                                         ",) or (runs, " + std::to_string(n) + ")");
+    runs = a.ndim() == 1 ? 1 : a.shape(0);
     if (!a.writeable()) throw std::invalid_argument(std::string(name) + " must be writeable");
+    derand::require_finite(a, name);
     return a.mutable_data();
 }
 
-void ascend(derand::ExactCut& self, OutArray& mu, OutArray& m1, OutArray& m2, const DArray& s, std::int64_t t0,
-            double lr, double beta1, double beta2, double eps, int threads) {
+void ascend(derand::ExactCut& self, OutArray& mu, OutArray& m1, OutArray& m2, OutArray& best_cut,
+            py::array_t<std::int8_t, py::array::c_style>& best_x, const DArray& s, std::int64_t t0, double lr,
+            double beta1, double beta2, double eps, std::int64_t check_every, int threads) {
     const std::int64_t n = self.n();
-    double* pmu = inplace(mu, n, "mu");
-    double* pm1 = inplace(m1, n, "m1");
-    double* pm2 = inplace(m2, n, "m2");
-    derand::require_finite(mu, "mu");
-    derand::require_finite(m1, "m1");
-    derand::require_finite(m2, "m2");
+    std::int64_t runs = 0, runs1 = 0, runs2 = 0;
+    double* pmu = inplace(mu, n, runs, "mu");
+    double* pm1 = inplace(m1, n, runs1, "m1");
+    double* pm2 = inplace(m2, n, runs2, "m2");
+    if (runs1 != runs || runs2 != runs || m1.ndim() != mu.ndim() || m2.ndim() != mu.ndim()) {
+        throw std::invalid_argument("m1 and m2 must have the shape of mu");
+    }
+    if (best_cut.ndim() != 1 || best_cut.shape(0) != runs || !best_cut.writeable()) {
+        throw std::invalid_argument("best_cut must be a writeable array of shape (" + std::to_string(runs) + ",)");
+    }
+    if (best_x.ndim() != mu.ndim() || best_x.size() != runs * n || !best_x.writeable()) {
+        throw std::invalid_argument("best_x must be a writeable int8 array of the shape of mu");
+    }
     derand::require_ndim(s, 1, "s");
     const double* ps = s.data();
     for (py::ssize_t j = 0; j < s.size(); ++j) derand::require_positive(ps[j], "s");
     if (t0 < 0) throw std::invalid_argument("t0 must be >= 0, got " + std::to_string(t0));
+    if (check_every < 1) throw std::invalid_argument("check_every must be >= 1, got " + std::to_string(check_every));
     derand::require_positive(lr, "lr");
     derand::require_positive(eps, "eps");
     for (double b : {beta1, beta2}) {
         if (!(b >= 0.0 && b < 1.0)) throw std::invalid_argument("betas must lie in [0, 1), got " + std::to_string(b));
     }
     check_threads(threads);
+    const derand::AscentState st{pmu, pm1, pm2, best_cut.mutable_data(), best_x.mutable_data(), runs};
     py::gil_scoped_release release;
-    self.ascend(pmu, pm1, pm2, ps, s.size(), t0, derand::AdamParams{lr, beta1, beta2, eps}, threads);
+    self.ascend(st, ps, s.size(), t0, derand::AdamParams{lr, beta1, beta2, eps}, check_every, threads);
 }
 
 double sign_cut(const derand::ExactCut& self, const DArray& mu) {
@@ -156,10 +169,13 @@ void bind_exact(py::module_& m) {
              py::arg("grad") = true, py::arg("threads") = 1,
              "Returns (value, grad_mu or None, d value/ds or None).")
         .def("ascend", &ascend, py::arg("mu").noconvert(), py::arg("m1").noconvert(), py::arg("m2").noconvert(),
-             py::arg("s"), py::arg("t0"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
+             py::arg("best_cut").noconvert(), py::arg("best_x").noconvert(), py::arg("s"), py::arg("t0"),
+             py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("check_every"),
              py::arg("threads") = 1,
-             "len(s) Adam ascent steps on E[cut] over mu (step j at scale s[j], bias corrections from t0 + 1), "
-             "updating mu, m1, m2 (float64, contiguous, length n) in place.")
+             "len(s) Adam ascent steps on E[cut] over mu (step j at scale s[j], bias corrections from t0 + 1) "
+             "for each row of mu, m1, m2 (float64, contiguous, shape (n,) or (runs, n): independent runs, "
+             "one per thread), in place; after each step divisible by check_every the sign cut of a run "
+             "replaces best_cut[run] and best_x[run] (int8 signs) when larger.")
         .def("sign_cut", &sign_cut, py::arg("mu"), "Cut weight of sgn(mu) (+1 at 0), summed in edge order.")
         .def_property_readonly("n", &derand::ExactCut::n)
         .def_property_readonly("m", &derand::ExactCut::m)

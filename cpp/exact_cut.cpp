@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "bvn.hpp"
 
@@ -100,8 +101,7 @@ inline double step_factor(double t) { return t > 0.0 ? -1.0 : (t < 0.0 ? 1.0 : 0
 
 ExactCut::ExactCut(const double* V, std::int64_t n, std::int64_t r, const std::int64_t* ei,
                    const std::int64_t* ej, const double* w, std::int64_t m, int threads)
-    : n_(n), m_(m), e_(m), rho_(m), norm_(n),
-      inv_norm_(n), adj_ptr_(n + 1, 0), adj_slot_(2 * m), a_(n), pdf_(n), cdf_(n), ga_(n),
+    : n_(n), m_(m), e_(m), rho_(m), norm_(n), inv_norm_(n), adj_ptr_(n + 1, 0), adj_slot_(2 * m),
       block_((m + kBlock - 1) / kBlock) {
     if (n > std::numeric_limits<std::int32_t>::max()) {
         throw std::invalid_argument("n = " + std::to_string(n) + " nodes: at most 2^31 - 1 supported");
@@ -147,26 +147,26 @@ ExactCut::ExactCut(const double* V, std::int64_t n, std::int64_t r, const std::i
     }
 }
 
-void ExactCut::prepare(const double* mu, double s, bool want_cdf, int threads) {
+void ExactCut::prepare(Workspace& ws, const double* mu, double s, bool want_cdf, int threads) const {
     const double inv_s = 1.0 / s;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (std::int64_t i = 0; i < n_; ++i) {
         const double a = inv_norm_[i] > 0.0 ? std::clamp(mu[i] * (inv_norm_[i] * inv_s), -kDeterministic,
                                                          kDeterministic)
                                             : (mu[i] >= 0.0 ? kDeterministic : -kDeterministic);
-        a_[i] = a;
-        pdf_[i] = norm_pdf(a);
-        if (want_cdf) cdf_[i] = norm_cdf(a);
+        ws.a[i] = a;
+        ws.pdf[i] = norm_pdf(a);
+        if (want_cdf) ws.cdf[i] = norm_cdf(a);
     }
 }
 
-void ExactCut::grad_a(int threads) {
+void ExactCut::grad_a(Workspace& ws, int threads) const {
     const OneMinusTwoPhi& f = one_minus_two_phi();
     const std::int64_t m = m_;
     // dP_k/da_i and dP_k/da_j of edge k (identical expressions on both paths below)
     const Edge* E = e_.data();
-    const double* A = a_.data();
-    const double* P = pdf_.data();
+    const double* A = ws.a.data();
+    const double* P = ws.pdf.data();
     const double* R = rho_.data();
     auto terms = [&](std::int64_t k, double& ci, double& cj) {
         const std::int64_t i = E[k].i, j = E[k].j;
@@ -189,7 +189,7 @@ void ExactCut::grad_a(int threads) {
     };
     if (threads <= 1) {
         // scatter in edge order: node i receives its terms in increasing k, as the gather below
-        double* G = ga_.data();
+        double* G = ws.ga.data();
         std::fill(G, G + n_, 0.0);
         for (std::int64_t k = 0; k < m; ++k) {
             double ci, cj;
@@ -199,16 +199,18 @@ void ExactCut::grad_a(int threads) {
         }
         return;
     }
-    contrib_.resize(2 * m);
+    ws.contrib.resize(2 * m);
+    double* C = ws.contrib.data();
+    double* G = ws.ga.data();
 #pragma omp parallel num_threads(threads)
     {
 #pragma omp for schedule(static)
-        for (std::int64_t k = 0; k < m; ++k) terms(k, contrib_[2 * k], contrib_[2 * k + 1]);
+        for (std::int64_t k = 0; k < m; ++k) terms(k, C[2 * k], C[2 * k + 1]);
 #pragma omp for schedule(static)
         for (std::int64_t i = 0; i < n_; ++i) {
             double g = 0.0;
-            for (std::int64_t p = adj_ptr_[i]; p < adj_ptr_[i + 1]; ++p) g += contrib_[adj_slot_[p]];
-            ga_[i] = g;
+            for (std::int64_t p = adj_ptr_[i]; p < adj_ptr_[i + 1]; ++p) g += C[adj_slot_[p]];
+            G[i] = g;
         }
     }
 }
@@ -218,7 +220,8 @@ double ExactCut::evaluate(const double* mu, double s, bool want_value, double* g
     const std::int64_t n = n_, m = m_;
     const bool want_grad = grad_mu != nullptr || d_ds != nullptr;
     const int nt = m >= kParallelMinEdges ? threads : 1;
-    prepare(mu, s, want_value, nt);
+    Workspace& ws = workspace(0);
+    prepare(ws, mu, s, want_value, nt);
     double value = 0.0;
     if (want_value) {
         const int ntv = m >= kParallelMinValueEdges ? threads : 1;
@@ -228,22 +231,22 @@ double ExactCut::evaluate(const double* mu, double s, bool want_value, double* g
             double acc = 0.0;
             for (std::int64_t k = b * kBlock; k < k1; ++k) {
                 const Edge& e = e_[k];
-                acc += e.w * (cdf_[e.i] + cdf_[e.j] - 2.0 * bvn_cdf(a_[e.i], a_[e.j], rho_[k]));
+                acc += e.w * (ws.cdf[e.i] + ws.cdf[e.j] - 2.0 * bvn_cdf(ws.a[e.i], ws.a[e.j], rho_[k]));
             }
             block_[b] = acc;
         }
         for (double v : block_) value += v;
     }
     if (want_grad) {
-        grad_a(nt);
+        grad_a(ws, nt);
         const double inv_s = 1.0 / s;
         if (grad_mu != nullptr) {
-            for (std::int64_t i = 0; i < n; ++i) grad_mu[i] = ga_[i] * (inv_norm_[i] * inv_s);
+            for (std::int64_t i = 0; i < n; ++i) grad_mu[i] = ws.ga[i] * (inv_norm_[i] * inv_s);
         }
         if (d_ds != nullptr) {
             double acc = 0.0;  // da_i/ds = -a_i / s; fixed order
             for (std::int64_t i = 0; i < n; ++i) {
-                if (norm_[i] > 0.0) acc -= ga_[i] * a_[i];
+                if (norm_[i] > 0.0) acc -= ws.ga[i] * ws.a[i];
             }
             *d_ds = acc * inv_s;
         }
@@ -251,24 +254,73 @@ double ExactCut::evaluate(const double* mu, double s, bool want_value, double* g
     return value;
 }
 
-void ExactCut::ascend(double* mu, double* m1, double* m2, const double* s, std::int64_t k, std::int64_t t0,
-                      const AdamParams& adam, int threads) {
-    const int nt = m_ >= kParallelMinEdges ? threads : 1;
+void ExactCut::ascend_run(Workspace& ws, const AscentState& st, std::int64_t r, const double* s, std::int64_t k,
+                          std::int64_t t0, const AdamParams& adam, std::int64_t check_every, int threads) const {
+    const std::int64_t n = n_;
+    double* mu = st.mu + r * n;
+    double* m1 = st.m1 + r * n;
+    double* m2 = st.m2 + r * n;
     const double b1 = adam.beta1, b2 = adam.beta2;
     for (std::int64_t j = 0; j < k; ++j) {
-        prepare(mu, s[j], false, nt);
-        grad_a(nt);
+        prepare(ws, mu, s[j], false, threads);
+        grad_a(ws, threads);
         const double t = static_cast<double>(t0 + j + 1);
         const double bc1 = 1.0 - std::pow(b1, t), bc2 = std::sqrt(1.0 - std::pow(b2, t));
         const double step = adam.lr * bc2 / bc1, eps = adam.eps * bc2, scale = 1.0 / s[j];
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-        for (std::int64_t i = 0; i < n_; ++i) {
-            const double g = ga_[i] * (inv_norm_[i] * scale);
+        const double* G = ws.ga.data();
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+        for (std::int64_t i = 0; i < n; ++i) {
+            const double g = G[i] * (inv_norm_[i] * scale);
             m1[i] = b1 * m1[i] + (1.0 - b1) * g;
             m2[i] = b2 * m2[i] + (1.0 - b2) * (g * g);
             mu[i] += step * m1[i] / (std::sqrt(m2[i]) + eps);
         }
+        if ((t0 + j + 1) % check_every == 0) {
+            const double c = sign_cut(mu);
+            if (c > st.best_cut[r]) {
+                st.best_cut[r] = c;
+                std::int8_t* x = st.best_x + r * n;
+                for (std::int64_t i = 0; i < n; ++i) x[i] = mu[i] < 0.0 ? -1 : 1;
+            }
+        }
     }
+}
+
+void ExactCut::ascend(const AscentState& st, const double* s, std::int64_t k, std::int64_t t0,
+                      const AdamParams& adam, std::int64_t check_every, int threads) {
+    const std::int64_t runs = st.runs;
+    for (std::int64_t r = runs - 1; r >= 0; --r) workspace(r);  // allocate before any thread starts
+    if (runs == 1 || threads == 1) {
+        // one run at a time; a large graph shares its edge pass between the threads
+        const int nt = m_ >= kParallelMinEdges ? threads : 1;
+        for (std::int64_t r = 0; r < runs; ++r) ascend_run(*work_[r], st, r, s, k, t0, adam, check_every, nt);
+        return;
+    }
+    // independent runs side by side, runs t, t + nt, ... on worker t: no synchronisation inside the
+    // k steps, and plain threads joined at the end (blocking, where an OpenMP barrier would spin
+    // and take CPU from the other runs on a loaded machine)
+    const std::int64_t nt = std::min<std::int64_t>(runs, threads);
+    auto worker = [&](std::int64_t t) {
+        for (std::int64_t r = t; r < runs; r += nt) ascend_run(*work_[r], st, r, s, k, t0, adam, check_every, 1);
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(nt - 1);
+    for (std::int64_t t = 1; t < nt; ++t) pool.emplace_back(worker, t);
+    worker(0);
+    for (std::thread& th : pool) th.join();
+}
+
+ExactCut::Workspace& ExactCut::workspace(std::int64_t r) {
+    if (static_cast<std::int64_t>(work_.size()) <= r) work_.resize(r + 1);
+    if (!work_[r]) {
+        work_[r] = std::make_unique<Workspace>();
+        Workspace& ws = *work_[r];
+        ws.a.resize(n_);
+        ws.pdf.resize(n_);
+        ws.cdf.resize(n_);
+        ws.ga.resize(n_);
+    }
+    return *work_[r];
 }
 
 double ExactCut::sign_cut(const double* mu) const {

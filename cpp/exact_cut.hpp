@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace derand {
@@ -23,6 +24,17 @@ namespace derand {
 // Adam ascent (Kingma & Ba 2015, bias-corrected) on E[cut] over mu.
 struct AdamParams {
     double lr, beta1, beta2, eps;
+};
+
+// `runs` independent ascents, updated in place: points mu and Adam moments m1, m2 (runs x n,
+// row-major), and per run the best sign cut seen (best_cut) with its signs (best_x, runs x n).
+struct AscentState {
+    double* mu;
+    double* m1;
+    double* m2;
+    double* best_cut;
+    std::int8_t* best_x;
+    std::int64_t runs;
 };
 
 class ExactCut {
@@ -36,10 +48,13 @@ class ExactCut {
     // Returns the value when want_value, else 0.
     double evaluate(const double* mu, double s, bool want_value, double* grad_mu, double* d_ds, int threads);
 
-    // k Adam ascent steps on mu (length n, updated in place with the moments m1, m2),
-    // step j at scale s[j]; t0 steps were taken before (bias corrections use t0 + j + 1).
-    void ascend(double* mu, double* m1, double* m2, const double* s, std::int64_t k, std::int64_t t0,
-                const AdamParams& adam, int threads);
+    // k Adam ascent steps on each run, step j at scale s[j]; t0 steps were taken before (bias
+    // corrections use t0 + j + 1). After every step t0 + j + 1 divisible by check_every, the sign
+    // cut of each run is computed and kept when it beats best_cut. Several runs go to separate
+    // threads (no synchronisation inside the k steps); a single run shares its edge pass from
+    // kParallelMinEdges edges on.
+    void ascend(const AscentState& st, const double* s, std::int64_t k, std::int64_t t0, const AdamParams& adam,
+                std::int64_t check_every, int threads);
 
     // Cut weight of x = sgn(mu) (+1 at 0), summed in edge order.
     double sign_cut(const double* mu) const;
@@ -50,10 +65,17 @@ class ExactCut {
     const std::vector<double>& rho() const { return rho_; }
 
    private:
-    // a_ and pdf_ at (mu, s)
-    void prepare(const double* mu, double s, bool want_cdf, int threads);
-    // ga_ = dE/da from a_ and pdf_
-    void grad_a(int threads);
+    // per-run buffers: a, phi(a), Phi(a) (value only), dE/da, per-edge slots (several threads only)
+    struct Workspace {
+        std::vector<double> a, pdf, cdf, ga, contrib;
+    };
+    Workspace& workspace(std::int64_t r);
+    // ws.a and ws.pdf (and ws.cdf when want_cdf) at (mu, s)
+    void prepare(Workspace& ws, const double* mu, double s, bool want_cdf, int threads) const;
+    // ws.ga = dE/da from ws.a and ws.pdf
+    void grad_a(Workspace& ws, int threads) const;
+    void ascend_run(Workspace& ws, const AscentState& st, std::int64_t r, const double* s, std::int64_t k,
+                    std::int64_t t0, const AdamParams& adam, std::int64_t check_every, int threads) const;
 
     // what the gradient pass reads per edge, in one 32-byte record: endpoints, weight,
     // 1/sqrt(1 - rho^2) and rho/sqrt(1 - rho^2) (both 0 when |rho| = 1)
@@ -67,8 +89,8 @@ class ExactCut {
     std::vector<double> rho_;
     std::vector<double> norm_, inv_norm_;  // inv_norm = 0 for a zero row
     std::vector<std::int64_t> adj_ptr_, adj_slot_;  // CSR: node -> slots 2e (as i) / 2e+1 (as j)
-    // workspace
-    std::vector<double> a_, pdf_, cdf_, ga_, contrib_, block_;
+    std::vector<std::unique_ptr<Workspace>> work_;  // one per run, created on first use
+    std::vector<double> block_;  // per-block partial values
 };
 
 }  // namespace derand

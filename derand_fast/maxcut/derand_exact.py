@@ -37,9 +37,11 @@ from .._threads import thread_scope
 from ..random import standard_normal
 from .._validation import check_betas, check_count, check_positive
 from .cut import cut_value
-from .derand_common import RoundingOutcome, as_graph, best_cut_tracker, check_factor, polish_outcome
+from .derand_common import RoundingOutcome, as_graph, check_factor, polish_outcome, signs_of
 
 __all__ = ["bivariate_normal_cdf", "ExactCutObjective", "derand_exact"]
+
+_CHUNK_WORK = 5_000_000
 
 
 def bivariate_normal_cdf(a, b, rho) -> np.ndarray:
@@ -204,7 +206,9 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1500, lr: float = 0.02,
     mu0_scale : float
         Standard deviation of the random start.
     restarts : int
-        Independent starts (streams ``0 .. restarts-1`` of ``seed``).
+        Independent starts (streams ``0 .. restarts-1`` of ``seed``), run side by
+        side: with ``threads >= 2`` each restart gets its own thread (no
+        synchronisation per step), so two restarts cost about one on two cores.
     check_every : int
         Sign-cut evaluation interval (O(m) each); also the interval of the
         callback, time-limit and Ctrl-C checks.
@@ -222,16 +226,17 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1500, lr: float = 0.02,
         Seconds; when reached, the best cut so far is returned (``status="time_limit"``).
     callback : callable ``(step, mu, s) -> bool | None``, optional
         Called every ``check_every`` steps with the last step taken, ``mu``
-        after it (do not modify) and its scale; returning True ends the
-        current restart.
+        after it (shape (restarts, n); do not modify) and its scale; returning
+        True ends the run.
 
     Returns
     -------
     RoundingOutcome
-        ``history``: ``restart``, ``step``, ``s``, ``expected_cut``, ``cut`` at steps
-        0, ``record_every``, ... of each restart and after its last step (the expected
+        ``history``: ``restart``, ``step``, ``s``, ``expected_cut``, ``cut`` of each
+        restart at steps 0, ``record_every``, ... and after the last step (the expected
         cut at the step's scale and the sign cut, both at ``mu`` before the step);
-        ``info``: ``gw_expected_cut``, ``restart_cuts``.
+        ``info``: ``gw_expected_cut``, ``restart_cuts`` (best sign cut of each restart);
+        ``nit`` counts the steps of all restarts.
 
     Examples
     --------
@@ -260,59 +265,53 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1500, lr: float = 0.02,
     n = g.n
     kernel, nt = obj._kernel, obj._threads
     schedule = _s_schedule(n_steps, s_final, anneal_fraction)
-    update_best, best = best_cut_tracker(g)
     hist: dict[str, list] = {"restart": [], "step": [], "s": [], "expected_cut": [], "cut": []}
-    restart_cuts: list[float] = []
     status, nit = "done", 0
-    starts = standard_normal(seed, restarts, n, threads=threads) * mu0_scale
+    # all restarts advance together, one thread each (independent: the same results on any thread count)
+    mu = standard_normal(seed, restarts, n, threads=threads) * mu0_scale
+    m1 = np.zeros((restarts, n))
+    m2 = np.zeros((restarts, n))
+    best_cut = np.full(restarts, -math.inf)  # per restart: best sign cut and its signs (updated in C++ too)
+    best_x = np.ones((restarts, n), dtype=np.int8)
+    # steps per C++ call: ~_CHUNK_WORK node + edge terms (~0.05 s), between Ctrl-C / time-limit checks;
+    # the results do not depend on it (checks and records fall on fixed steps)
+    chunk = max(1, _CHUNK_WORK // (g.m + n + 1))
 
-    def checked(mu: np.ndarray) -> float:
-        # the C++ sign cut first; the shared tracker (another pass) only when it may improve the best
-        c = kernel.sign_cut(mu)
-        if c > best["cut"]:
-            update_best(mu)
-        return c
-
-    def record(rs: int, step: int, mu: np.ndarray) -> float:
+    def record(step: int) -> None:
         s = float(schedule[min(step, n_steps - 1)])
-        val, _, _ = kernel.evaluate(mu, s, True, False, nt)
-        c = checked(mu)
-        for k, v in (("restart", rs), ("step", step), ("s", s), ("expected_cut", val), ("cut", c)):
-            hist[k].append(v)
-        return c
+        for r in range(restarts):
+            val, _, _ = kernel.evaluate(mu[r], s, True, False, nt)
+            c = kernel.sign_cut(mu[r])
+            if c > best_cut[r]:
+                best_x[r] = signs_of(mu[r])
+                best_cut[r] = c
+            for k, v in (("restart", r), ("step", step), ("s", s), ("expected_cut", val), ("cut", c)):
+                hist[k].append(v)
 
+    step = 0
     try:
-        for rs in range(restarts):
-            mu = starts[rs].copy()
-            m1 = np.zeros(n)
-            m2 = np.zeros(n)
-            run_best = -math.inf
-            step = 0
-            while step < n_steps:
-                if step % record_every == 0:
-                    run_best = max(run_best, record(rs, step, mu))
-                # one C++ call up to the next sign-cut check or history record
-                end = min(n_steps, (step // check_every + 1) * check_every, (step // record_every + 1) * record_every)
-                kernel.ascend(mu, m1, m2, schedule[step:end], step, lr, b1, b2, adam_eps, nt)
-                nit += end - step
-                step = end
-                run_best = max(run_best, checked(mu))
-                if callback is not None and callback(step - 1, mu, float(schedule[step - 1])):
-                    break
-                if time.perf_counter() - t0 >= limit:
-                    status = "time_limit"
-                    break
-            run_best = max(run_best, record(rs, step, mu))
-            restart_cuts.append(run_best)
-            if status == "time_limit":
+        while step < n_steps:
+            if step % record_every == 0:
+                record(step)
+            end = min(n_steps, step + chunk, (step // record_every + 1) * record_every)
+            kernel.ascend(mu, m1, m2, best_cut, best_x, schedule[step:end], step, lr, b1, b2, adam_eps,
+                          check_every, nt)
+            nit += (end - step) * restarts
+            step = end
+            if callback is not None and callback(step - 1, mu, float(schedule[step - 1])):
                 break
+            if time.perf_counter() - t0 >= limit:
+                status = "time_limit"
+                break
+        record(step)
     except KeyboardInterrupt:
         status = "interrupted"
-    cut = cut_value(g, best["x"])  # recomputed: consistent with x even if Ctrl-C hit inside the tracker
+    x = best_x[int(np.argmax(best_cut))].copy()
+    cut = cut_value(g, x)  # in the shared cut tool's summation order
     out = RoundingOutcome(
-        x=best["x"], cut=cut, cut_before_polish=cut, status=status, nit=nit, time=0.0,
+        x=x, cut=cut, cut_before_polish=cut, status=status, nit=nit, time=0.0,
         history={k: np.asarray(v) for k, v in hist.items()},
-        info={"method": "derand-exact", "gw_expected_cut": obj.gw_expected_cut(), "restart_cuts": restart_cuts})
+        info={"method": "derand-exact", "gw_expected_cut": obj.gw_expected_cut(), "restart_cuts": best_cut.tolist()})
     polish_outcome(g, out, polish)
     out.time = time.perf_counter() - t0
     return out

@@ -10,6 +10,7 @@ import pytest
 from scipy.special import ndtr
 
 from derand_fast.maxcut import Graph, gw_expected_cut, solve_sdp
+import derand_fast.maxcut.derand_exact as derand_exact_module
 from derand_fast.maxcut.derand_exact import ExactCutObjective, derand_exact
 
 
@@ -134,38 +135,66 @@ def test_gradient_against_scipy_ndtr():
             np.testing.assert_array_less(np.abs(grad - ref)[good], tol[good] + 1e-300)
 
 
-def test_ascend_is_adam_on_the_gradient():
-    # the fused C++ steps against Adam in NumPy on value_and_grad's gradient, and sign_cut against NumPy
+def test_ascend_is_adam_on_the_gradient(two_threads):
+    # the fused C++ steps against Adam in NumPy on value_and_grad's gradient, with the sign-cut checks
     g = random_graph(60, 0.2, seed=33, negative=0.3)
     V = random_factor(60, 4, seed=34)
     V[7] = 0.0
     obj = ExactCutObjective(g, V)
-    mu0 = np.random.default_rng(35).normal(0.0, 0.2, 60)
+    rng = np.random.default_rng(35)
+    mu0 = rng.normal(0.0, 0.2, (2, 60))
     s_steps = np.array([1.0, 0.8, 0.5, 0.5, 0.1, 0.01])
-    lr, b1, b2, eps, t0 = 0.05, 0.8, 0.99, 1e-8, 3
-    mu, m1, m2 = mu0.copy(), np.full(60, 0.01), np.full(60, 1e-4)
-    m1[7] = m2[7] = 0.0
-    ref_mu, ref_m1, ref_m2 = mu.copy(), m1.copy(), m2.copy()
-    obj._kernel.ascend(mu, m1, m2, s_steps, t0, lr, b1, b2, eps, 1)
-    for j, s in enumerate(s_steps):
-        _, grad, _ = obj.value_and_grad(ref_mu, s, value=False)
-        t = t0 + j + 1
-        ref_m1 = b1 * ref_m1 + (1 - b1) * grad
-        ref_m2 = b2 * ref_m2 + (1 - b2) * grad * grad
-        ref_mu = ref_mu + lr * (ref_m1 / (1 - b1**t)) / (np.sqrt(ref_m2 / (1 - b2**t)) + eps)
-    np.testing.assert_allclose(mu, ref_mu, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(m1, ref_m1, rtol=1e-12, atol=1e-16)
-    np.testing.assert_allclose(m2, ref_m2, rtol=1e-12, atol=1e-18)
-    assert mu[7] == mu0[7]  # a zero row has no gradient (and no momentum here)
-    x = np.where(mu < 0, -1, 1)
-    assert obj._kernel.sign_cut(mu) == pytest.approx(float(g.weights @ (x[g.u] != x[g.v])), abs=1e-12)
+    lr, b1, b2, eps, t0, every = 0.05, 0.8, 0.99, 1e-8, 3, 2
+    m10, m20 = np.full((2, 60), 0.01), np.full((2, 60), 1e-4)
+    m10[:, 7] = m20[:, 7] = 0.0
+
+    def sign_cut(u):
+        x = np.where(u < 0, -1, 1)
+        return float(g.weights @ (x[g.u] != x[g.v]))
+
+    for threads in (1, two_threads):
+        mu, m1, m2 = mu0.copy(), m10.copy(), m20.copy()
+        best_cut, best_x = np.array([-np.inf, 1e9]), np.zeros((2, 60), dtype=np.int8)
+        obj._kernel.ascend(mu, m1, m2, best_cut, best_x, s_steps, t0, lr, b1, b2, eps, every, threads)
+        for r in range(2):
+            ref_mu, ref_m1, ref_m2 = mu0[r].copy(), m10[r].copy(), m20[r].copy()
+            checks = []
+            for j, s in enumerate(s_steps):
+                _, grad, _ = obj.value_and_grad(ref_mu, s, value=False)
+                t = t0 + j + 1
+                ref_m1 = b1 * ref_m1 + (1 - b1) * grad
+                ref_m2 = b2 * ref_m2 + (1 - b2) * grad * grad
+                ref_mu = ref_mu + lr * (ref_m1 / (1 - b1**t)) / (np.sqrt(ref_m2 / (1 - b2**t)) + eps)
+                if t % every == 0:
+                    checks.append((sign_cut(ref_mu), ref_mu.copy()))
+            np.testing.assert_allclose(mu[r], ref_mu, rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(m1[r], ref_m1, rtol=1e-12, atol=1e-16)
+            np.testing.assert_allclose(m2[r], ref_m2, rtol=1e-12, atol=1e-18)
+            assert mu[r, 7] == mu0[r, 7]  # a zero row has no gradient (and no momentum here)
+            assert len(checks) == 3  # steps t = 4, 6, 8
+            if r == 0:  # the best of the checked sign cuts, with its signs
+                c, u = max(checks, key=lambda cu: cu[0])
+                assert best_cut[0] == pytest.approx(c, abs=1e-12)
+                np.testing.assert_array_equal(best_x[0], np.where(u < 0, -1, 1))
+            else:  # nothing beats the planted 1e9
+                assert best_cut[1] == 1e9 and not best_x[1].any()
+        if threads == 1:
+            first = (mu.copy(), best_x.copy())
+        else:  # two runs on two threads: the same bits
+            np.testing.assert_array_equal(mu, first[0])
+            np.testing.assert_array_equal(best_x, first[1])
+    assert obj._kernel.sign_cut(mu[0]) == pytest.approx(sign_cut(mu[0]), abs=1e-12)
     # bad arguments of the in-place kernel: named, no silent copies
     k = obj._kernel
-    ok = (np.zeros(60), np.zeros(60), np.zeros(60), s_steps, 0, 0.1, 0.9, 0.99, 1e-8)
+    ok = (np.zeros(60), np.zeros(60), np.zeros(60), np.zeros(1), np.zeros(60, np.int8), s_steps, 0, 0.1, 0.9,
+          0.99, 1e-8, 1)
     for pos, bad, exc, name in ((0, np.zeros(59), ValueError, "mu"), (1, np.zeros(60, np.float32), TypeError, None),
-                                (2, np.zeros(120)[::2], TypeError, None), (3, np.array([1.0, 0.0]), ValueError, "s"),
-                                (4, -1, ValueError, "t0"), (5, np.nan, ValueError, "lr"),
-                                (7, 1.0, ValueError, "betas"), (0, np.full(60, np.inf), ValueError, "mu")):
+                                (2, np.zeros(120)[::2], TypeError, None), (1, np.zeros((1, 60)), ValueError, "m1"),
+                                (3, np.zeros(2), ValueError, "best_cut"), (4, np.zeros(59, np.int8), ValueError,
+                                                                          "best_x"),
+                                (5, np.array([1.0, 0.0]), ValueError, "s"), (6, -1, ValueError, "t0"),
+                                (7, np.nan, ValueError, "lr"), (9, 1.0, ValueError, "betas"),
+                                (11, 0, ValueError, "check_every"), (0, np.full(60, np.inf), ValueError, "mu")):
         args = list(ok)
         args[pos] = bad
         with pytest.raises(exc, match=name):
@@ -174,6 +203,19 @@ def test_ascend_is_adam_on_the_gradient():
     frozen.flags.writeable = False
     with pytest.raises(ValueError, match="mu"):
         k.ascend(frozen, *ok[1:])
+
+
+def test_results_do_not_depend_on_the_chunking(monkeypatch):
+    # C++ calls end at different steps; sign-cut checks and records fall on the same steps
+    g = random_graph(50, 0.2, seed=36, negative=0.2)
+    V = solve_sdp(g, seed=1).V
+    kw = dict(n_steps=120, check_every=7, record_every=50, restarts=2, polish=False, seed=4)
+    a = derand_exact(g, V, **kw)
+    monkeypatch.setattr(derand_exact_module, "_CHUNK_WORK", 3 * (g.m + g.n + 1))
+    b = derand_exact(g, V, **kw)
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.info["restart_cuts"] == b.info["restart_cuts"]
+    np.testing.assert_array_equal(a.history["expected_cut"], b.history["expected_cut"])
 
 
 def test_gradients_near_rho_one_and_large_a():
@@ -253,9 +295,10 @@ def test_interrupt_and_time_limit_return_the_best_cut():
         if step >= 25:
             raise KeyboardInterrupt
 
-    out = derand_exact(g, V, n_steps=200, polish=False, callback=stop, check_every=5)
+    # record_every = 5 ends a C++ call every 5 steps (the graph is far below one call's work)
+    out = derand_exact(g, V, n_steps=200, polish=False, callback=stop, record_every=5)
     assert out.status == "interrupted"
-    assert seen == [4, 9, 14, 19, 24, 29]  # called every check_every steps
+    assert seen == [4, 9, 14, 19, 24, 29]  # called after every C++ call
     assert out.nit == 30  # steps 0..29 were taken
     assert out.cut == float(g.weights @ (out.x[g.u] != out.x[g.v]))
     out = derand_exact(g, V, n_steps=10**6, polish=False, time_limit=0.2)
