@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize
 
+from .._threads import thread_scope
 from .baselines import gaussian_projection, pca_projection
 from .objectives import JLProblem, distortions, objective
 
@@ -116,13 +117,16 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
         return value, grad.ravel()
 
     try:
-        for rel in schedule:
-            tau = max(rel * best["m"], 1e-12)
-            taus.append(tau)
-            minimize(fun, best["x"].ravel(), args=(tau,), jac=True, method="L-BFGS-B",
-                     options={"maxiter": int(max_iter), "gtol": 1e-12, "ftol": 1e-13})
-            after.append(best["m"])
-            nfevs.append(best["nfev"])
+        # BLAS pinned for L-BFGS-B's own vector work too: threaded BLAS on these small vectors made
+        # the polish 25x slower on a loaded 2-core machine (19 s -> 0.8 s for 214 evaluations)
+        with thread_scope(threads):
+            for rel in schedule:
+                tau = max(rel * best["m"], 1e-12)
+                taus.append(tau)
+                minimize(fun, best["x"].ravel(), args=(tau,), jac=True, method="L-BFGS-B",
+                         options={"maxiter": int(max_iter), "gtol": 1e-12, "ftol": 1e-13})
+                after.append(best["m"])
+                nfevs.append(best["nfev"])
     except _Stop:
         status, message = "time_limit", f"time limit of {time_limit} s reached"
     except KeyboardInterrupt:

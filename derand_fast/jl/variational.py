@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._threads import thread_scope
 from .._validation import check_positive
 from ..optimizers import Adam, PerturbedGD
 from .baselines import gaussian_projection
@@ -283,8 +284,9 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
         np.maximum(params["sigma"], 0.0, out=params["sigma"])
         return params
 
-    res = opt.minimize(fun, x0, max_iter=max_iter, callback=callback, project=project, time_limit=time_limit,
-                       progress=False)
+    with thread_scope(threads):  # BLAS pinned for the optimizer's own vector work as well
+        res = opt.minimize(fun, x0, max_iter=max_iter, callback=callback, project=project, time_limit=time_limit,
+                           progress=False)
     status = state["status"] or str(res.status)
     messages = {"converged": f"the mean's worst distortion reached tol = {tol}",
                 "stalled": f"no 0.1% improvement of the mean's worst distortion in {patience} steps"}
