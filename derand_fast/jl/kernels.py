@@ -53,6 +53,7 @@ __all__ = [
     "MODE_LSE",
     "MODE_MAX",
     "pair_sq_dists",
+    "signed_distortions",
     "eval_fixed",
     "eval_fixed_serial",
     "mc_batch",
@@ -108,6 +109,13 @@ def _max_abs(Y, pairs, inv_sq, lo, hi):
         if a > m:
             m = a
     return m
+
+
+@nb.njit(cache=True, parallel=True)
+def signed_distortions(Y, pairs, inv_sq, u):
+    """``u[p] = ||Y[i] - Y[j]||^2 inv_sq[p] - 1`` for every constraint ``p = (i, j)``."""
+    for p in nb.prange(pairs.shape[0]):
+        u[p] = _sq_dist(Y, pairs[p, 0], pairs[p, 1]) * inv_sq[p] - 1.0
 
 
 @nb.njit(cache=True)

@@ -44,6 +44,8 @@ __all__ = [
     "objective",
     "mc_objective",
     "MCEstimate",
+    "signed_distortions",
+    "subproblem",
 ]
 
 _U_MAX = 4_000_000  # distortions kept between the two pair passes up to this many (32 MB)
@@ -181,6 +183,25 @@ def make_problem(X, target: str = "pairwise", *, max_pairs: int | None = None, s
     if pairs.shape[0] == 0:
         raise ValueError(f"X has no usable constraint for target={target!r} (all distances are 0)")
     return JLProblem(X=Xa, pairs=pairs, inv_sq=1.0 / sq, target=target)
+
+
+def subproblem(problem: JLProblem, index) -> JLProblem:
+    """The constraints ``index`` (int array) of ``problem`` as a problem of their own (same points)."""
+    idx = np.asarray(index, dtype=np.int64)
+    sub = JLProblem(X=problem.X, pairs=np.ascontiguousarray(problem.pairs[idx]),
+                    inv_sq=np.ascontiguousarray(problem.inv_sq[idx]), target=problem.target)
+    if "row_coords" in problem.__dict__:  # same points: share the cached row space
+        sub.__dict__["row_coords"] = problem.__dict__["row_coords"]
+    return sub
+
+
+def signed_distortions(A, problem: JLProblem, *, threads: int | None = None) -> np.ndarray:
+    """:func:`distortions` without the ``(P, k)`` temporary (one Numba pass; for large ``P``)."""
+    A = _check_matrix(A, problem)
+    u = np.empty(problem.n_constraints)
+    with thread_scope(threads):
+        kernels.signed_distortions(problem.X @ A.T, problem.pairs, problem.inv_sq, u)
+    return u
 
 
 def _unrank_pairs(flat: np.ndarray, n: int) -> np.ndarray:

@@ -37,7 +37,7 @@ from .._validation import check_positive
 from ..optimizers import Adam, PerturbedGD
 from .baselines import gaussian_projection
 from .direct import DirectResult, polish
-from .objectives import JLProblem, distortions, max_distortion, mc_objective
+from .objectives import JLProblem, distortions, max_distortion, mc_objective, signed_distortions, subproblem
 
 __all__ = ["VariationalResult", "fit_variational", "paper_settings"]
 
@@ -114,6 +114,7 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
                     max_iter: int = 2000, tol: float = 0.01, patience: int | None = None,
                     init: str = "gaussian", sigma: str = "scalar", sigma0: float | None = None,
                     polish_result: bool = True, polish_max_iter: int = 300, seed: int = 0,
+                    working_set: int | None = 50_000, refresh: int = 50,
                     time_limit: float | None = None, threads: int | None = None) -> VariationalResult:
     """Learn a JL matrix by optimizing a Gaussian distribution over matrices (paper §5.2).
 
@@ -171,6 +172,16 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     seed : int >= 0
         Monte Carlo streams (step ``t`` uses streams ``t*n_samples ...``), PGD
         noise and the Gaussian start. Same seed -> identical result for any ``threads``.
+    working_set : int or None
+        Problems with more constraints than this are optimized on a working
+        set of this many: half a fixed uniform sample, half the currently worst
+        constraints of the whole problem, rebuilt from the current mean every
+        ``refresh`` steps (the worst case lives in few constraints; a fixed
+        sample of 20 000 of digits' 1.6 M pairs reached 0.20 on the sample but
+        0.98 on all pairs). The returned mean is the best by the whole
+        problem's worst distortion at those refreshes (and at the end); the
+        history's ``"max_distortion"`` is of the working set. ``None``: all.
+    refresh : int >= 1
     time_limit : float or None
         Seconds for the variational run (the polish is not limited).
     threads : int or None
@@ -230,13 +241,28 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
         raise ValueError(f"optimizer must be 'adam' or 'pgd', got {optimizer!r}")
 
     state = {"step": 0, "scale": None, "best_m": math.inf, "best_M": M0.copy(), "best_step": 0,
-             "status": None, "tau": tau0}
+             "status": None, "tau": tau0, "work": problem, "checked": -1, "full_max": None}
+    if working_set is not None:
+        working_set = _check_int(working_set, "working_set", 2)
+    refresh = _check_int(refresh, "refresh", 1)
+    sampled = working_set is not None and problem.n_constraints > working_set
+    if sampled:
+        base = np.sort(np.random.default_rng(seed).choice(problem.n_constraints, working_set // 2, replace=False))
+
+    def rebuild(M):
+        """Working set from the whole problem's distortions under ``M``; returns their worst."""
+        u = np.abs(signed_distortions(M, problem, threads=threads))
+        worst = np.argpartition(u, u.size - (working_set - base.size))[u.size - (working_set - base.size):]
+        state["work"] = subproblem(problem, np.union1d(base, worst))
+        return float(u.max())
     hist: dict[str, list] = {key: [] for key in
                              ("step", "max_distortion", "max_sigma2", "objective", "sample_max", "tau")}
     decay_tau = (tau1 / tau0) ** (1.0 / max(max_iter, 1))
 
     def fun(params):
         step = state["step"]
+        if sampled and step % refresh == 0 and state["checked"] != step:
+            state["full_max"], state["checked"] = rebuild(params["M"]), step
         sig = float(params["sigma"]) if scalar else params["sigma"]
         scale = state["scale"]
         tau_abs = state["tau"] * (scale if scale is not None else 1.0)
@@ -244,7 +270,7 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
             batch, block = n_samples, step
         else:  # sigma = 0: every sample is M; draw one, from this step's first stream
             batch, block = 1, step * n_samples
-        est = mc_objective(params["M"], sig, problem, kind=objective, eps=eps, eps1=eps1, tau=max(tau_abs, 1e-12),
+        est = mc_objective(params["M"], sig, state["work"], kind=objective, eps=eps, eps1=eps1, tau=max(tau_abs, 1e-12),
                            n_samples=batch, seed=seed, step=block, threads=threads)
         state["sample_max"] = float(est.sample_max.mean())
         state["mean_max"] = float(est.sample_max[0]) if batch == 1 else None  # sigma = 0: the sample is M
@@ -263,11 +289,15 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
         M = params["M"]
         m = state["mean_max"]
         if m is None:
-            m = max_distortion(M, problem, threads=threads)
+            m = max_distortion(M, state["work"], threads=threads)
         s2 = float(np.max(params["sigma"])) ** 2
         for key, v in (("step", t), ("max_distortion", m), ("max_sigma2", s2), ("objective", value),
                        ("sample_max", state["sample_max"]), ("tau", state["tau_abs"])):
             hist[key].append(v)
+        if sampled:  # judge by the whole problem, known at the refreshes
+            m, state["full_max"] = state["full_max"], None
+            if m is None:
+                return None
         if m < state["best_m"] * (1.0 - 1e-3):
             state["best_step"] = t
         if m < state["best_m"]:
@@ -292,6 +322,9 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
                 "stalled": f"no 0.1% improvement of the mean's worst distortion in {patience} steps"}
     message = messages.get(status, res.message)
     best_M = state["best_M"]
+    if sampled and len(hist["step"]) and status != "interrupted":  # the last mean, judged by the whole problem
+        if float(np.abs(signed_distortions(res.x["M"], problem, threads=threads)).max()) < state["best_m"]:
+            best_M = res.x["M"]
     if not hist["step"]:  # interrupted before the first step completed
         best_M = M0
     sigma_end = float(res.x["sigma"]) if scalar else res.x["sigma"]
@@ -303,7 +336,7 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
             status, message = "interrupted", pol.message
         if pol.max_distortion <= max_distortion(best_M, problem, threads=threads):
             x = pol.x
-    u = np.abs(distortions(x, problem))
+    u = np.abs(signed_distortions(x, problem, threads=threads))
     history = {key: np.asarray(v, dtype=np.int64 if key == "step" else np.float64) for key, v in hist.items()}
     return VariationalResult(x=x, mean=best_M, sigma=sigma_end, max_distortion=float(u.max()),
                              median_distortion=float(np.median(u)), history=history, status=status,
