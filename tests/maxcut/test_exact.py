@@ -205,6 +205,27 @@ def test_ascend_is_adam_on_the_gradient(two_threads):
         k.ascend(frozen, *ok[1:])
 
 
+def test_reheats_start_from_the_best_cut_and_never_lose():
+    g = random_graph(60, 0.15, seed=37, negative=0.3)
+    V = solve_sdp(g, seed=2).V
+    # check_every beyond the run: only the history records update the best cut, so it is observable
+    kw = dict(n_steps=200, restarts=2, record_every=50, check_every=10**6, polish=False, seed=5)
+    plain = derand_exact(g, V, reheats=0, **kw)
+    hot = derand_exact(g, V, reheats=2, reheat_steps=80, reheat_scale=0.4, **kw)
+    # the main anneal is the same; the reheats can only add better cuts
+    assert all(b >= a for a, b in zip(plain.info["restart_cuts"], hot.info["restart_cuts"]))
+    assert hot.cut >= plain.cut and hot.nit == 2 * (200 + 2 * 80)
+    h = hot.history
+    first = h["restart"] == 0
+    # records at 0, 50, ..., 200 of the anneal, then 200 + (0, 50, 80) and 280 + (0, 50, 80)
+    np.testing.assert_array_equal(h["step"][first], [0, 50, 100, 150, 200, 200, 250, 280, 280, 330, 360])
+    # a reheat starts at s = reheat_scale, with a_i = +-1 on the side of the best cut so far
+    for k, prev in ((5, 5), (8, 8)):
+        start = np.flatnonzero(first)[k]
+        assert h["s"][start] == 0.4
+        assert h["cut"][start] == h["cut"][first][:prev].max()
+
+
 def test_results_do_not_depend_on_the_chunking(monkeypatch):
     # C++ calls end at different steps; sign-cut checks and records fall on the same steps
     g = random_graph(50, 0.2, seed=36, negative=0.2)
@@ -296,10 +317,11 @@ def test_interrupt_and_time_limit_return_the_best_cut():
             raise KeyboardInterrupt
 
     # record_every = 5 ends a C++ call every 5 steps (the graph is far below one call's work)
-    out = derand_exact(g, V, n_steps=200, polish=False, callback=stop, record_every=5)
+    out = derand_exact(g, V, n_steps=200, polish=False, callback=stop, record_every=5, restarts=2, threads=1)
     assert out.status == "interrupted"
     assert seen == [4, 9, 14, 19, 24, 29]  # called after every C++ call
-    assert out.nit == 30  # steps 0..29 were taken
+    assert out.nit == 30  # steps 0..29 of the first restart (one thread: one restart at a time)
+    assert len(out.info["restart_cuts"]) == 1  # the second never started
     assert out.cut == float(g.weights @ (out.x[g.u] != out.x[g.v]))
     out = derand_exact(g, V, n_steps=10**6, polish=False, time_limit=0.2)
     assert out.status == "time_limit" and out.nit < 10**6
@@ -325,7 +347,8 @@ def test_bad_input():
         with pytest.raises(ValueError, match="s"):
             obj.value(np.zeros(6), s)
     for kw in ({"s_final": 2.0}, {"s_final": 0.0}, {"lr": np.nan}, {"anneal_fraction": 0.0},
-               {"mu0_scale": -1.0}, {"n_steps": 0}, {"betas": (1.0, 0.9)}, {"time_limit": -1.0}):
+               {"mu0_scale": -1.0}, {"n_steps": 0}, {"betas": (1.0, 0.9)}, {"time_limit": -1.0},
+               {"restarts": 0}, {"reheats": -1}, {"reheat_steps": 0}, {"reheat_scale": 0.0}, {"reheat_scale": 1.5}):
         with pytest.raises(ValueError, match=next(iter(kw))):
             derand_exact(g, V, **kw)
     with pytest.raises(TypeError, match="n_steps"):
