@@ -21,7 +21,9 @@ noise. :math:`\mu = 0` is a stationary point (sign symmetry); a small random
 :math:`\mu_0` plays the role of PGD's perturbation (Algorithm 1).
 
 The kernels are C++ (``cpp/bvn.hpp``, ``cpp/exact_cut.cpp``): O(m) per
-evaluation, OpenMP over edges, identical results for every thread count.
+evaluation, the gradient's :math:`1 - 2\Phi` from a piecewise-polynomial table,
+Adam steps fused with the gradient, restarts one per thread, OpenMP over the
+edges of large graphs; identical results for every thread count.
 """
 
 from __future__ import annotations
@@ -361,7 +363,8 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1500, lr: float = 0.02,
     out = RoundingOutcome(
         x=x, cut=cut, cut_before_polish=cut, status=status, nit=nit, time=0.0,
         history={k: np.asarray(v) for k, v in hist.items()},
-        info={"method": "derand-exact", "gw_expected_cut": obj.gw_expected_cut(), "restart_cuts": best_cut[best_cut > -math.inf].tolist()})
+        info={"method": "derand-exact", "gw_expected_cut": obj.gw_expected_cut(),
+              "restart_cuts": best_cut[best_cut > -math.inf].tolist()})
     polish_outcome(g, out, polish)
     out.time = time.perf_counter() - t0
     return out
