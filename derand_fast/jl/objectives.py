@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ __all__ = [
     "subproblem",
 ]
 
+_scratch = threading.local()
 _U_MAX = 4_000_000  # distortions kept between the two pair passes up to this many (32 MB)
 _N_CHUNKS = 32  # fixed constraint chunks of eval_fixed: results independent of the thread count
 _OBJECTIVES = {"violations": kernels.MODE_SUM, "smooth_max": kernels.MODE_LSE}
@@ -413,18 +415,28 @@ def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps:
 
 def _draw_batch(Xb: np.ndarray, problem: JLProblem, XMt: np.ndarray, sigma: np.ndarray, scalar: bool, key,
                 first_stream: int, n_samples: int, mode: int, eps: float, eps1: float, tau: float):
-    """Run :func:`kernels.mc_batch` (inside a ``thread_scope``); returns values, maxima, ``G`` and σ-gradients."""
+    """Run :func:`kernels.mc_batch` (inside a ``thread_scope``); returns values, maxima, ``G`` and σ-gradients.
+
+    ``G`` and the σ-gradients are scratch arrays of this thread, valid until its next call.
+    """
     m, k = XMt.shape
     D = Xb.shape[1]
-    Z = np.empty((n_samples, k, D))
-    N = np.empty((n_samples, m, k))
-    Y = np.empty((n_samples, m, k))
-    G = np.empty((n_samples, m, k))
+    P = problem.n_constraints
+    per_entry = not scalar and mode != kernels.MODE_MAX
+    keep_u = n_samples * P <= _U_MAX and mode != kernels.MODE_MAX
+    # Scratch reused from call to call (per thread): fresh multi-MB arrays cost page faults that
+    # doubled the time of a per-entry step. The kernel overwrites every entry it reads.
+    key_ws = (n_samples, m, k, D, P, per_entry, keep_u)
+    ws = getattr(_scratch, "arrays", None)
+    if ws is None or ws[0] != key_ws:
+        ws = (key_ws, np.empty((n_samples, k, D)), np.empty((3, n_samples, m, k)),
+              np.empty((n_samples, P) if keep_u else (1, 0)),
+              np.empty((n_samples, k, D) if per_entry else (n_samples, 1, 1)))
+        _scratch.arrays = ws
+    _, Z, NYG, U, grad_sigma = ws
+    N, Y, G = NYG[0], NYG[1], NYG[2]
     values = np.empty(n_samples)
     sample_max = np.empty(n_samples)
-    grad_sigma = np.zeros((n_samples, 1, 1) if scalar or mode == kernels.MODE_MAX else (n_samples, k, D))
-    P = problem.n_constraints
-    U = np.empty((n_samples, P) if n_samples * P <= _U_MAX and mode != kernels.MODE_MAX else (1, 0))
     work = n_samples * (m * k * D + P * k)
     kernel = kernels.pick(kernels.mc_batch, kernels.mc_batch_serial, work)
     kernel(Xb, problem.X, XMt, sigma, scalar, key, np.int64(first_stream), problem.pairs, problem.inv_sq, mode,
