@@ -83,6 +83,9 @@ class VariationalResult:
     time: float = 0.0
 
 
+_SNAP = 1e-8  # standard deviations below this fraction of the start are set to 0 (noise ~1e-8 relative)
+
+
 def paper_settings(n_components: int) -> dict:
     """The paper's settings of the variational method (App. G.5), as arguments of :func:`fit_variational`.
 
@@ -147,8 +150,9 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
         a floor of ~0.01–0.1); other values are passed to the optimizer.
         ``None``: constant (the paper).
     n_samples : int >= 1
-        Sampled matrices per step (paper: 20). Once ``sigma`` is exactly 0 the
-        samples coincide and one is drawn.
+        Sampled matrices per step (paper: 20). Standard deviations below
+        ``1e-8`` times the start are set to 0 (their noise moves a distortion by
+        ~1e-8); once ``sigma`` is all 0 the samples coincide and one is drawn.
     max_iter : int >= 0
         (paper: 5000).
     tol : float >= 0
@@ -310,8 +314,12 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
             return True
         return None
 
+    snap = _SNAP * s0
+
     def project(params):
-        np.maximum(params["sigma"], 0.0, out=params["sigma"])
+        sg = params["sigma"]
+        np.maximum(sg, 0.0, out=sg)
+        sg[sg < snap] = 0.0  # negligible noise: exactly 0, so one sample suffices
         return params
 
     with thread_scope(threads):  # BLAS pinned for the optimizer's own vector work as well
