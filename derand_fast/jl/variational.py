@@ -37,7 +37,7 @@ from .._validation import check_positive
 from ..optimizers import Adam, PerturbedGD
 from .baselines import gaussian_projection
 from .direct import DirectResult, polish
-from .objectives import JLProblem, distortions, max_distortion, mc_objective, signed_distortions, subproblem
+from .objectives import JLProblem, max_distortion, mc_objective, signed_distortions, subproblem
 
 __all__ = ["VariationalResult", "fit_variational", "paper_settings"]
 
