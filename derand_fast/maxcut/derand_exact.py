@@ -196,10 +196,10 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     between calls. On G81 (n = 20 000, m = 40 000) a step costs ~0.6 ms on one
     thread (1500 steps in ~0.9 s).
 
-    The defaults (2 restarts of a 1200-step anneal and 1 reheat of 600 steps:
-    3600 steps each, ~2.2 s on G81 on one thread, less than one 1500-step
-    anneal took before the C++ steps) were chosen over the 71 Gset graphs (SDP
-    and GW as in ``benchmarks/gset_table.py``, seed 0). Mean gap of the cut
+    The defaults (2 restarts of a 1200-step anneal and 1 reheat of 600 steps,
+    3600 steps in all: on G81 ~2.8 s on one thread, ~1.4 s on two, where one
+    1500-step anneal took 2.55 s before the C++ steps) were chosen over the 71
+    Gset graphs (SDP and GW as in ``benchmarks/gset_table.py``, seed 0). Mean gap of the cut
     (before local search) to best-known: 0.772 %, against 0.913 % for the former
     default (one 1500-step anneal, the last 20 % at ``s_final``; 6 below GW's
     best of 1000 on G50), 0.844 % for 2 such restarts, 0.815 % for 1 restart with
