@@ -200,7 +200,7 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     3600 steps in all: on G81 ~2.8 s on one thread, ~1.4 s on two, where one
     1500-step anneal took 2.55 s before the C++ steps) were chosen over the 71
     Gset graphs (SDP and GW as in ``benchmarks/gset_table.py``, seed 0). Mean gap of the cut
-    (before local search) to best-known: 0.772 %, against 0.913 % for the former
+    (before local search) to best-known: 0.774 %, against 0.913 % for the former
     default (one 1500-step anneal, the last 20 % at ``s_final``; 6 below GW's
     best of 1000 on G50), 0.844 % for 2 such restarts, 0.815 % for 1 restart with
     2 reheats, 0.751 % for 2 restarts with 2 reheats (4800 steps each) and
@@ -210,7 +210,9 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     step (``anneal_fraction=1``) with 1200 steps gave the same 0.772 % as 1500
     steps ending at 80 %. Other schedule shapes (geometric, cosine, powers of the
     linear one), lr 0.01/0.04 and s-proportional step sizes stayed within 0.05 %
-    of the linear schedule (one anneal).
+    of the linear schedule (one anneal). The alternatives were measured with an
+    earlier table for :math:`1 - 2\Phi` (bit-different gradients, the default
+    then at 0.772 %): rounding alone moves the mean by ~0.01 %.
 
     Parameters
     ----------
