@@ -35,7 +35,10 @@ number of samples only) run in one parallel region — one barrier per call,
 which matters when the cores are shared — each block with one BLAS call
 forward and one back; per-sample results go to per-sample slots and every
 reduction runs afterwards in a fixed order: results are bit-identical for any
-thread count.
+thread count. When a sample's constraints are at least half of all pairs, its
+distortions come from the Gram matrix :math:`Y_s Y_s^\\top` (one BLAS call)
+instead of ``P`` explicit differences, with exact differences wherever the
+Gram formula's rounding could exceed ``1e-12`` (near-duplicate points).
 """
 
 from __future__ import annotations
@@ -116,6 +119,43 @@ def signed_distortions(Y, pairs, inv_sq, u):
     """``u[p] = ||Y[i] - Y[j]||^2 inv_sq[p] - 1`` for every constraint ``p = (i, j)``."""
     for p in nb.prange(pairs.shape[0]):
         u[p] = _sq_dist(Y, pairs[p, 0], pairs[p, 1]) * inv_sq[p] - 1.0
+
+
+@nb.njit(cache=True)
+def _distortions_max_gram(Y, pairs, inv_sq, u):
+    """:func:`_distortions_max` for dense constraint sets, from the Gram matrix ``Y Yᵀ`` (one BLAS call).
+
+    :math:`\\|y_i - y_j\\|^2 = q_i + q_j - 2 g_{ij}` has a rounding error of at most about
+    :math:`2k\\epsilon (q_i + q_j)`; where that could exceed ``1e-12`` of the constraint's
+    squared norm, the exact difference is used instead (``Y`` is centred first, which keeps
+    :math:`q` small for data away from the origin).
+    """
+    m_rows, k = Y.shape
+    Yc = np.empty((m_rows, k))
+    for r in range(k):
+        c = 0.0
+        for i in range(m_rows):
+            c += Y[i, r]
+        c /= m_rows
+        for i in range(m_rows):
+            Yc[i, r] = Y[i, r] - c
+    g = np.dot(Yc, Yc.T)
+    bound = 1e-12 / (2.0 * k * 2.220446049250313e-16)
+    m = 0.0
+    for p in range(pairs.shape[0]):
+        i = pairs[p, 0]
+        j = pairs[p, 1]
+        w = inv_sq[p]
+        qs = g[i, i] + g[j, j]
+        if qs * w <= bound:
+            v = (qs - 2.0 * g[i, j]) * w - 1.0
+        else:
+            v = _sq_dist(Y, i, j) * w - 1.0
+        u[p] = v
+        a = abs(v)
+        if a > m:
+            m = a
+    return m
 
 
 @nb.njit(cache=True)
@@ -297,7 +337,10 @@ def _mc_block(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode,
             values[s] = 0.0
             continue
         if U.shape[0] == S:  # keep the distortions for the second pass
-            m = _distortions_max(Y[s], pairs, inv_sq, U[s])
+            if 4 * n_pairs >= m_rows * (m_rows - 1):  # at least half of all pairs: the Gram matrix is cheaper
+                m = _distortions_max_gram(Y[s], pairs, inv_sq, U[s])
+            else:
+                m = _distortions_max(Y[s], pairs, inv_sq, U[s])
             Us = U[s]
         else:
             m = _max_abs(Y[s], pairs, inv_sq, 0, n_pairs)
