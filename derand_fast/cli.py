@@ -50,7 +50,7 @@ def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hyperplanes", type=_nonneg_int, default=1000,
                    help="GW hyperplanes (default 1000; 0 skips the GW baseline of other roundings)")
     p.add_argument("--local-search", dest="local_search", default="tabu", choices=("tabu", "1flip", "none"),
-                   help="polish of the rounded cut: tabu search (default; 2000 n + 200000 moves, at most 4e7, "
+                   help="polish of the rounded cut: tabu search (default; 5000 n + 10^6 moves, at most 4e7, "
                         "or until --time-limit), 1flip (to the first local optimum) or none")
     p.add_argument("--no-local-search", dest="local_search", action="store_const", const="none",
                    help="same as --local-search none")

@@ -235,7 +235,7 @@ class TabuResult:
 
 def default_tabu_moves(n: int) -> int:
     """Move budget of :func:`tabu_search` when neither ``max_moves`` nor ``time_limit`` is given."""
-    return min(2000 * max(int(n), 0) + 200_000, 40_000_000)
+    return min(5000 * max(int(n), 0) + 1_000_000, 40_000_000)
 
 
 def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limit: float | None = None,
@@ -272,7 +272,7 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     x : array_like, shape (n,)
         Start partition (±1; not modified).
     max_moves : int >= 0, optional
-        Move budget. Default: :func:`default_tabu_moves` (``2000 n + 200000``,
+        Move budget. Default: :func:`default_tabu_moves` (``5000 n + 10^6``,
         at most ``4e7``) when ``time_limit`` is None, else unlimited (the
         clock stops it).
     time_limit : float, optional

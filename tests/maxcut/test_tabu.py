@@ -89,7 +89,7 @@ def test_result_depends_only_on_the_number_of_moves(weights, make_graph):
 
 
 def test_default_budget_and_trivial_graphs():
-    assert default_tabu_moves(10) == 220_000
+    assert default_tabu_moves(10) == 1_050_000
     assert default_tabu_moves(10**7) == 40_000_000
     empty = Graph.from_edges(4, [], [])
     res = tabu_search(empty, [1, -1, 1, 1])
