@@ -283,7 +283,9 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
         Range of the tabu tenure in moves, ``1 <= lo <= hi <= n``. Default
         ``(max(3, n // 100), max(3, n // 10))``, clipped to ``n // 4`` (at least 1).
     stall : int >= 1, optional
-        Moves without a new best before a restart. Default ``10 n + 100``.
+        Moves without a new best before a restart. Default ``25 n + 100``
+        (``10 n + 100`` stalled on G22 and G55: at 1.2·10^7 moves on G22,
+        4 seeds gave 13 316–13 328 against 13 354–13 357 with ``25 n``).
     perturb : float in [0, 1]
         Fraction of the nodes flipped at random at a restart (rounded up:
         at least one node when positive).
@@ -320,7 +322,7 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     except (TypeError, ValueError):
         raise ValueError(f"tenure must be a pair of ints, got {tenure!r}") from None
     if stall is None:
-        stall = 10 * n + 100
+        stall = 25 * n + 100
     if isinstance(stall, bool) or not isinstance(stall, (int, np.integer)) or stall < 1:
         raise ValueError(f"stall must be an int >= 1, got {stall!r}")
     if isinstance(perturb, bool) or not isinstance(perturb, (int, float, np.integer, np.floating)) \

@@ -40,7 +40,7 @@ def test_never_worse_than_the_start(weights, make_graph):
 def test_reaches_the_exhaustive_optimum_on_small_graphs(make_graph, brute_force):
     # 36 seeded random graphs, 8-16 nodes, three weight kinds, from the all-(+1) partition (cut 0).
     # Observed: 36/36 here, and 180/180 over 60 seeds (n = 8-16), within 20 000 moves; 35/36 before a restart
-    # flipped at least one node (ceil(perturb n)) and the default stall scaled with n (10 n + 100).
+    # flipped at least one node (ceil(perturb n)) and the default stall scaled with n (now 25 n + 100).
     hits, total = 0, 0
     for seed in range(12):
         for kind in WEIGHTS:
