@@ -42,7 +42,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["toy_curves", "toy_minimizer", "toy_objective", "plot_toy_figures"], "toy"),
     # the pipeline itself is ``derand_fast.maxcut.maxcut`` (the name ``maxcut`` is the subpackage)
     **dict.fromkeys(["load_graph", "Graph", "MaxCutResult", "solve_sdp", "SDPResult",
-                     "gw_rounding", "cut_value", "cut_values", "local_search"], "maxcut"),
+                     "gw_rounding", "cut_value", "cut_values", "local_search", "tabu_search",
+                     "TabuResult"], "maxcut"),
     **dict.fromkeys(["JLEmbedding"], "jl"),
     **dict.fromkeys(["train_student", "reproduce_fig3"], "nn"),
 }

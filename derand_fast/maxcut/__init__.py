@@ -4,7 +4,16 @@ Goemans–Williamson and registered roundings, cut tools and the pipeline.
 
 from __future__ import annotations
 
-from .cut import LocalSearchResult, as_partition, cut_value, cut_values, local_search
+from .cut import (
+    LocalSearchResult,
+    TabuResult,
+    as_partition,
+    cut_value,
+    cut_values,
+    default_tabu_moves,
+    local_search,
+    tabu_search,
+)
 from .graph import Graph, load_graph
 from .result import MaxCutResult
 from .rounding import ROUNDINGS, available_roundings, get_rounding, gw_expected_cut, gw_rounding, register_rounding
@@ -17,11 +26,13 @@ __all__ = [
     "MaxCutResult",
     "ROUNDINGS",
     "SDPResult",
+    "TabuResult",
     "as_partition",
     "available_roundings",
     "cut_value",
     "cut_values",
     "default_rank",
+    "default_tabu_moves",
     "get_rounding",
     "gw_expected_cut",
     "gw_rounding",
@@ -30,4 +41,5 @@ __all__ = [
     "maxcut",
     "register_rounding",
     "solve_sdp",
+    "tabu_search",
 ]

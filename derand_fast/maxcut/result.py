@@ -135,32 +135,34 @@ class MaxCutResult:
         def num(x: float | None) -> str:
             return "-" if x is None else (f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}")
 
+        def row(label: str, value: float | None, note: str = "") -> str:
+            return f"  {label:<36}{num(value):>12}" + (f"   {note}" if note else "")
+
         t = self.times
         sdp = self.sdp
         lines = [
             f"MAXCUT  {self.graph_name}: n = {self.n:,}, m = {self.m:,}   (seed {self.seed}, {self.threads} thread(s))",
             "",
-            f"  SDP bound (rank {sdp.get('rank', '?')}, {sdp.get('sweeps', '?')} sweeps) {num(self.sdp_bound):>14}"
-            f"   {sdp.get('message', '')}",
+            row(f"SDP bound (rank {sdp.get('rank', '?')}, {sdp.get('sweeps', '?')} sweeps)", self.sdp_bound,
+                sdp.get("message", "")),
         ]
         if self.gw_best is not None:
             n_h = self.rounding_info.get("n_hyperplanes", self.params.get("n_hyperplanes", "?"))
-            lines.append(f"  GW best of {n_h}"
-                         f" hyperplanes {num(self.gw_best):>18}   mean {num(self.gw_mean)},"
-                         f" expected {num(self.gw_expected)}")
+            lines.append(row(f"GW best of {n_h} hyperplanes", self.gw_best,
+                             f"mean {num(self.gw_mean)}, expected {num(self.gw_expected)}"))
         if self.rounding != "gw":
-            lines.append(f"  {self.rounding} rounding {num(self.rounding_cut):>26}")
+            lines.append(row(f"{self.rounding} rounding", self.rounding_cut))
         if self.local_search:
             ls = self.local_search
             label = "tabu search" if ls.get("method") == "tabu" else "1-flip local search"
-            lines.append(f"  after {label:<19} {num(self.cut):>16}   (+{num(ls.get('gain', 0.0))},"
-                         f" {ls.get('moves', 0):,} flips)")
+            flips = f"(+{num(ls.get('gain', 0.0))}, {ls.get('moves', 0):,} flips)"
+            lines.append(row(f"after {label}", self.cut, flips))
         lines.append("")
         ratio = "-" if math.isnan(self.ratio) else f"{self.ratio:.4f}"
-        lines.append(f"  CUT {num(self.cut):>38}   cut/SDP = {ratio}")
+        lines.append(row("CUT", self.cut, f"cut/SDP = {ratio}"))
         if self.best_known is not None:
-            lines.append(f"  best known (literature) {num(self.best_known):>18}"
-                         f"   cut/best = {self.cut / self.best_known:.4f}")
+            lines.append(row("best known (literature)", self.best_known,
+                             f"cut/best = {self.cut / self.best_known:.4f}"))
         stages = ", ".join(f"{k} {v:.2f}" for k, v in t.items() if k != "total")
         lines.append(f"  time {t.get('total', 0.0):.2f} s ({stages})")
         if self.status != 0:
