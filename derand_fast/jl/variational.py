@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._threads import thread_scope
-from .._validation import check_positive
+from .._validation import check_count, check_positive
 from ..optimizers import Adam, PerturbedGD
 from .baselines import gaussian_projection
 from .direct import DirectResult, polish
@@ -95,7 +95,7 @@ def paper_settings(n_components: int) -> dict:
     :math:`\\sigma = 1/\\sqrt k` (``init="paper"``) and the same steps relative
     to it are :math:`0.01/\\sqrt k`.
     """
-    k = _check_int(n_components, "n_components", 1)
+    k = check_count(n_components, "n_components", 1)
     return dict(optimizer="adam", lr=0.01 / math.sqrt(k), lr_decay=None, n_samples=20, max_iter=5000, tol=0.01,
                 patience=None, init="paper", sigma="entry")
 
@@ -103,12 +103,6 @@ def paper_settings(n_components: int) -> dict:
 def _cosine(max_iter: int):
     T = max(int(max_iter), 1)
     return lambda t: 0.5 * (1.0 + math.cos(math.pi * min(t, T) / T))
-
-
-def _check_int(v, name: str, low: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
-    return int(v)
 
 
 def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "smooth_max",
@@ -203,12 +197,12 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     ``fit_variational(problem, k, **paper_settings(k))``, as used for Figures 6–7.
     """
     t0 = time.perf_counter()
-    k = _check_int(n_components, "n_components", 1)
+    k = check_count(n_components, "n_components", 1)
     d = problem.n_features
-    n_samples = _check_int(n_samples, "n_samples", 1)
-    max_iter = _check_int(max_iter, "max_iter", 0)
+    n_samples = check_count(n_samples, "n_samples", 1)
+    max_iter = check_count(max_iter, "max_iter", 0)
     if patience is not None:
-        patience = _check_int(patience, "patience", 1)
+        patience = check_count(patience, "patience", 1)
     tol = float(tol)
     if not (math.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
@@ -247,8 +241,8 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     state = {"step": 0, "scale": None, "best_m": math.inf, "best_M": M0.copy(), "best_step": 0,
              "status": None, "tau": tau0, "work": problem, "checked": -1, "full_max": None}
     if working_set is not None:
-        working_set = _check_int(working_set, "working_set", 2)
-    refresh = _check_int(refresh, "refresh", 1)
+        working_set = check_count(working_set, "working_set", 2)
+    refresh = check_count(refresh, "refresh", 1)
     sampled = working_set is not None and problem.n_constraints > working_set
     if sampled:
         base = np.sort(np.random.default_rng(seed).choice(problem.n_constraints, working_set // 2, replace=False))
