@@ -42,12 +42,7 @@ void bind_cut(py::module_& m) {
         [](const I64Array& indptr, const I32Array& indices, const DArray& weights, const I8Array& x,
            std::int64_t max_moves, double tol) {
             const derand::Csr g = derand::make_csr(indptr, indices, weights);
-            derand::require_ndim(x, 1, "x");
-            if (x.size() != g.n) {
-                throw std::invalid_argument("x must have n = " + std::to_string(g.n) + " entries, got " +
-                                            std::to_string(x.size()));
-            }
-            derand::require_pm1(x, "x");
+            derand::require_partition(x, g.n, "x");
             if (max_moves < 0) throw std::invalid_argument("max_moves must be >= 0");
             if (!(tol >= 0.0) || !std::isfinite(tol)) throw std::invalid_argument("tol must be finite and >= 0");
             py::array_t<std::int8_t> out(g.n);

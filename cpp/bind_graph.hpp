@@ -84,6 +84,16 @@ inline void require_pm1(const I8Array& x, const char* name) {
     }
 }
 
+// x must be one +-1 label per node of a graph with n nodes.
+inline void require_partition(const I8Array& x, std::int64_t n, const char* name) {
+    require_ndim(x, 1, name);
+    if (x.size() != n) {
+        throw std::invalid_argument(std::string(name) + " must have n = " + std::to_string(n) + " entries, got " +
+                                    std::to_string(x.size()));
+    }
+    require_pm1(x, name);
+}
+
 // V must be a finite (n, r) matrix with r >= 1.
 inline int require_factor(const py::array& V, std::int64_t n, const char* name) {
     require_ndim(V, 2, name);

@@ -24,12 +24,7 @@ std::unique_ptr<derand::TabuSearch> make_search(const I64Array& indptr, const I3
                                                 std::int64_t tenure_max, std::int64_t stall, std::int64_t perturb,
                                                 double tol, std::int64_t seed) {
     const derand::Csr g = derand::make_csr(indptr, indices, weights);
-    derand::require_ndim(x, 1, "x");
-    if (x.size() != g.n) {
-        throw std::invalid_argument("x must have n = " + std::to_string(g.n) + " entries, got " +
-                                    std::to_string(x.size()));
-    }
-    derand::require_pm1(x, "x");
+    derand::require_partition(x, g.n, "x");
     const std::int64_t cap = g.n > 1 ? g.n : 1;
     if (tenure_min < 1 || tenure_max < tenure_min || tenure_max > cap) {
         throw std::invalid_argument("tenure must satisfy 1 <= tenure_min <= tenure_max <= max(n, 1) = " +
