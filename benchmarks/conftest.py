@@ -19,10 +19,15 @@ to the ``record_ratio`` fixture; they are listed at the end of the run (and
 stored in the benchmark's ``extra_info`` if a ``benchmark`` is given)::
 
     record_ratio("smoothing d=20000: numba 1 thread / numpy", ratio, benchmark)
+
+Baselines timed by hand use the ``best_time`` fixture: ``best_time(fn, rounds)``
+is the shortest wall time of ``rounds`` calls of ``fn()``.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -54,6 +59,21 @@ def bench_size(smoke: bool) -> Callable[[T, T], T]:
         return small if smoke else full
 
     return pick
+
+
+def _best_time(fn: Callable[[], Any], rounds: int) -> float:
+    best = math.inf
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+@pytest.fixture(scope="session")
+def best_time() -> Callable[[Callable[[], Any], int], float]:
+    """``best_time(fn, rounds)``: the shortest wall time of ``rounds`` calls of ``fn()`` (seconds)."""
+    return _best_time
 
 
 @pytest.fixture

@@ -69,18 +69,10 @@ def numpy_iteration(X, M, sigma, Z, tau, Xb=None):
     return (np.mean(vals) + np.sum(sigma**2) / (2 * k * d), gM / len(Z), gS / len(Z) + sigma / (k * d))
 
 
-def _best_time(fn, reps):
-    best = math.inf
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
 @pytest.mark.parametrize("sigma_kind", ["entry", "scalar"])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_bench_variational_iteration(benchmark, bench_size, smoke, record_ratio, threads, sigma_kind):
+def test_bench_variational_iteration(benchmark, bench_size, smoke, record_ratio, best_time, threads,
+                                     sigma_kind):
     n, d, k = bench_size((20, 50, 5), (100, 500, 30))
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d))
@@ -103,9 +95,9 @@ def test_bench_variational_iteration(benchmark, bench_size, smoke, record_ratio,
     if not smoke:
         # NumPy at its best: BLAS with its default threads, or pinned to one (on a shared 2-core
         # machine threaded BLAS on these small products can be many times slower)
-        t_numpy = _best_time(lambda: numpy_iteration(X, M, sigma, Z, TAU, Xb), 5)
+        t_numpy = best_time(lambda: numpy_iteration(X, M, sigma, Z, TAU, Xb), 5)
         with thread_scope(1):
-            t_numpy = min(t_numpy, _best_time(lambda: numpy_iteration(X, M, sigma, Z, TAU, Xb), 5))
+            t_numpy = min(t_numpy, best_time(lambda: numpy_iteration(X, M, sigma, Z, TAU, Xb), 5))
         record_ratio(f"jl variational iteration n={n} d={d} k={k} S={S} sigma={sigma_kind}: "
                      f"numpy / numba({threads} thr)",
                      t_numpy / benchmark.stats.stats.min, benchmark)

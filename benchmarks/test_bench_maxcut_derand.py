@@ -83,16 +83,7 @@ def numpy_mc_step(V, mu, Z, u, v, w, eps):
     return values.mean(), (G.T @ Z) / B, G.sum(axis=0) / B
 
 
-def _best_time(fn, rounds: int) -> float:
-    best = math.inf
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
-def test_bench_mc_step(benchmark, smoke, record_ratio):
+def test_bench_mc_step(benchmark, smoke, record_ratio, best_time):
     rows, cols, r, B = (20, 20, 8, 16) if smoke else (100, 200, 201, 64)
     g = torus(rows, cols)
     V = np.random.default_rng(1).standard_normal((g.n, r))
@@ -102,20 +93,20 @@ def test_bench_mc_step(benchmark, smoke, record_ratio):
     with est.scope():
         est.affine(V, mu, 0)  # JIT warm-up
         ours = benchmark.pedantic(lambda: est.affine(V, mu, 5), rounds=1 if smoke else 5, iterations=1)
-        t_ours = _best_time(lambda: est.affine(V, mu, 5), 1 if smoke else 3)
+        t_ours = best_time(lambda: est.affine(V, mu, 5), 1 if smoke else 3)
     Z = standard_normal(3, B, r, first_stream=5 * B)
     u, v = g.u.astype(np.int64), g.v.astype(np.int64)
     ref = numpy_mc_step(V, mu, Z, u, v, g.weights, 0.1)
     # same samples, same step: the two implementations agree
     assert ours[0] == pytest.approx(ref[0], rel=1e-10)
     np.testing.assert_allclose(ours[2], ref[2], rtol=1e-9, atol=1e-9)
-    t_np = _best_time(lambda: numpy_mc_step(V, mu, Z, u, v, g.weights, 0.1), 1 if smoke else 3)
+    t_np = best_time(lambda: numpy_mc_step(V, mu, Z, u, v, g.weights, 0.1), 1 if smoke else 3)
     # the samples x edges pass alone
     U = Z @ V.T + mu
     vals, G = np.empty(B), np.empty_like(U)
     with est.scope():
-        t_pass = _best_time(lambda: edge_pass(U, u, v, g.weights, 0.1, vals, G), 1 if smoke else 5)
-    t_pass_np = _best_time(lambda: numpy_edge_pass(U, u, v, g.weights, 0.1), 1 if smoke else 3)
+        t_pass = best_time(lambda: edge_pass(U, u, v, g.weights, 0.1, vals, G), 1 if smoke else 5)
+    t_pass_np = best_time(lambda: numpy_edge_pass(U, u, v, g.weights, 0.1), 1 if smoke else 3)
     work = B * g.m
     benchmark.extra_info.update(samples_x_edges_per_s=work / t_pass, numpy_samples_x_edges_per_s=work / t_pass_np)
     record_ratio(f"MC step n={g.n} m={g.m} r={r} B={B}: NumPy / ours, whole step "
@@ -147,7 +138,7 @@ def numpy_exact_steps(V, g: Graph, n_steps: int, total_steps: int, seed: int = 0
     return float(np.sum(mu))
 
 
-def test_bench_exact(benchmark, smoke, record_ratio):
+def test_bench_exact(benchmark, smoke, record_ratio, best_time):
     if smoke:
         g, steps = load_graph(builtin_graph_path()), 100
     else:
@@ -167,7 +158,7 @@ def test_bench_exact(benchmark, smoke, record_ratio):
 
     out = benchmark.pedantic(run, rounds=1 if smoke else 2, iterations=1)
     k = max(1, steps // 10)
-    t_np = _best_time(lambda: numpy_exact_steps(V, g, k, steps), 1) * steps / k
+    t_np = best_time(lambda: numpy_exact_steps(V, g, k, steps), 1) * steps / k
     # the defaults: 2 restarts (one per thread) + 1 reheat of steps // 2, i.e. 3x the steps
     t = time.perf_counter()
     full = derand_exact(g, V, n_steps=steps, polish=False)
