@@ -14,7 +14,6 @@ Smoke mode (default ``--benchmark-disable``): n = 20, d = 50, k = 5. Timed
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
