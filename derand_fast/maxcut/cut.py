@@ -168,10 +168,11 @@ def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
                              interrupted=interrupted)
 
 
-def _check_moves(max_moves: Any) -> None:
+def _check_moves(max_moves: Any, name: str = "max_moves") -> None:
+    """A move budget: an int >= 0 or None, else ValueError naming ``name``."""
     if max_moves is not None and (isinstance(max_moves, bool) or not isinstance(max_moves, (int, np.integer))
                                   or max_moves < 0):
-        raise ValueError(f"max_moves must be a non-negative int or None, got {max_moves!r}")
+        raise ValueError(f"{name} must be a non-negative int or None, got {max_moves!r}")
 
 
 def _check_time(time_limit: Any, name: str = "time_limit") -> float:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._threads import resolve_threads
-from .cut import _check_time, cut_value, default_tabu_moves, local_search as run_local_search, tabu_search
+from .cut import _check_moves, _check_time, cut_value, local_search as run_local_search, tabu_search
 from .graph import Graph, load_graph
 from .result import STATUS, MaxCutResult
 from .rounding import get_rounding, gw_rounding
@@ -134,9 +134,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     except (KeyError, TypeError):
         raise ValueError(f"local_search must be one of True, False, 'tabu', '1flip', 'none', "
                          f"got {local_search!r}") from None
-    if polish_moves is not None and (isinstance(polish_moves, bool) or not isinstance(polish_moves, (int, np.integer))
-                                     or polish_moves < 0):
-        raise ValueError(f"polish_moves must be an int >= 0 or None, got {polish_moves!r}")
+    _check_moves(polish_moves, "polish_moves")
     polish_limit = _check_time(polish_time, "polish_time")
     nt = resolve_threads(threads)
     deadline = math.inf if time_limit is None else t_start + float(time_limit)
@@ -200,10 +198,8 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     elif polish == "tabu" and status != 2:
         t = time.perf_counter()
         cap = min(polish_limit, left() or math.inf)
-        moves = polish_moves
-        if moves is None and math.isinf(cap):
-            moves = default_tabu_moves(g.n)
-        ts = tabu_search(g, x, max_moves=moves, time_limit=None if math.isinf(cap) else cap, seed=seed)
+        # no budget and no clock: tabu_search's own default budget (default_tabu_moves)
+        ts = tabu_search(g, x, max_moves=polish_moves, time_limit=None if math.isinf(cap) else cap, seed=seed)
         times["local_search"] = time.perf_counter() - t
         x, cut = ts.x, ts.cut
         ls_info = {"method": "tabu", "gain": ts.gain, "moves": ts.moves, "best_move": ts.best_move,
