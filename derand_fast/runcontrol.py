@@ -112,7 +112,7 @@ class _Shared:
         self.best_value = -math.inf
         self.best_stage: str | None = None
         self.history: list[tuple[str, float, float]] = []
-        self.t0 = time.perf_counter()
+        self.t0: float | None = None  # the root control's start: history times count from it
         self.lock = threading.Lock()
 
 
@@ -146,6 +146,8 @@ class RunControl:
                 raise ValueError(f"time_limit must be a positive number of seconds or None, got {t!r}")
         if self.start is None:
             self.start = time.perf_counter()
+        if self._shared.t0 is None:
+            self._shared.t0 = self.start
         self.deadline = math.inf if self.time_limit is None else self.start + float(self.time_limit)
 
     # -- clock ---------------------------------------------------------------------------------
@@ -206,7 +208,7 @@ class RunControl:
             self._shared.best_x = np.array(x, dtype=np.int8, copy=True)
             self._shared.best_value = value
             self._shared.best_stage = stage
-            self._shared.history.append((stage, time.perf_counter() - self._shared.t0, value))
+            self._shared.history.append((stage, time.perf_counter() - float(self._shared.t0), value))
             return True
 
     @property
@@ -223,7 +225,7 @@ class RunControl:
 
     @property
     def history(self) -> list[tuple[str, float, float]]:
-        """``(stage, seconds since the run began, best value)`` each time the best improved."""
+        """``(stage, seconds since the run's start, best value)`` each time the best improved."""
         return list(self._shared.history)
 
 

@@ -20,7 +20,9 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
+from ..runcontrol import RunControl, Status, as_control
 from .graph import Graph
+from .progress import make_progress
 
 __all__ = ["as_partition", "cut_value", "cut_values", "local_search", "LocalSearchResult", "tabu_search",
            "TabuResult", "default_tabu_moves"]
@@ -101,8 +103,9 @@ class LocalSearchResult:
         Number of flips.
     converged : bool
         True when ``x`` is a 1-flip local optimum (no flip gains more than the tolerance).
-    interrupted : bool
-        True when Ctrl-C or the time limit stopped the search early.
+    status : Status
+        ``COMPLETED`` (local optimum or move budget), ``TIME_LIMIT``, or
+        ``INTERRUPTED`` / ``TERMINATED`` (Ctrl-C or a stop of the run).
     """
 
     x: np.ndarray
@@ -110,11 +113,16 @@ class LocalSearchResult:
     gain: float
     moves: int
     converged: bool
-    interrupted: bool = False
+    status: Status = Status.COMPLETED
+
+    @property
+    def interrupted(self) -> bool:
+        """True when the clock or a stop of the run ended the search before a local optimum."""
+        return self.status != Status.COMPLETED
 
 
 def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
-                 time_limit: float | None = None) -> LocalSearchResult:
+                 time_limit: float | None = None, control: RunControl | None = None) -> LocalSearchResult:
     """1-flip local search to a local optimum; never lowers the cut.
 
     Keeps the gains :math:`g_i = x_i \\sum_j w_{ij} x_j` (the cut increase if
@@ -134,6 +142,8 @@ def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
         Stop after this many flips (default: until a local optimum).
     time_limit : float, optional
         Seconds; Ctrl-C also stops the search, returning the best so far.
+    control : RunControl, optional
+        The run this search belongs to (its deadline and stop flag apply too).
 
     Returns
     -------
@@ -141,13 +151,12 @@ def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
     """
     x = as_partition(x, graph.n).copy()
     _check_moves(max_moves)
-    limit = _check_time(time_limit)
+    ctl = as_control(control, _time_or_none(time_limit))
     tau = _tolerance(graph)
     start = cut_value(graph, x)
-    t0 = time.perf_counter()
-    chunk = 4 * graph.n + 1024  # flips per C++ call between Ctrl-C / time checks
+    chunk = max(1024, min(4 * graph.n + 1024, 1 << 20))  # flips per C++ call between Ctrl-C / time checks
     remaining = math.inf if max_moves is None else int(max_moves)
-    moves, converged, interrupted = 0, False, False
+    moves, converged, status = 0, False, Status.COMPLETED
     try:
         while remaining > 0:
             step = int(min(chunk, remaining))
@@ -156,16 +165,17 @@ def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
             remaining -= done
             if converged:
                 break
-            if time.perf_counter() - t0 >= limit:
-                interrupted = True
+            stop = ctl.poll()
+            if stop is not None:
+                status = stop
                 break
     except KeyboardInterrupt:
-        interrupted = True
+        status = ctl.interrupt()
     if max_moves == 0:
         converged = bool(_core.local_search(graph.indptr, graph.indices, graph.data, x, 0, tau)[3])
     cut = cut_value(graph, x)
-    return LocalSearchResult(x=x, cut=cut, gain=cut - start, moves=moves, converged=bool(converged),
-                             interrupted=interrupted)
+    ctl.offer("polish 1flip", x, cut)
+    return LocalSearchResult(x=x, cut=cut, gain=cut - start, moves=moves, converged=bool(converged), status=status)
 
 
 def _check_moves(max_moves: Any, name: str = "max_moves") -> None:
@@ -187,15 +197,17 @@ def _check_time(time_limit: Any, name: str = "time_limit") -> float:
     return limit
 
 
+def _time_or_none(time_limit: Any, name: str = "time_limit") -> float | None:
+    """A validated time limit in seconds, None for no limit."""
+    limit = _check_time(time_limit, name)
+    return None if math.isinf(limit) else limit
+
+
 def _tolerance(graph: Graph) -> float:
     """:math:`10^{-9} \\max_i \\sum_j |w_{ij}|`: a flip must gain more than this to count as an improvement."""
     aw = np.abs(graph.weights)
     wdeg = np.bincount(graph.u, aw, minlength=graph.n) + np.bincount(graph.v, aw, minlength=graph.n)
     return 1e-9 * float(wdeg.max(initial=0.0))
-
-
-#: ``status`` values of :class:`TabuResult`.
-TABU_STATUS = ("done", "time_limit", "interrupted")
 
 
 @dataclass
@@ -216,10 +228,10 @@ class TabuResult:
         Move count at which ``x`` was reached (0: the start).
     restarts : int
         Restarts from the best partition (after ``stall`` moves without progress).
-    status : str
-        ``"done"`` (the move budget was used), ``"time_limit"`` (stopped by
+    status : Status
+        ``COMPLETED`` (the move budget was used), ``TIME_LIMIT`` (stopped by
         the clock: the result then depends on the machine's speed) or
-        ``"interrupted"`` (Ctrl-C).
+        ``INTERRUPTED`` / ``TERMINATED`` (Ctrl-C, SIGTERM or a stop of the run).
     time : float
         Seconds.
     """
@@ -230,7 +242,7 @@ class TabuResult:
     moves: int
     best_move: int
     restarts: int
-    status: str
+    status: Status
     time: float
 
 
@@ -241,7 +253,7 @@ def default_tabu_moves(n: int) -> int:
 
 def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limit: float | None = None,
                 seed: int = 0, tenure: tuple[int, int] | None = None, stall: int | None = None,
-                perturb: float = 0.05) -> TabuResult:
+                perturb: float = 0.05, control: RunControl | None = None, progress: Any = None) -> TabuResult:
     """Tabu search for MAXCUT from a start partition; never returns a worse cut than the start.
 
     Each move flips the node of largest gain :math:`g_i = x_i \\sum_j w_{ij} x_j`
@@ -264,8 +276,8 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     ``tenure``, ``stall``, ``perturb``, number of moves). ``max_moves`` fixes
     the number of moves; ``time_limit`` caps it by the clock (checked about
     every 50 ms), in which case the result depends on the machine's speed
-    (``status="time_limit"``). Ctrl-C returns the best cut so far
-    (``status="interrupted"``). Single-threaded. Negative weights are fine.
+    (``status=Status.TIME_LIMIT``). Ctrl-C returns the best cut so far
+    (``status=Status.INTERRUPTED``). Single-threaded. Negative weights are fine.
 
     Parameters
     ----------
@@ -290,6 +302,11 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     perturb : float in [0, 1]
         Fraction of the nodes flipped at random at a restart (rounded up:
         at least one node when positive).
+    control : RunControl, optional
+        The run this search belongs to: its deadline and stop flag apply, and
+        the best cut is offered to its record.
+    progress : None, bool or callable(stage, fraction, info)
+        Reported as stage ``"polish tabu"`` about every 50 ms of moves.
 
     Returns
     -------
@@ -312,6 +329,7 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     x = as_partition(x, graph.n)
     _check_moves(max_moves)
     limit = _check_time(time_limit)
+    ctl = as_control(control, _time_or_none(time_limit))
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be an int >= 0, got {seed!r}")
     n = graph.n
@@ -329,27 +347,38 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     if isinstance(perturb, bool) or not isinstance(perturb, (int, float, np.integer, np.floating)) \
             or not 0.0 <= float(perturb) <= 1.0:
         raise ValueError(f"perturb must be a fraction in [0, 1], got {perturb!r}")
-    budget = (default_tabu_moves(n) if math.isinf(limit) else math.inf) if max_moves is None else int(max_moves)
+    unbounded = math.isinf(limit) and math.isinf(ctl.deadline)
+    budget = (default_tabu_moves(n) if unbounded else math.inf) if max_moves is None else int(max_moves)
     t0 = time.perf_counter()
     search = _core.TabuSearch(graph.indptr, graph.indices, graph.data, x, lo, hi, int(stall),
                               min(n, int(math.ceil(float(perturb) * n))), _tolerance(graph), int(seed))
-    status = "done"
+    status = Status.COMPLETED
     chunk = 1000  # moves per C++ call; grown to ~50 ms per call (the result does not depend on it)
+    report, close = make_progress(progress)
     try:
         while search.moves < budget and graph.m > 0:
+            if report is not None:
+                left = ctl.remaining()
+                frac = (search.moves / budget if math.isfinite(budget)
+                        else (time.perf_counter() - t0) / max(time.perf_counter() - t0 + left, 1e-9))
+                report("polish tabu", frac, f"{search.moves:,} moves, best cut {search.best_cut:,.6g}")
+            stop = ctl.poll()
+            if stop is not None:
+                status = stop
+                break
             step = int(min(chunk, budget - search.moves))
             t = time.perf_counter()
             search.run(step)
             now = time.perf_counter()
-            if now - t0 >= limit and search.moves < budget:
-                status = "time_limit"
-                break
             chunk = int(min(max(chunk * 0.05 / max(now - t, 1e-6), 100), 4 * chunk, 10_000_000))
     except KeyboardInterrupt:
-        status = "interrupted"
+        status = ctl.interrupt()
+    finally:
+        close()
     best = search.best_x
     start, cut = cut_value(graph, x), cut_value(graph, best)
     if cut < start:  # guard against drift of the incremental cut with real weights: never worse than the start
         best, cut = x.copy(), start
+    ctl.offer("polish tabu", best, cut)
     return TabuResult(x=best, cut=cut, gain=cut - start, moves=int(search.moves), best_move=int(search.best_move),
                       restarts=int(search.restarts), status=status, time=time.perf_counter() - t0)

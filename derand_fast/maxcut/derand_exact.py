@@ -37,6 +37,7 @@ import numpy as np
 from .. import _core
 from .._threads import thread_scope
 from ..random import standard_normal
+from ..runcontrol import RunControl, as_control
 from .._validation import check_betas, check_count, check_positive
 from .cut import cut_value
 from .derand_common import RoundingOutcome, as_graph, check_factor, polish_outcome, signs_of
@@ -172,7 +173,7 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
                  mu0_scale: float = 1e-3, restarts: int = 2, reheats: int = 1, reheat_steps: int | None = None,
                  reheat_scale: float = 0.5, check_every: int = 10, record_every: int = 250,
                  polish: bool = True, seed: int = 0, threads: int | None = None, time_limit: float | None = None,
-                 callback: Any = None) -> RoundingOutcome:
+                 callback: Any = None, control: RunControl | None = None) -> RoundingOutcome:
     r"""Derandomized GW rounding by the exact expected cut (beyond the paper; SPEC MAXCUT step 5).
 
     Maximizes :math:`\mathbb E[\mathrm{cut}](\mu; s_t)` over :math:`\mu` with
@@ -256,6 +257,9 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
         with the last step taken (counted over the anneal and its reheats), ``mu``
         after it (shape (batch, n): the restarts running; do not modify) and its
         scale; returning True ends the run.
+    control : RunControl, optional
+        The run this rounding belongs to: its deadline and stop flag apply too
+        (checked between the C++ calls), and the best cut is offered to its record.
 
     Returns
     -------
@@ -292,7 +296,7 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     b1, b2 = check_betas(betas)
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable or None")
-    limit = math.inf if time_limit is None else check_positive(time_limit, "time_limit")
+    ctl = as_control(control, None if time_limit is None else check_positive(time_limit, "time_limit"))
     adam_eps = 1e-8
     t0 = time.perf_counter()
     n = g.n
@@ -340,8 +344,9 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
             step = end
             if callback is not None and callback(offset + step - 1, mu, float(schedule[step - 1])):
                 return True
-            if time.perf_counter() - t0 >= limit:
-                status = "time_limit"
+            stop = ctl.poll()
+            if stop is not None:
+                status = stop.name.lower()
                 return True
         record(step)
         return False
@@ -363,11 +368,12 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
             if stop:
                 break
     except KeyboardInterrupt:
-        status = "interrupted"
+        status = ctl.interrupt().name.lower()
     order = np.lexsort((hist["step"], hist["restart"]))  # by restart, then step: the same for any batching
     hist = {k: [v[i] for i in order] for k, v in hist.items()}
     x = best_x[int(np.argmax(best_cut))].copy()
     cut = cut_value(g, x)  # in the shared cut tool's summation order
+    ctl.offer("rounding derand-exact", x, cut)
     out = RoundingOutcome(
         x=x, cut=cut, cut_before_polish=cut, status=status, nit=nit, time=0.0,
         history={k: np.asarray(v) for k, v in hist.items()},

@@ -1,4 +1,8 @@
-"""A minimal text progress bar for long MAXCUT stages (stderr, TTY only)."""
+"""Progress of long MAXCUT stages: a bar on a terminal, or plain lines for logs.
+
+The protocol is one callable ``progress(stage, fraction, info)``; the stages
+name themselves ``sdp``, ``gw``, ``rounding <method>`` and ``polish <method>``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-__all__ = ["ProgressBar", "make_progress"]
+__all__ = ["ProgressBar", "LineProgress", "make_progress"]
 
 ProgressFn = Callable[[str, float, str], None]
 
@@ -43,6 +47,37 @@ class ProgressBar:
             self.stream.write("\n")
             self.stream.flush()
             self._drawn = False
+
+
+class LineProgress:
+    """Plain progress lines (``derand-fast: [  1.2 s] sdp  40% sweep 12``) for piped output and batch logs.
+
+    A line is written when the stage changes and at most every ``interval``
+    seconds otherwise. Times count from ``start`` (a :func:`time.perf_counter`
+    instant; default: creation).
+    """
+
+    def __init__(self, stream: TextIO | None = None, interval: float = 1.0, start: float | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.interval = interval
+        self.t0 = time.perf_counter() if start is None else start
+        self._last = -float("inf")
+        self._stage: str | None = None
+
+    def __call__(self, stage: str, fraction: float, info: str = "") -> None:
+        now = time.perf_counter()
+        if stage == self._stage and now - self._last < self.interval:
+            return
+        self._stage, self._last = stage, now
+        pct = f"{100 * min(max(fraction, 0.0), 1.0):3.0f}%"
+        try:
+            self.stream.write(f"derand-fast: [{now - self.t0:7.1f} s] {stage:<22} {pct} {info}".rstrip() + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed stderr must not end the run
+            pass
+
+    def close(self) -> None:
+        """Nothing to end (every line is complete)."""
 
 
 def make_progress(progress: Any) -> tuple[ProgressFn | None, Callable[[], None]]:

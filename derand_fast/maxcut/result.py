@@ -10,14 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from .._io import atomic_write_text
+from ..runcontrol import Status
+
 __all__ = ["MaxCutResult", "STATUS"]
 
 #: status code -> message of a whole :func:`~derand_fast.maxcut.maxcut` run.
-STATUS = {
-    0: "completed",
-    1: "time limit reached: best result so far",
-    2: "interrupted (KeyboardInterrupt): best result so far",
-}
+STATUS = {int(s): s.message for s in Status}
 
 
 @dataclass
@@ -33,20 +32,22 @@ class MaxCutResult:
     sdp_bound : float
         SDP objective at the returned factor; an upper bound on the maximum
         cut once the SDP has converged (``sdp_status == 0``; to its tolerance).
+        NaN when the run stopped before the SDP.
     gw_best, gw_mean, gw_expected : float or None
         Goemans–Williamson baseline: best and mean of ``n_hyperplanes``
         hyperplanes, and the expectation ``Σ w arccos(v_i·v_j)/π``
         (None when the baseline was skipped).
     rounding : str
         Name of the rounding method that produced the partition.
-    rounding_cut : float
-        Cut of the rounding, before local search.
+    rounding_cut : float or None
+        Cut of the rounding, before local search (None when the run stopped before it).
     seed, threads, n, m : int
     times : dict of float
         Wall seconds per stage (``load``, ``sdp``, ``gw``, ``rounding``,
         ``local_search``, ``total``).
-    status : int
-        Key of :data:`STATUS`; ``message`` the text.
+    status : Status
+        ``COMPLETED``, ``TIME_LIMIT``, ``INTERRUPTED`` (SIGINT / Ctrl-C) or
+        ``TERMINATED`` (SIGTERM); an int (key of :data:`STATUS`), ``message`` the text.
     sdp : dict
         ``rank``, ``sweeps``, ``last_delta``, ``status``, ``message``, ``n_colors``,
         ``parallel_classes``, ``sweep_time``.
@@ -61,6 +62,13 @@ class MaxCutResult:
     graph_name : str
     best_known : float or None
         A published best cut for Gset graphs, when known.
+    best_stage : str
+        The stage that found ``partition`` (``"gw"``, ``"rounding derand-exact"``,
+        ``"polish tabu"``, ``"initial"``, ...).
+    history : list of (str, float, float)
+        ``(stage, seconds, best cut so far)`` each time the run's best cut improved.
+    gw : dict
+        The GW stage: ``n_hyperplanes`` evaluated, ``requested``, ``status``.
     """
 
     cut: float
@@ -70,7 +78,7 @@ class MaxCutResult:
     gw_mean: float | None
     gw_expected: float | None
     rounding: str
-    rounding_cut: float
+    rounding_cut: float | None
     seed: int
     threads: int
     n: int
@@ -84,6 +92,9 @@ class MaxCutResult:
     params: dict[str, Any] = field(default_factory=dict)
     graph_name: str = "graph"
     best_known: float | None = None
+    best_stage: str = ""
+    history: list[tuple[str, float, float]] = field(default_factory=list)
+    gw: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -92,12 +103,13 @@ class MaxCutResult:
 
     @property
     def success(self) -> bool:
-        return self.status == 0
+        """True when the run ended normally: completed, or stopped by its time limit."""
+        return self.status in (Status.COMPLETED, Status.TIME_LIMIT)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; keys ``n, m, cut, partition, sdp_bound, gw_best, gw_mean, rounding, seed,
-        threads, times`` and more (see the attributes)."""
-        return {
+        threads, times`` and more (see the attributes); NaN and inf become None."""
+        return _jsonable({
             "graph": self.graph_name,
             "n": self.n,
             "m": self.m,
@@ -114,20 +126,26 @@ class MaxCutResult:
             "seed": self.seed,
             "threads": self.threads,
             "times": dict(self.times),
-            "status": self.status,
+            "status": int(self.status),
             "message": self.message,
+            "best_stage": self.best_stage,
+            "history": _jsonable([list(h) for h in self.history]),
+            "gw": _jsonable(self.gw),
             "sdp": _jsonable(self.sdp),
             "rounding_info": _jsonable(self.rounding_info),
             "local_search": _jsonable(self.local_search),
             "params": _jsonable(self.params),
-        }
+        })
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int | None = 1) -> str:
-        """The :meth:`to_dict` JSON text; also written to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=indent)
+        """The :meth:`to_dict` JSON text (strict JSON: no NaN/inf); also written to ``path`` when given.
+
+        The file is replaced atomically (a temporary file in the same folder,
+        then a rename): a failed write leaves the old file intact.
+        """
+        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
+            atomic_write_text(path, text + "\n")
         return text
 
     def summary(self) -> str:
@@ -147,7 +165,7 @@ class MaxCutResult:
                 sdp.get("message", "")),
         ]
         if self.gw_best is not None:
-            n_h = self.rounding_info.get("n_hyperplanes", self.params.get("n_hyperplanes", "?"))
+            n_h = self.gw.get("n_hyperplanes", self.params.get("n_hyperplanes", "?"))
             lines.append(row(f"GW best of {n_h} hyperplanes", self.gw_best,
                              f"mean {num(self.gw_mean)}, expected {num(self.gw_expected)}"))
         if self.rounding != "gw":
@@ -165,6 +183,8 @@ class MaxCutResult:
                              f"cut/best = {self.cut / self.best_known:.4f}"))
         stages = ", ".join(f"{k} {v:.2f}" for k, v in t.items() if k != "total")
         lines.append(f"  time {t.get('total', 0.0):.2f} s ({stages})")
+        if self.best_stage:
+            lines.append(f"  best cut found by: {self.best_stage}")
         if self.status != 0:
             lines.append(f"  status: {self.message}")
         return "\n".join(lines)

@@ -2,10 +2,12 @@
 
 Every rounding method is a callable
 
-``fn(graph, V, *, seed, threads, time_limit, progress, **options) -> (partition, info)``
+``fn(graph, V, *, seed, threads, time_limit, progress, control, **options) -> (partition, info)``
 
 returning a ±1 int8 vector of length ``n`` and a JSON-friendly ``dict`` of
-numbers. :data:`ROUNDINGS` maps method names to these callables;
+numbers, ``info["status"]`` a :class:`~derand_fast.runcontrol.Status`.
+``control`` (a :class:`~derand_fast.runcontrol.RunControl`: deadline, stop
+flag, best-so-far record) is passed only to methods whose signature names it. :data:`ROUNDINGS` maps method names to these callables;
 :func:`register_rounding` adds methods defined in other modules, and
 :func:`get_rounding` looks a name up for :func:`derand_fast.maxcut.maxcut`
 and the command line. Methods in modules that are slow to import are listed
@@ -20,8 +22,6 @@ for Gaussian ``z`` (Goemans & Williamson 1995; paper §5.1, Theorem 5.2 at
 from __future__ import annotations
 
 import importlib
-import math
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +30,7 @@ import numpy as np
 from .. import _core
 from .._threads import thread_scope
 from ..random import standard_normal
+from ..runcontrol import RunControl, Status, as_control
 from .derand_common import check_factor
 from .graph import Graph
 from .progress import make_progress
@@ -54,7 +55,8 @@ LAZY_ROUNDINGS: dict[str, str] = {
 #: from the SDP start (streams ``0 .. n-1``).
 GW_STREAM0 = 1 << 40
 
-_CHUNK = 64  # hyperplanes per C++ call between Ctrl-C / time-limit checks
+_CHUNK = 64  # at most this many hyperplanes per C++ call between Ctrl-C / time-limit checks
+_CHUNK_WORK = 1 << 24  # ... and about this many node x rank + edge terms per call (~0.05 s)
 
 
 def register_rounding(name: str, fn: RoundingFn, *, replace: bool = False) -> None:
@@ -110,8 +112,9 @@ def gw_expected_cut(graph: Graph, V: Any, *, threads: int | None = None) -> floa
         return float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
 
 
-def gw_rounding(graph: Graph, V: Any, *, seed: int = 0, threads: int | None = None, n_hyperplanes: int = 1000,
-                time_limit: float | None = None, progress: Any = None) -> tuple[np.ndarray, dict[str, Any]]:
+def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None, n_hyperplanes: int = 1000,
+                time_limit: float | None = None, progress: Any = None,
+                control: RunControl | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Goemans–Williamson rounding: the best of ``n_hyperplanes`` random hyperplanes.
 
     Hyperplane ``h`` has normal ``z_h`` = stream ``GW_STREAM0 + h`` (seeded by
@@ -121,52 +124,60 @@ def gw_rounding(graph: Graph, V: Any, *, seed: int = 0, threads: int | None = No
 
     Parameters
     ----------
-    graph : Graph
+    graph : Graph or anything :func:`~derand_fast.maxcut.graph.load_graph` accepts
     V : ndarray, shape (n, r)
     seed : int
     threads : int, optional
     n_hyperplanes : int >= 1
     time_limit : float, optional
-        Seconds; with Ctrl-C, stops after the current chunk of 64
-        hyperplanes and keeps the best so far.
+        Seconds; the clock and Ctrl-C are checked between chunks of at most
+        64 hyperplanes (fewer on large graphs: ~0.05 s of work each), and the
+        best so far is kept.
     progress : None, bool or callable(stage, fraction, info)
+    control : RunControl, optional
+        The run this stage belongs to (deadline, stop flag, best-so-far record).
 
     Returns
     -------
     partition : ndarray of int8, shape (n,)
         The best hyperplane's partition (lowest index among ties).
     info : dict
-        ``gw_best``, ``gw_mean`` (over the hyperplanes done), ``gw_expected``
-        (:func:`gw_expected_cut`), ``n_hyperplanes`` (done), ``best_index``,
-        ``interrupted`` (bool).
+        ``gw_best``, ``gw_mean`` (over the hyperplanes evaluated), ``gw_expected``
+        (:func:`gw_expected_cut`), ``n_hyperplanes`` (evaluated), ``requested``,
+        ``best_index``, ``status`` (:class:`~derand_fast.runcontrol.Status`) and
+        ``interrupted`` (stopped before all were evaluated).
     """
+    from .graph import load_graph
+
+    graph = graph if isinstance(graph, Graph) else load_graph(graph)
     V = check_factor(V, graph.n)
     if isinstance(n_hyperplanes, bool) or not isinstance(n_hyperplanes, (int, np.integer)) or n_hyperplanes < 1:
         raise ValueError(f"n_hyperplanes must be an int >= 1, got {n_hyperplanes!r}")
-    limit = math.inf if time_limit is None else float(time_limit)
-    if not limit > 0:
+    if time_limit is not None and (isinstance(time_limit, bool) or not float(time_limit) > 0):
         raise ValueError(f"time_limit must be positive or None, got {time_limit!r}")
+    ctl = as_control(control, time_limit)
     report, close = make_progress(progress)
-    t0 = time.perf_counter()
     r = V.shape[1]
+    per_chunk = int(max(1, min(_CHUNK, _CHUNK_WORK // (graph.n * r + graph.m + 1))))
     values = np.empty(int(n_hyperplanes))
-    done, interrupted = 0, False
+    done, status = 0, Status.COMPLETED
     with thread_scope(threads) as nt:
         try:
             while done < n_hyperplanes:
-                k = min(_CHUNK, int(n_hyperplanes) - done)
+                stop = ctl.poll() if done else None  # at least one chunk: GW always has a partition to give
+                if stop is not None:
+                    status = stop
+                    break
+                k = min(per_chunk, int(n_hyperplanes) - done)
                 # normals drawn per chunk: memory O(chunk * r) whatever n_hyperplanes, and Ctrl-C during
                 # the draw also keeps the best so far
                 Z = hyperplanes(seed, done, k, r, threads=nt)
                 values[done:done + k] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V, Z, nt)
                 done += k
                 if report is not None:
-                    report("GW rounding", done / n_hyperplanes, f"{done}/{n_hyperplanes} hyperplanes")
-                if done < n_hyperplanes and time.perf_counter() - t0 >= limit:
-                    interrupted = True
-                    break
+                    report("gw", done / n_hyperplanes, f"{done}/{n_hyperplanes} hyperplanes")
         except KeyboardInterrupt:
-            interrupted = True
+            status = ctl.interrupt()
         finally:
             close()
         expected = float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
@@ -177,8 +188,10 @@ def gw_rounding(graph: Graph, V: Any, *, seed: int = 0, threads: int | None = No
     values = values[:done]
     best = int(np.argmax(values))
     x = _core.hyperplane_partition(V, hyperplanes(seed, best, 1, r, threads=1)[0])
+    ctl.offer("gw", x, float(values[best]))
     info = {"gw_best": float(values[best]), "gw_mean": float(values.mean()), "gw_expected": expected,
-            "n_hyperplanes": int(done), "best_index": best, "interrupted": interrupted}
+            "n_hyperplanes": int(done), "requested": int(n_hyperplanes), "best_index": best, "status": status,
+            "interrupted": done < n_hyperplanes}
     return x, info
 
 

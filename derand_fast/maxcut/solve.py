@@ -1,8 +1,17 @@
-"""The MAXCUT pipeline: graph → low-rank SDP → rounding → polish (tabu search) → report."""
+"""The MAXCUT pipeline: graph → low-rank SDP → rounding → polish (tabu search) → report.
+
+Every stage runs under one :class:`~derand_fast.runcontrol.RunControl`: one
+deadline for the whole run, one stop flag (Ctrl-C, SIGTERM) and one record of
+the best partition seen by any stage (GW's best hyperplane, the rounding, the
+polish, a warm start). The polish starts from the best partition so far and
+the run returns the best one, so no stage can hand back less than a cut the
+run already held — whatever stopped it.
+"""
 
 from __future__ import annotations
 
 import csv
+import inspect
 import math
 import time
 from pathlib import Path
@@ -11,21 +20,19 @@ from typing import Any
 import numpy as np
 
 from .._threads import resolve_threads
-from .cut import _check_moves, _check_time, cut_value, local_search as run_local_search, tabu_search
-from .graph import Graph, load_graph
-from .result import STATUS, MaxCutResult
+from ..runcontrol import RunControl, Status
+from .cut import _check_moves, _check_time, as_partition, cut_value, local_search as run_local_search, tabu_search
+from .graph import Graph, _physical_memory, load_graph
+from .progress import make_progress
+from .result import MaxCutResult
 from .rounding import get_rounding, gw_rounding
-from .sdp import solve_sdp
+from .sdp import default_rank, solve_sdp
 
-__all__ = ["maxcut", "best_known", "POLISHES"]
+__all__ = ["maxcut", "best_known", "POLISHES", "stage_plan", "check_sizes"]
 
 #: accepted ``local_search`` values of :func:`maxcut` -> polish name (None: no polish)
 POLISHES: dict[Any, str | None] = {True: "tabu", "tabu": "tabu", "1flip": "1flip", False: None, "none": None,
                                    None: None}
-
-# With a time limit, the SDP may use at most this share of it and the roundings
-# at most this share in total, so the polish keeps the rest.
-_SDP_SHARE, _ROUNDING_SHARE = 0.5, 0.8
 
 _BEST_KNOWN_FILES = (
     Path(__file__).resolve().parent / "data" / "best_known.csv",
@@ -43,20 +50,67 @@ def best_known(name: str) -> float | None:
     return None
 
 
+def stage_plan(remaining: float, polish: str | None) -> tuple[float, float]:
+    """Shares of the time left after loading: ``(sdp_end, rounding_end)`` as fractions of ``remaining``.
+
+    The SDP may run until ``sdp_end`` and GW plus the rounding until
+    ``rounding_end``; the polish keeps the rest (a stage that ends early
+    leaves its time to the next). With the tabu polish, which turns any
+    extra time into better cuts, the SDP gets 30 % and the roundings end at
+    50 %; with the 1-flip polish (milliseconds) or none, the SDP gets 60 %
+    and the roundings end at 95 %.
+    """
+    if polish == "tabu":
+        return 0.3, 0.5
+    return 0.6, 0.95
+
+
+def check_sizes(n: int, *, rank: int | None = None, max_rank: int | None = None, n_hyperplanes: int = 0) -> None:
+    """Refuse, before any work, an SDP rank or a hyperplane count whose arrays cannot fit in memory.
+
+    The SDP factor takes ``8 n r`` bytes and GW keeps one float64 per
+    hyperplane; either may use at most half of the machine's memory.
+
+    Raises
+    ------
+    ValueError
+        Naming the size needed and the memory available.
+    """
+    total = _physical_memory()
+    if total is None:  # pragma: no cover - non-POSIX
+        return
+    r = default_rank(n, max_rank) if rank is None else int(rank)
+    for what, need in ((f"the SDP factor (n = {n:,} x rank {r:,})", 8 * n * r),
+                       (f"{int(n_hyperplanes):,} GW hyperplane values", 8 * int(n_hyperplanes))):
+        if need > total // 2:
+            raise ValueError(f"{what} would need {need / 2**30:,.1f} GiB, more than half of this machine's "
+                             f"{total / 2**30:.1f} GiB")
+
+
+def _takes_control(fn: Any) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return False
+    return "control" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, seed: int = 0,
            threads: int | None = None, rounding: str = "gw", n_hyperplanes: int = 1000,
            local_search: bool | str = True, polish_moves: int | None = None, polish_time: float | None = None,
            time_limit: float | None = None, progress: Any = None, sdp_tol: float = 2.5e-4, max_sweeps: int = 1000,
-           rounding_options: dict[str, Any] | None = None) -> MaxCutResult:
+           rounding_options: dict[str, Any] | None = None, initial: Any = None,
+           control: RunControl | None = None) -> MaxCutResult:
     """Approximate MAXCUT with an SDP upper bound (paper §5.1; SPEC "MAXCUT" steps 1–3, 6).
 
     1. the low-rank SDP by the mixing method (:func:`solve_sdp`);
     2. the Goemans–Williamson baseline, best of ``n_hyperplanes`` (:func:`gw_rounding`);
     3. the chosen rounding (``"gw"`` reuses step 2; other names are looked up
        in :data:`~derand_fast.maxcut.rounding.ROUNDINGS`);
-    4. the polish of that partition (never lowers the cut): tabu search
-       (:func:`~derand_fast.maxcut.cut.tabu_search`, the default) or 1-flip
-       local search to the first local optimum.
+    4. the polish of the best partition so far (GW's best, the rounding's,
+       ``initial``): tabu search (:func:`~derand_fast.maxcut.cut.tabu_search`,
+       the default) or 1-flip local search to the first local optimum.
+
+    The result is the best partition any stage produced: never below
+    ``gw_best``, ``rounding_cut`` or the cut of ``initial``.
 
     Parameters
     ----------
@@ -88,21 +142,32 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         Seconds for the tabu search (a cap; the result then depends on the
         machine's speed).
     time_limit : float, optional
-        Seconds for the whole run; each stage gets what is left, and a stage
-        cut short keeps its best result so far (status 1). With the tabu
-        polish, the SDP may use at most half of it and the SDP plus the
-        roundings at most 80 %, so that the polish gets the rest; the polish
-        then runs until the time is up (status 1 when it stops on the clock),
-        unless ``polish_moves`` is reached first.
+        Seconds for the whole run, loading included; a stage cut short keeps
+        its best result so far (status ``TIME_LIMIT``, which counts as
+        success). The time left after loading is shared by
+        :func:`stage_plan`: with the tabu polish the SDP may use 30 % of it
+        and the SDP plus the roundings 50 %, so that the polish gets the rest
+        and runs until the time is up, unless ``polish_moves`` is reached first.
+        Without enough time for the SDP, the run still returns a 1-flip local
+        optimum.
     progress : None, bool or callable(stage, fraction, info)
     sdp_tol, max_sweeps
         The SDP stopping rule (see :func:`solve_sdp`).
     rounding_options : dict, optional
         Extra keyword arguments for a non-GW rounding method.
+    initial : array_like of ±1, shape (n,), or a MaxCutResult, optional
+        A warm start: kept as a candidate and polished if it is the best one.
+    control : RunControl, optional
+        The run control to work under (the command passes one whose clock
+        started with the process and whose stop flag its signal handlers
+        set); ``time_limit`` then shortens its deadline.
 
     Returns
     -------
     MaxCutResult
+        ``status`` is a :class:`~derand_fast.runcontrol.Status`: completed,
+        time limit, interrupted (Ctrl-C) or terminated (SIGTERM); the
+        partition is the best found before the stop.
 
     Raises
     ------
@@ -117,6 +182,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     (4.0, 5)
     """
     t_start = time.perf_counter()
+    ctl = RunControl(time_limit) if control is None else control.child(time_limit)
     times: dict[str, float] = {}
     g = graph if isinstance(graph, Graph) else load_graph(graph)
     times["load"] = time.perf_counter() - t_start
@@ -127,8 +193,6 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         raise ValueError(f"n_hyperplanes must be an int >= 0, got {n_hyperplanes!r}")
     if rounding == "gw" and n_hyperplanes < 1:
         raise ValueError("rounding='gw' needs n_hyperplanes >= 1")
-    if time_limit is not None and not float(time_limit) > 0:
-        raise ValueError(f"time_limit must be a positive number of seconds or None, got {time_limit!r}")
     try:
         polish = POLISHES[local_search]
     except (KeyError, TypeError):
@@ -136,92 +200,125 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
                          f"got {local_search!r}") from None
     _check_moves(polish_moves, "polish_moves")
     polish_limit = _check_time(polish_time, "polish_time")
+    x_initial = None if initial is None else as_partition(getattr(initial, "partition", initial), g.n, "initial")
+    check_sizes(g.n, rank=rank, max_rank=max_rank, n_hyperplanes=int(n_hyperplanes))
     nt = resolve_threads(threads)
-    deadline = math.inf if time_limit is None else t_start + float(time_limit)
+    report, close_progress = make_progress(progress)
 
-    def left(share: float = 1.0) -> float | None:
-        """Seconds left for a stage that may run until ``share`` of the time limit."""
-        if math.isinf(deadline):
-            return None
-        end = deadline if polish != "tabu" else t_start + share * float(time_limit)
-        return max(end - time.perf_counter(), 1e-3)
+    left0 = ctl.remaining()
+    sdp_share, rounding_share = stage_plan(left0, polish)
+    now0 = time.perf_counter()
+    sdp_end = now0 + sdp_share * left0 if math.isfinite(left0) else math.inf
+    rounding_end = now0 + rounding_share * left0 if math.isfinite(left0) else math.inf
+    cut_short = False  # a stage stopped by the run's clock
 
-    status = 0
-    t = time.perf_counter()
-    sdp = solve_sdp(g, rank=rank, max_rank=max_rank, tol=sdp_tol, max_sweeps=max_sweeps, seed=seed, threads=nt,
-                    time_limit=left(_SDP_SHARE), progress=progress)
-    times["sdp"] = time.perf_counter() - t
-    if sdp.status == 2:
-        status = 1
-    elif sdp.status == 3:
-        status = 2
+    def until(end: float) -> RunControl:
+        return ctl.child(until=end)
 
+    sdp = None
     gw_info: dict[str, Any] = {}
-    x_gw = None
-    if n_hyperplanes > 0 and status != 2:
-        t = time.perf_counter()
-        x_gw, gw_info = gw_rounding(g, sdp.V, seed=seed, threads=nt, n_hyperplanes=int(n_hyperplanes),
-                                    time_limit=left(_ROUNDING_SHARE), progress=progress)
-        times["gw"] = time.perf_counter() - t
-        if gw_info["interrupted"]:
-            status = status or (1 if time.perf_counter() >= deadline else 2)
-
-    if rounding == "gw" and x_gw is not None:
-        x, info = x_gw, gw_info
-    elif rounding == "gw":  # interrupted before GW: one hyperplane
-        x, info = gw_rounding(g, sdp.V, seed=seed, threads=nt, n_hyperplanes=1)
-    else:
-        t = time.perf_counter()
-        try:
-            x, info = round_fn(g, sdp.V, seed=seed, threads=nt, time_limit=left(_ROUNDING_SHARE), progress=progress,
-                                          **(rounding_options or {}))
-        except KeyboardInterrupt:
-            status = 2
-            x, info = (x_gw, gw_info) if x_gw is not None else gw_rounding(g, sdp.V, seed=seed, n_hyperplanes=1)
-            info = dict(info, note=f"{rounding} interrupted; GW partition used")
-        times["rounding"] = time.perf_counter() - t
-        if info.get("interrupted"):
-            status = status or 1
-    x = np.asarray(x, dtype=np.int8)
-    rounding_cut = cut_value(g, x)
-
+    info: dict[str, Any] = {}
     ls_info: dict[str, Any] = {}
-    cut = rounding_cut
-    if polish == "1flip":
+    x_round = None
+    try:
+        if x_initial is not None:
+            ctl.offer("initial", x_initial, cut_value(g, x_initial))
+        if ctl.poll() is None:
+            t = time.perf_counter()
+            left = sdp_end - t
+            if report is not None:
+                report("sdp", 0.0, "started")
+            sdp = solve_sdp(g, rank=rank, max_rank=max_rank, tol=sdp_tol, max_sweeps=max_sweeps, seed=seed,
+                            threads=nt, time_limit=None if math.isinf(left) else max(left, 1e-3),
+                            progress=report)
+            times["sdp"] = time.perf_counter() - t
+            if sdp.status == 3:
+                ctl.interrupt()
+            cut_short |= sdp.status == 2
+        if sdp is not None and n_hyperplanes > 0 and ctl.reason is None:
+            t = time.perf_counter()
+            x_gw, gw_info = gw_rounding(g, sdp.V, seed=seed, threads=nt, n_hyperplanes=int(n_hyperplanes),
+                                        progress=report, control=until(rounding_end))
+            times["gw"] = time.perf_counter() - t
+            cut_short |= gw_info["status"] == Status.TIME_LIMIT
+            if rounding == "gw":
+                x_round, info = x_gw, gw_info
+        if sdp is not None and rounding != "gw" and ctl.poll() is None:
+            t = time.perf_counter()
+            kwargs = dict(rounding_options or {})
+            if _takes_control(round_fn):
+                kwargs["control"] = until(rounding_end)
+            else:
+                left = rounding_end - t
+                kwargs["time_limit"] = None if math.isinf(left) else max(left, 1e-3)
+            try:
+                x_round, info = round_fn(g, sdp.V, seed=seed, threads=nt, progress=report, **kwargs)
+            except KeyboardInterrupt:
+                ctl.interrupt()
+            else:
+                x_round = as_partition(x_round, g.n, f"the partition of rounding {rounding!r}")
+                ctl.offer(f"rounding {rounding}", x_round, cut_value(g, x_round))
+                cut_short |= info.get("status") == Status.TIME_LIMIT
+            times["rounding"] = time.perf_counter() - t
+    except KeyboardInterrupt:
+        ctl.interrupt()
+
+    if ctl.best_x is None:  # nothing rounded yet (stopped during the SDP, or no time for it)
         t = time.perf_counter()
-        ls = run_local_search(g, x, time_limit=left())
-        times["local_search"] = time.perf_counter() - t
-        x, cut = ls.x, ls.cut
-        ls_info = {"method": "1flip", "gain": ls.gain, "moves": ls.moves, "converged": ls.converged}
-        if ls.interrupted and not ls.converged:
-            status = status or (1 if time.perf_counter() >= deadline else 2)
-    elif polish == "tabu" and status != 2:
+        if sdp is not None:
+            x0, _ = gw_rounding(g, sdp.V, seed=seed, threads=1, n_hyperplanes=1)
+        else:
+            x0 = np.ones(g.n, dtype=np.int8)
+        # a 1-flip local optimum: one chunk at least, however the run was stopped
+        run_local_search(g, x0, control=ctl)
+        times["fallback"] = time.perf_counter() - t
+    rounding_cut = cut_value(g, x_round) if x_round is not None else None
+
+    if polish is not None and ctl.poll() is None and g.m > 0:
         t = time.perf_counter()
-        cap = min(polish_limit, left() or math.inf)
-        # no budget and no clock: tabu_search's own default budget (default_tabu_moves)
-        ts = tabu_search(g, x, max_moves=polish_moves, time_limit=None if math.isinf(cap) else cap, seed=seed)
+        start = ctl.best_x
+        start_cut = ctl.best_value
+        pctl = ctl.child(None if math.isinf(polish_limit) else polish_limit)
+        try:
+            if report is not None:
+                report(f"polish {polish}", 0.0, f"from {ctl.best_stage} ({start_cut:,.6g})")
+            if polish == "1flip":
+                ls = run_local_search(g, start, control=pctl)
+                ls_info = {"method": "1flip", "gain": ls.cut - start_cut, "moves": ls.moves,
+                           "converged": ls.converged, "status": ls.status}
+                stopped = ls.status
+            else:
+                ts = tabu_search(g, start, max_moves=polish_moves, seed=seed, control=pctl, progress=report)
+                ls_info = {"method": "tabu", "gain": ts.cut - start_cut, "moves": ts.moves,
+                           "best_move": ts.best_move, "restarts": ts.restarts, "status": ts.status}
+                stopped = ts.status
+        except KeyboardInterrupt:
+            stopped = ctl.interrupt()
+        cut_short |= stopped == Status.TIME_LIMIT and ctl.remaining() <= 1e-3
         times["local_search"] = time.perf_counter() - t
-        x, cut = ts.x, ts.cut
-        ls_info = {"method": "tabu", "gain": ts.gain, "moves": ts.moves, "best_move": ts.best_move,
-                   "restarts": ts.restarts, "status": ts.status}
-        if ts.status == "interrupted":
-            status = 2
-        elif ts.status == "time_limit" and time.perf_counter() >= deadline - 1e-3:
-            status = status or 1
+
+    close_progress()
+    x = ctl.best_x
+    cut = cut_value(g, x)
+    status = ctl.reason if ctl.reason is not None else (Status.TIME_LIMIT if cut_short else Status.COMPLETED)
     times["total"] = time.perf_counter() - t_start
 
     params = {"rank": rank, "max_rank": max_rank, "seed": seed, "threads": threads, "rounding": rounding,
               "n_hyperplanes": int(n_hyperplanes), "local_search": polish or "none",
               "polish_moves": polish_moves, "polish_time": polish_time, "time_limit": time_limit,
-              "sdp_tol": sdp_tol, "max_sweeps": max_sweeps, "rounding_options": rounding_options or {}}
+              "sdp_tol": sdp_tol, "max_sweeps": max_sweeps, "rounding_options": rounding_options or {},
+              "initial": initial is not None}
+    sdp_info: dict[str, Any] = {}
+    if sdp is not None:
+        sdp_info = {"rank": sdp.rank, "sweeps": sdp.sweeps, "last_delta": sdp.last_delta, "status": sdp.status,
+                    "message": sdp.message, "n_colors": sdp.n_colors, "parallel_classes": sdp.parallel_classes,
+                    "sweep_time": sdp.sweep_time}
     return MaxCutResult(
-        cut=float(cut), partition=x, sdp_bound=sdp.objective,
+        cut=float(cut), partition=x, sdp_bound=math.nan if sdp is None else sdp.objective,
         gw_best=gw_info.get("gw_best"), gw_mean=gw_info.get("gw_mean"), gw_expected=gw_info.get("gw_expected"),
-        rounding=rounding, rounding_cut=float(rounding_cut), seed=int(seed), threads=nt, n=g.n, m=g.m,
-        times=times, status=status, message=STATUS[status],
-        sdp={"rank": sdp.rank, "sweeps": sdp.sweeps, "last_delta": sdp.last_delta, "status": sdp.status,
-             "message": sdp.message, "n_colors": sdp.n_colors, "parallel_classes": sdp.parallel_classes,
-             "sweep_time": sdp.sweep_time},
+        rounding=rounding, rounding_cut=rounding_cut, seed=int(seed), threads=nt, n=g.n, m=g.m,
+        times=times, status=status, message=status.message, sdp=sdp_info,
         rounding_info=info, local_search=ls_info, params=params, graph_name=g.name,
-        best_known=best_known(g.name),
+        best_known=best_known(g.name), best_stage=ctl.best_stage or "", history=ctl.history,
+        gw={k: gw_info[k] for k in ("n_hyperplanes", "requested", "status") if k in gw_info},
     )

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from derand_fast.cli import builtin_graph_path, main
+from derand_fast.runcontrol import Status
 
 KEYS = {"n", "m", "cut", "partition", "sdp_bound", "gw_best", "gw_mean", "rounding", "seed", "threads", "times"}
 
@@ -57,7 +58,7 @@ def test_polish_time_caps_the_tabu_search(tmp_path):
     assert main(["--polish-moves", str(10**12), "--polish-time", "0.3", "--hyperplanes", "16", "--threads", "1",
                  "--json", str(out), "--quiet"]) == 0
     d = json.loads(out.read_text())
-    assert d["local_search"]["status"] == "time_limit" and d["status"] == 0 and d["times"]["local_search"] < 5
+    assert d["local_search"]["status"] == Status.TIME_LIMIT and d["status"] == 0 and d["times"]["local_search"] < 5
 
 
 def test_same_seed_same_json_cut_across_threads(tmp_path, two_threads):

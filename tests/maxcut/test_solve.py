@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from derand_fast.maxcut import Graph, MaxCutResult, ROUNDINGS, cut_value, load_graph, maxcut, register_rounding
+from derand_fast.runcontrol import Status
 
 REQUIRED_KEYS = {"n", "m", "cut", "partition", "sdp_bound", "gw_best", "gw_mean", "rounding", "seed", "threads",
                  "times"}
@@ -55,7 +56,7 @@ def test_local_search_choices(choice, method, make_graph):
     if method == "tabu":
         from derand_fast.maxcut.cut import default_tabu_moves
 
-        assert res.local_search["moves"] == default_tabu_moves(g.n) and res.local_search["status"] == "done"
+        assert res.local_search["moves"] == default_tabu_moves(g.n) and res.local_search["status"] == Status.COMPLETED
         assert "after tabu search" in res.summary()
     if method == "1flip":
         assert res.local_search["converged"] and "after 1-flip local search" in res.summary()
@@ -78,7 +79,7 @@ def test_time_limit_leaves_time_for_the_polish():
     res = maxcut(g, rank=8, time_limit=2.0, sdp_tol=0.0, max_sweeps=10**6, n_hyperplanes=10, threads=1)
     # the SDP may use half of the time, SDP + GW the first 80 %; the tabu search runs until the deadline
     assert res.times["sdp"] < 1.5 and res.local_search["method"] == "tabu" and res.local_search["moves"] > 0
-    assert res.local_search["status"] == "time_limit" and res.status == 1
+    assert res.local_search["status"] == Status.TIME_LIMIT and res.status == 1
     assert res.times["total"] < 4.0 and res.cut == cut_value(g, res.partition) >= res.rounding_cut
 
 
@@ -133,7 +134,8 @@ def test_ctrl_c_returns_best_so_far():
     g = load_graph(nx.random_regular_graph(3, 20000, seed=6))
 
     def ctrl_c(stage, fraction, info):
-        raise KeyboardInterrupt
+        if stage == "sdp" and info != "started":  # inside the SDP's sweep loop
+            raise KeyboardInterrupt
 
     res = maxcut(g, rank=8, sdp_tol=0.0, max_sweeps=10**6, n_hyperplanes=10, progress=ctrl_c)
     assert res.status == 2 and "interrupted" in res.message and res.sdp["status"] == 3
@@ -153,7 +155,7 @@ def test_ctrl_c_during_the_tabu_polish_returns_best_so_far(make_graph):
     finally:
         timer.cancel()
     assert res.status == 2 and "interrupted" in res.message
-    assert res.local_search["status"] == "interrupted" and res.local_search["moves"] > 0
+    assert res.local_search["status"] == Status.INTERRUPTED and res.local_search["moves"] > 0
     assert res.cut == cut_value(g, res.partition) >= res.rounding_cut
 
 

@@ -13,6 +13,7 @@ import pytest
 from derand_fast import _core
 from derand_fast.maxcut import Graph, cut_value, local_search
 from derand_fast.maxcut.cut import _tolerance, default_tabu_moves, tabu_search
+from derand_fast.runcontrol import Status
 
 WEIGHTS = ["unit", "pm1", "real"]  # unit/±1: bucket queues (integer gains); real in [-1, 2): tournament trees
 
@@ -31,7 +32,7 @@ def test_never_worse_than_the_start(weights, make_graph):
             res = tabu_search(g, x0, max_moves=budget, seed=1)
             start = cut_value(g, x0)
             assert res.cut == cut_value(g, res.x) >= start
-            assert res.gain == res.cut - start and res.moves == budget and res.status == "done"
+            assert res.gain == res.cut - start and res.moves == budget and res.status == Status.COMPLETED
             assert 0 <= res.best_move <= res.moves
             if budget == 0:
                 assert np.array_equal(res.x, x0)
@@ -93,7 +94,7 @@ def test_default_budget_and_trivial_graphs():
     assert default_tabu_moves(10**7) == 40_000_000
     empty = Graph.from_edges(4, [], [])
     res = tabu_search(empty, [1, -1, 1, 1])
-    assert res.cut == 0.0 and res.moves == 0 and res.status == "done"
+    assert res.cut == 0.0 and res.moves == 0 and res.status == Status.COMPLETED
     one = Graph.from_edges(2, [0], [1], [-3.0])  # a negative edge: best uncut
     res = tabu_search(one, [1, -1], max_moves=10)
     assert res.cut == 0.0 and res.x[0] == res.x[1]
@@ -103,7 +104,7 @@ def test_default_budget_and_trivial_graphs():
 def test_time_limit_caps_the_moves(make_graph):
     g = make_graph(200, 0.05, 1)
     res = tabu_search(g, np.ones(g.n), time_limit=0.2)  # unlimited moves, stopped by the clock
-    assert res.status == "time_limit" and res.moves > 0 and res.time < 5.0
+    assert res.status == Status.TIME_LIMIT and res.moves > 0 and res.time < 5.0
     assert res.cut == cut_value(g, res.x) > 0.0
 
 
@@ -117,7 +118,7 @@ def test_ctrl_c_returns_the_best_so_far(make_graph):
         res = tabu_search(g, x0, max_moves=10**12, time_limit=60.0)
     finally:
         timer.cancel()
-    assert res.status == "interrupted" and time.perf_counter() - t < 30.0
+    assert res.status == Status.INTERRUPTED and time.perf_counter() - t < 30.0
     assert res.cut == cut_value(g, res.x) >= cut_value(g, x0)
 
 
