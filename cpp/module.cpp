@@ -11,6 +11,7 @@ void bind_sdp(py::module_& m);
 void bind_rounding(py::module_& m);
 void bind_exact(py::module_& m);
 void bind_tabu(py::module_& m);
+void bind_anneal(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "derand_fast compiled kernels (private; use the derand_fast package).";
@@ -21,4 +22,5 @@ PYBIND11_MODULE(_core, m) {
     bind_rounding(m);
     bind_exact(m);
     bind_tabu(m);
+    bind_anneal(m);
 }
