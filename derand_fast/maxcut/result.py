@@ -98,8 +98,8 @@ class MaxCutResult:
 
     @property
     def ratio(self) -> float:
-        """``cut / sdp_bound`` (NaN when the bound is 0)."""
-        return self.cut / self.sdp_bound if self.sdp_bound else math.nan
+        """``cut / sdp_bound`` (NaN when the bound is 0 or the SDP did not run)."""
+        return self.cut / self.sdp_bound if self.sdp_bound and math.isfinite(self.sdp_bound) else math.nan
 
     @property
     def success(self) -> bool:
@@ -162,13 +162,13 @@ class MaxCutResult:
             f"MAXCUT  {self.graph_name}: n = {self.n:,}, m = {self.m:,}   (seed {self.seed}, {self.threads} thread(s))",
             "",
             row(f"SDP bound (rank {sdp.get('rank', '?')}, {sdp.get('sweeps', '?')} sweeps)", self.sdp_bound,
-                sdp.get("message", "")),
+                sdp.get("message", "")) if sdp else row("SDP", None, "not run: the run stopped or had no time for it"),
         ]
         if self.gw_best is not None:
             n_h = self.gw.get("n_hyperplanes", self.params.get("n_hyperplanes", "?"))
             lines.append(row(f"GW best of {n_h} hyperplanes", self.gw_best,
                              f"mean {num(self.gw_mean)}, expected {num(self.gw_expected)}"))
-        if self.rounding != "gw":
+        if self.rounding != "gw" and self.rounding_cut is not None:
             lines.append(row(f"{self.rounding} rounding", self.rounding_cut))
         if self.local_search:
             ls = self.local_search

@@ -143,7 +143,7 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
         The best hyperplane's partition (lowest index among ties).
     info : dict
         ``gw_best``, ``gw_mean`` (over the hyperplanes evaluated), ``gw_expected``
-        (:func:`gw_expected_cut`), ``n_hyperplanes`` (evaluated), ``requested``,
+        (:func:`gw_expected_cut`; None when the run had to stop), ``n_hyperplanes`` (evaluated), ``requested``,
         ``best_index``, ``status`` (:class:`~derand_fast.runcontrol.Status`) and
         ``interrupted`` (stopped before all were evaluated).
     """
@@ -180,7 +180,9 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
             status = ctl.interrupt()
         finally:
             close()
-        expected = float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
+        # O(m r) with an arccos per edge: skipped once the run must stop (reported as None)
+        expected = (float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
+                    if ctl.poll() is None else None)
     if done == 0:  # interrupted before the first chunk finished: one hyperplane, computed now
         values[0] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V,
                                           hyperplanes(seed, 0, 1, r, threads=1), 1)[0]
