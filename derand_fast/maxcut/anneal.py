@@ -86,30 +86,35 @@ def default_beta_range(graph: Graph) -> tuple[float, float]:
 
     Hot: the costliest possible flip (the largest weighted degree
     :math:`D = \\max_i \\sum_j |w_{ij}|`) is accepted with probability 1/2,
-    :math:`\\beta_{hot} = \\ln 2 / D`. Cold: a flip costing the smallest weight
-    :math:`w_{min}` (the 1 % quantile of the nonzero :math:`|w_{ij}|`, robust
-    to a few tiny real weights) is accepted with probability 1/100,
-    :math:`\\beta_{cold} = \\ln 100 / w_{min}`. (The rule of D-Wave's
-    ``default_beta_range``, without its scaling of the cold end with the
-    number of nodes.)
+    :math:`\\beta_{hot} = \\ln 2 / D` (D-Wave's rule). Cold: a flip costing
+    :math:`w_q`, the lower quartile of the nonzero :math:`|w_{ij}|` (the
+    smallest weight for ±1 or unit weights), is accepted with probability
+    1/100, :math:`\\beta_{cold} = \\ln 100 / w_q`. D-Wave takes the smallest
+    weight and scales with the number of nodes; with Gaussian couplings that
+    froze the last two thirds of the schedule: on a 2-D Gaussian torus of
+    10^4 nodes, 3 s from the same start, cut 6 431/6 426 (cold 10) against
+    6 422/6 407 (cold 100) and 6 404/6 406 (cold 311, the 1 % quantile).
     """
     aw = np.abs(graph.weights)
     aw = aw[aw > 0]
     if aw.size == 0:
         return 1.0, 1.0
     hot = math.log(2.0) / float(_weighted_degrees(graph).max())
-    cold = math.log(100.0) / float(np.quantile(aw, 0.01))
+    cold = math.log(100.0) / float(np.quantile(aw, 0.25))
     return hot, max(cold, hot)
 
 
 def default_beta_start(graph: Graph) -> float:
     """Beta at which an anneal from a given (good) partition starts: hot enough to leave its basin.
 
-    Half the Bethe-lattice estimate of the spin-glass freezing point,
+    The Bethe-lattice estimate of the spin-glass freezing point,
     :math:`\\tanh(\\beta_c \\bar w / 2) = 1/\\sqrt{c - 1}` with :math:`c` the
     mean degree and :math:`\\bar w` the mean :math:`|w_{ij}|`
     (in cut units, :math:`\\beta_{cut} = 2 \\beta_{Ising}`), clipped to
-    :math:`[\\beta_{hot}, \\sqrt{\\beta_{hot} \\beta_{cold}}]` of the default range.
+    :math:`[\\beta_{hot}, \\beta_{cold} / 2]` of the default range. Measured
+    (3 s, 2 seeds, from the same start): half of it lost on the 3-D ±1 torus
+    of 10 648 nodes (9 530/9 536 against 9 548/9 546), on G81 and on the
+    3-D Gaussian torus; the hot end of the full range lost on G55 and G81.
     """
     hot, cold = default_beta_range(graph)
     if graph.m == 0:
@@ -119,7 +124,7 @@ def default_beta_start(graph: Graph) -> float:
     if wbar <= 0:
         return hot
     beta_c = 2.0 * math.atanh(min(1.0 / math.sqrt(c - 1.0), 1.0 - 1e-12)) / wbar
-    return float(min(max(0.5 * beta_c, hot), math.sqrt(hot * cold)))
+    return float(min(max(beta_c, hot), 0.5 * cold))
 
 
 def _check_positive(v: Any, name: str) -> float:
