@@ -46,7 +46,7 @@ from derand_fast.maxcut.derand_mc import derand_mc
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "gset"
 
-COLUMNS = ["graph", "n", "m", "sdp_bound", "gw_best", "gw_best_ls", "mc", "mc_ls", "exact", "exact_ls",
+COLUMNS = ["graph", "n", "m", "sdp_value", "gw_best", "gw_best_ls", "mc", "mc_ls", "exact", "exact_ls",
            "gw_tabu", "exact_tabu", "pipeline", "best_known", "gap_exact_ls_pct", "gap_exact_tabu_pct",
            "gap_pipeline_pct", "exact_ge_gw", "t_sdp", "t_gw", "t_mc", "t_exact", "t_ls", "t_tabu", "t_pipeline",
            "mc_nit", "load"]
@@ -100,7 +100,7 @@ def run_graph(path: Path, best: float | None, *, mc_time: float, tabu_time: floa
         pipe = maxcut(g, rounding="derand-exact", local_search="tabu", n_hyperplanes=0, time_limit=pipeline_time,
                       seed=seed, threads=threads).cut
         t_pipe = time.perf_counter() - t
-    return {"graph": path.name, "n": g.n, "m": g.m, "sdp_bound": round(sdp.objective, 2),
+    return {"graph": path.name, "n": g.n, "m": g.m, "sdp_value": round(sdp.objective, 2),
             "gw_best": gw["gw_best"], "gw_best_ls": ls_gw.cut, "mc": None if mc is None else mc.cut, "mc_ls": mc_ls,
             "exact": ex.cut, "exact_ls": ls_exact.cut, "gw_tabu": ts_gw.cut, "exact_tabu": ts_exact.cut,
             "pipeline": pipe, "best_known": best, "gap_exact_ls_pct": gap_pct(best, ls_exact.cut),

@@ -86,7 +86,7 @@ def main() -> None:
         "graph_build_s": t_graph, "parse_s": t_parse,
         "sweeps": res.sdp["sweeps"], "sdp_status": res.sdp["message"],
         "time_per_sweep_s": res.sdp["sweep_time"] / max(res.sdp["sweeps"], 1),
-        "times": res.times, "sdp_bound": res.sdp_bound, "gw_best": res.gw_best, "cut": res.cut,
+        "times": res.times, "sdp_value": res.sdp_value, "gw_best": res.gw_best, "cut": res.cut,
         "peak_rss_mb": peak_mb,
     }
     json.dump(out, sys.stdout)

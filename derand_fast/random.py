@@ -189,13 +189,24 @@ def _fill_streams(key, first_stream, out):
         fill_stream(key, first_stream + s, out[s])
 
 
+@nb.njit(cache=True)
+def _fill_streams_serial(key, first_stream, out):
+    """:func:`_fill_streams` without Numba's threading layer (``threads=1``; safe in a forked child)."""
+    for s in range(out.shape[0]):
+        fill_stream(key, first_stream + s, out[s])
+
+
+#: Largest accepted seed: seeds are documented as ints in [0, 2^63 - 1], so none alias another.
+SEED_MAX = 2**63 - 1
+
+
 def seed_to_key(seed: int) -> np.uint64:
-    """Map a user seed (any int >= 0) to the generator's 64-bit key."""
+    """Map a user seed (an int in [0, 2^63 - 1]) to the generator's 64-bit key."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be a non-negative int, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    return np.uint64(int(seed) % (1 << 64))
+    if not 0 <= seed <= SEED_MAX:
+        raise ValueError(f"seed must be in [0, 2^63 - 1], got {seed}")
+    return np.uint64(int(seed))
 
 
 def standard_normal(seed: int, n_streams: int, dim: int, *, first_stream: int = 0,
@@ -233,6 +244,10 @@ def standard_normal(seed: int, n_streams: int, dim: int, *, first_stream: int = 
         if v < 0:
             raise ValueError(f"{name} must be >= 0, got {v}")
     out = np.empty((int(n_streams), int(dim)))
-    with thread_scope(threads):
-        _fill_streams(seed_to_key(seed), np.int64(first_stream), out)
+    key = seed_to_key(seed)
+    if threads == 1:
+        _fill_streams_serial(key, np.int64(first_stream), out)
+    else:
+        with thread_scope(threads):
+            _fill_streams(key, np.int64(first_stream), out)
     return out

@@ -383,13 +383,13 @@ def _gset(quick: bool, out: Path, seed: int, threads: int) -> Outcome:
         res = maxcut(path, seed=seed, threads=threads, rounding="derand-exact",
                      n_hyperplanes=100 if quick else 1000,
                      rounding_options={"n_steps": 200} if quick else None)
-        rows.append({"graph": name, "n": res.n, "m": res.m, "sdp_bound": res.sdp_bound, "gw_best": res.gw_best,
+        rows.append({"graph": name, "n": res.n, "m": res.m, "sdp_value": res.sdp_value, "gw_best": res.gw_best,
                      "gw_mean": res.gw_mean, "derand_exact": res.rounding_cut, "after_local_search": res.cut,
                      "best_known": res.best_known, "status": res.status})
     fig = Figure(figsize=(6.0, 4.0), layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(rows))
-    ref = np.array([r["best_known"] or r["sdp_bound"] for r in rows], dtype=np.float64)
+    ref = np.array([r["best_known"] or r["sdp_value"] for r in rows], dtype=np.float64)
     for k, (key, label) in enumerate((("gw_mean", "GW mean"), ("gw_best", "GW best"),
                                       ("derand_exact", "derand-exact sgn(μ)"),
                                       ("after_local_search", "+ tabu search"))):

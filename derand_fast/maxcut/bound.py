@@ -85,9 +85,10 @@ from threadpoolctl import threadpool_limits
 from .._threads import resolve_threads
 from .._validation import check_count, check_positive
 from ..random import standard_normal
+from ..runcontrol import RunControl, as_control
 from .graph import Graph, load_graph
 
-__all__ = ["CertifiedBound", "certified_bound"]
+__all__ = ["CertifiedBound", "certified_bound", "certified_bound_within"]
 
 _U = 2.0**-53  # unit roundoff of float64
 _ETA = 2.0**-1074  # smallest positive subnormal
@@ -444,3 +445,69 @@ def _certify(g: Graph, V: np.ndarray, t0: float, method: str, rel_tol: float, la
         margin=ub - sdp_value, y_sum=math.ldexp(y_sum, -e), y_max=math.ldexp(y_max, -e), method=chosen,
         attempts=attempts, time=time.perf_counter() - t0, integer_weights=integer,
         floor=float(math.floor(ub)) if integer else None)
+
+
+def certified_bound_within(graph: Graph, V: Any, seconds: float, *, seed: int = 0,
+                           control: RunControl | None = None) -> CertifiedBound:
+    """:func:`certified_bound` with a time budget: the factorization never holds the run up.
+
+    The factorization's cost depends on the graph's fill-in (milliseconds on
+    a torus, minutes on a large expander) and SciPy's SuperLU holds the
+    GIL, so the certificate is computed in a forked child process that is
+    stopped when ``seconds`` run out or the run is stopped (``control``);
+    the bound then falls back to the Gershgorin certificate, computed here
+    in O(m r) (``method="gershgorin"``: valid, looser). Where ``fork`` is not
+    available the certificate is computed in this process.
+
+    Parameters
+    ----------
+    graph : Graph
+    V : ndarray, shape (n, r)
+    seconds : float
+        Budget of the factorization (``inf``: none).
+    seed : int
+    control : RunControl, optional
+        The run's control: its deadline caps the budget and its stop flag ends the wait.
+
+    Returns
+    -------
+    CertifiedBound
+    """
+    import multiprocessing as mp
+
+    ctl = as_control(control)
+    end = min(time.perf_counter() + float(seconds), ctl.deadline)
+    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - non-POSIX
+        return certified_bound(graph, V, seed=seed)
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:  # pragma: no cover - runs in the forked process
+        try:
+            send.send(certified_bound(graph, V, seed=seed))
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
+            send.send(exc)
+
+    proc = ctx.Process(target=child, daemon=True)
+    result: Any = None
+    try:
+        proc.start()
+        send.close()
+        while ctl.poll() is None and time.perf_counter() < end:
+            if receive.poll(0.05):
+                result = receive.recv()
+                break
+            if not proc.is_alive() and not receive.poll(0.0):
+                break
+    except (EOFError, OSError):
+        result = None
+    except KeyboardInterrupt:
+        ctl.interrupt()
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        receive.close()
+    if isinstance(result, CertifiedBound):
+        return result
+    return certified_bound(graph, V, method="gershgorin", seed=seed)

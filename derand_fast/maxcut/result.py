@@ -29,10 +29,10 @@ class MaxCutResult:
         Value of ``partition`` (after local search when enabled).
     partition : ndarray of int8, shape (n,)
         ±1 side of every node.
-    sdp_bound : float
-        SDP objective at the returned factor; an upper bound on the maximum
-        cut once the SDP has converged (``sdp_status == 0``; to its tolerance).
-        NaN when the run stopped before the SDP.
+    sdp_value : float
+        SDP objective at the returned factor (the primal value; not a bound
+        by itself unless the SDP is solved exactly). NaN when the run stopped
+        before the SDP.
     gw_best, gw_mean, gw_expected : float or None
         Goemans–Williamson baseline: best and mean of ``n_hyperplanes``
         hyperplanes, and the expectation ``Σ w arccos(v_i·v_j)/π``
@@ -62,6 +62,13 @@ class MaxCutResult:
     graph_name : str
     best_known : float or None
         A published best cut for Gset graphs, when known.
+    upper_bound : float or None
+        A certified upper bound on the maximum cut (weak duality from the SDP
+        factor, :func:`~derand_fast.maxcut.bound.certified_bound`), valid even
+        when the SDP stopped early; for integer weights rounded down. None
+        when the SDP or the bound did not run.
+    bound_info : dict
+        How the bound was certified (``method``, ``margin``, ``lambda_max``, ``time``).
     best_stage : str
         The stage that found ``partition`` (``"gw"``, ``"rounding derand-exact"``,
         ``"polish tabu"``, ``"initial"``, ...).
@@ -73,7 +80,7 @@ class MaxCutResult:
 
     cut: float
     partition: np.ndarray
-    sdp_bound: float
+    sdp_value: float
     gw_best: float | None
     gw_mean: float | None
     gw_expected: float | None
@@ -92,14 +99,28 @@ class MaxCutResult:
     params: dict[str, Any] = field(default_factory=dict)
     graph_name: str = "graph"
     best_known: float | None = None
+    upper_bound: float | None = None
+    bound_info: dict[str, Any] = field(default_factory=dict)
     best_stage: str = ""
     history: list[tuple[str, float, float]] = field(default_factory=list)
     gw: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
-        """``cut / sdp_bound`` (NaN when the bound is 0 or the SDP did not run)."""
-        return self.cut / self.sdp_bound if self.sdp_bound and math.isfinite(self.sdp_bound) else math.nan
+        """``cut / sdp_value`` (NaN when the value is 0 or the SDP did not run)."""
+        return self.cut / self.sdp_value if self.sdp_value and math.isfinite(self.sdp_value) else math.nan
+
+    @property
+    def gap(self) -> float | None:
+        """Proven relative gap ``(upper_bound - cut) / |upper_bound|`` (None without a bound; 0 for a 0 bound)."""
+        if self.upper_bound is None:
+            return None
+        return 0.0 if self.upper_bound == 0 else (self.upper_bound - self.cut) / abs(self.upper_bound)
+
+    @property
+    def optimal(self) -> bool:
+        """True when the cut reaches the certified bound: no larger cut exists."""
+        return self.upper_bound is not None and self.cut >= self.upper_bound
 
     @property
     def success(self) -> bool:
@@ -107,7 +128,7 @@ class MaxCutResult:
         return self.status in (Status.COMPLETED, Status.TIME_LIMIT)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict; keys ``n, m, cut, partition, sdp_bound, gw_best, gw_mean, rounding, seed,
+        """JSON-ready dict; keys ``n, m, cut, partition, sdp_value, gw_best, gw_mean, rounding, seed,
         threads, times`` and more (see the attributes); NaN and inf become None."""
         return _jsonable({
             "graph": self.graph_name,
@@ -115,7 +136,11 @@ class MaxCutResult:
             "m": self.m,
             "cut": self.cut,
             "partition": self.partition.astype(int).tolist(),
-            "sdp_bound": self.sdp_bound,
+            "sdp_value": self.sdp_value,
+            "upper_bound": self.upper_bound,
+            "gap": self.gap,
+            "optimal": self.optimal,
+            "bound": dict(self.bound_info),
             "ratio": None if math.isnan(self.ratio) else self.ratio,
             "gw_best": self.gw_best,
             "gw_mean": self.gw_mean,
@@ -161,9 +186,12 @@ class MaxCutResult:
         lines = [
             f"MAXCUT  {self.graph_name}: n = {self.n:,}, m = {self.m:,}   (seed {self.seed}, {self.threads} thread(s))",
             "",
-            row(f"SDP bound (rank {sdp.get('rank', '?')}, {sdp.get('sweeps', '?')} sweeps)", self.sdp_bound,
+            row(f"SDP value (rank {sdp.get('rank', '?')}, {sdp.get('sweeps', '?')} sweeps)", self.sdp_value,
                 sdp.get("message", "")) if sdp else row("SDP", None, "not run: the run stopped or had no time for it"),
         ]
+        if self.upper_bound is not None:
+            lines.append(row("certified upper bound", self.upper_bound,
+                             f"dual certificate ({self.bound_info.get('method', '?')}), valid for any V"))
         if self.gw_best is not None:
             n_h = self.gw.get("n_hyperplanes", self.params.get("n_hyperplanes", "?"))
             lines.append(row(f"GW best of {n_h} hyperplanes", self.gw_best,
@@ -177,7 +205,8 @@ class MaxCutResult:
             lines.append(row(f"after {label}", self.cut, flips))
         lines.append("")
         ratio = "-" if math.isnan(self.ratio) else f"{self.ratio:.4f}"
-        lines.append(row("CUT", self.cut, f"cut/SDP = {ratio}"))
+        proof = "" if self.gap is None else (", proven optimal" if self.optimal else f", gap <= {100 * self.gap:.3f} %")
+        lines.append(row("CUT", self.cut, f"cut/SDP = {ratio}{proof}"))
         if self.best_known is not None:
             lines.append(row("best known (literature)", self.best_known,
                              f"cut/best = {self.cut / self.best_known:.4f}"))

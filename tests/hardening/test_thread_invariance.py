@@ -103,8 +103,8 @@ def test_maxcut_pipeline(two_threads: int) -> None:
     g = Graph.from_edges(n, u[u != v], v[u != v])
     one = maxcut(g, seed=6, threads=1, n_hyperplanes=64, max_sweeps=20)
     two = maxcut(g, seed=6, threads=two_threads, n_hyperplanes=64, max_sweeps=20)
-    identical((one.partition, one.cut, one.sdp_bound, one.gw_best, one.rounding_cut),
-              (two.partition, two.cut, two.sdp_bound, two.gw_best, two.rounding_cut))
+    identical((one.partition, one.cut, one.sdp_value, one.gw_best, one.rounding_cut),
+              (two.partition, two.cut, two.sdp_value, two.gw_best, two.rounding_cut))
 
 
 @pytest.mark.parametrize("kw", [{}, {"estimator": "score"}, {"antithetic": True}, {"qmc": True}])

@@ -11,8 +11,8 @@ import pytest
 from derand_fast.maxcut import Graph, MaxCutResult, ROUNDINGS, cut_value, load_graph, maxcut, register_rounding
 from derand_fast.runcontrol import Status
 
-REQUIRED_KEYS = {"n", "m", "cut", "partition", "sdp_bound", "gw_best", "gw_mean", "rounding", "seed", "threads",
-                 "times"}
+REQUIRED_KEYS = {"n", "m", "cut", "partition", "sdp_value", "upper_bound", "gap", "optimal", "gw_best", "gw_mean",
+                 "rounding", "seed", "threads", "times", "status", "best_stage", "history"}
 
 
 def test_pipeline_on_small_graphs_against_exhaustive_search(small_graph, brute_force):
@@ -20,7 +20,8 @@ def test_pipeline_on_small_graphs_against_exhaustive_search(small_graph, brute_f
     res = maxcut(small_graph, seed=1, n_hyperplanes=100)
     assert isinstance(res, MaxCutResult) and res.success
     assert res.cut == cut_value(small_graph, res.partition)
-    assert res.rounding_cut == res.gw_best <= res.cut <= opt + 1e-9 <= res.sdp_bound + 1e-3
+    assert res.rounding_cut == res.gw_best <= res.cut <= opt + 1e-9 <= res.sdp_value + 1e-3
+    assert opt <= res.upper_bound and res.gap >= 0 and res.optimal == (res.cut >= res.upper_bound)
     assert set(res.times) >= {"sdp", "gw", "local_search", "total"}
 
 
@@ -31,7 +32,7 @@ def test_same_seed_same_cut_one_and_two_threads(two_threads):
     assert a.local_search["method"] == "tabu" and a.local_search["moves"] == 200_000
     assert b.sdp["parallel_classes"] >= 2  # the parallel sweep path is exercised
     assert a.cut == b.cut and np.array_equal(a.partition, b.partition)
-    assert a.sdp_bound == b.sdp_bound and a.gw_mean == b.gw_mean
+    assert a.sdp_value == b.sdp_value and a.gw_mean == b.gw_mean
 
 
 def test_result_json_and_summary(tmp_path, make_graph):
@@ -43,7 +44,7 @@ def test_result_json_and_summary(tmp_path, make_graph):
     assert d["partition"] == res.partition.tolist() and d["cut"] == res.cut == res.rounding_cut
     assert res.local_search == {}
     text = res.summary()
-    assert "SDP bound" in text and "CUT" in text and len(text.splitlines()) < 25
+    assert "SDP value" in text and "certified upper bound" in text and "CUT" in text and len(text.splitlines()) < 25
 
 
 @pytest.mark.parametrize("choice,method", [(True, "tabu"), ("tabu", "tabu"), ("1flip", "1flip"), (False, None),
@@ -85,7 +86,7 @@ def test_time_limit_leaves_time_for_the_polish():
 
 def test_edgeless_graph_cuts_zero():
     res = maxcut(Graph.from_edges(3, [], []), n_hyperplanes=5)
-    assert res.cut == 0.0 and res.sdp_bound == 0.0 and np.isnan(res.ratio)
+    assert res.cut == 0.0 and res.sdp_value == 0.0 and np.isnan(res.ratio)
     json.dumps(res.to_dict())
 
 

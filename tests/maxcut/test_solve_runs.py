@@ -109,3 +109,29 @@ def test_gw_out_of_its_share_is_a_time_limit_and_the_polish_still_runs():
     assert res.local_search["method"] == "tabu" and res.local_search["moves"] > 0
     assert res.status == Status.TIME_LIMIT and res.success and res.cut >= res.gw_best
     assert f"GW best of {res.gw['n_hyperplanes']} hyperplanes" in res.summary()
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 2**64])
+def test_seeds_outside_the_documented_range_are_refused(seed, make_graph):
+    with pytest.raises(ValueError, match=r"2\^63"):
+        maxcut(make_graph(10, 0.5, 0), seed=seed)
+
+
+def test_certified_bound_holds_and_proves_small_optima(small_graph, brute_force):
+    opt = brute_force(small_graph)
+    res = maxcut(small_graph, seed=2, n_hyperplanes=50)
+    assert res.upper_bound >= opt >= res.cut and res.bound_info["method"]
+    assert res.optimal == (res.cut >= res.upper_bound) and 0 <= res.gap
+
+
+def test_bound_of_an_expander_is_time_boxed():
+    import networkx as nx
+
+    from derand_fast.maxcut import load_graph
+    from derand_fast.maxcut.bound import certified_bound_within
+    from derand_fast.maxcut.sdp import solve_sdp
+
+    g = load_graph(nx.random_regular_graph(3, 20000, seed=8))
+    sdp = solve_sdp(g, rank=4, max_sweeps=3, threads=1)
+    b = certified_bound_within(g, sdp.V, 0.5)  # far too little for the sparse factorization of an expander
+    assert b.method == "gershgorin" and b.upper_bound >= sdp.objective
