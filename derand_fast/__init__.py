@@ -45,10 +45,12 @@ _EXPORTS: dict[str, str] = {
                      "gw_rounding", "cut_value", "cut_values", "local_search", "tabu_search",
                      "TabuResult"], "maxcut"),
     **dict.fromkeys(["JLEmbedding"], "jl"),
+    **dict.fromkeys(["solve_ising", "solve_qubo", "IsingResult", "read_qubo", "read_ising"], "ising"),
+    **dict.fromkeys(["RunControl", "Status"], "runcontrol"),
     **dict.fromkeys(["train_student", "reproduce_fig3"], "nn"),
 }
 _SUBPACKAGES = ("maxcut", "jl", "nn", "reproduce", "indicators", "random", "smoothing", "optimizers",
-                "certificate", "derandomize", "toy")
+                "certificate", "derandomize", "toy", "ising", "runcontrol")
 
 __all__ = ["__version__", *sorted(_EXPORTS), "maxcut", "jl", "nn"]
 __all__ = list(dict.fromkeys(__all__))

@@ -50,11 +50,10 @@ _EPILOG = ("exit codes: 0 success (also when --time-limit stopped the run), 2 ba
            "written (--json) and printed, a second signal exits at once")
 
 
-def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
+def _pipeline_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of the MAXCUT pipeline, shared by ``maxcut``, ``qubo`` and ``ising``."""
     from .maxcut.rounding import available_roundings
 
-    p.add_argument("graph", nargs="?", default=None,
-                   help="graph file: Gset/rudy, edge list or Matrix Market (default: the built-in G43)")
     p.add_argument("--rank", type=_positive_int, default=None, help="SDP rank (default ceil(sqrt(2n)))")
     p.add_argument("--max-rank", type=_positive_int, default=None, help="cap on the default rank")
     p.add_argument("--seed", type=_seed, default=0, help="random seed in [0, 2^63 - 1] (default 0)")
@@ -81,17 +80,36 @@ def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
                         "also when stderr is not a terminal")
 
 
-def _maxcut_run(args: argparse.Namespace) -> int:
-    from .maxcut.graph import load_graph
+def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("graph", nargs="?", default=None,
+                   help="graph file: Gset/rudy, edge list or Matrix Market, optionally .gz "
+                        "(default: the built-in G43)")
+    _pipeline_arguments(p)
+
+
+def _pipeline_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"rank": args.rank, "max_rank": args.max_rank, "seed": args.seed, "threads": args.threads,
+            "rounding": args.rounding, "n_hyperplanes": args.hyperplanes, "local_search": args.local_search,
+            "polish_moves": args.polish_moves, "polish_time": args.polish_time}
+
+
+def _run_controlled(args: argparse.Namespace, inputs: list[Path], load: Callable[[], Any],
+                    solve: Callable[[Any, dict[str, Any]], Any]) -> int:
+    """Run ``solve(load(), options)`` under signal handlers and the clock; write ``--json``, then the summary.
+
+    ``options`` are the pipeline's keyword arguments plus ``control`` and
+    ``progress``. The result must have ``status``, ``to_json(path=None)`` and
+    ``summary()`` (or ``__str__``). Bad input (``ValueError`` and kin from
+    ``load`` or ``solve``) becomes exit code 2.
+    """
     from .maxcut.progress import LineProgress
-    from .maxcut.solve import maxcut
     from .runcontrol import EXIT_CODES, RunControl, process_start_time, signal_handlers
 
-    path = Path(args.graph) if args.graph is not None else builtin_graph_path()
     to_stdout = args.json == "-"
     if args.json is not None and not to_stdout:
         try:
-            check_writable(args.json, not_same_as=path)
+            for path in inputs:
+                check_writable(args.json, not_same_as=path)
         except ValueError as exc:
             raise _UsageError(f"--json {exc}") from None
     control = RunControl(args.time_limit, start=process_start_time())
@@ -101,20 +119,14 @@ def _maxcut_run(args: argparse.Namespace) -> int:
         progress = sys.stderr.isatty() and not args.quiet
     with signal_handlers(control) as state:
         try:
-            graph = load_graph(path)
-            if graph.n == 0:
-                raise ValueError(f"{path}: the graph has no nodes")
+            problem = load()
         except (ValueError, FileNotFoundError, TypeError, OSError, MemoryError) as exc:
             raise _UsageError(str(exc)) from None
         try:
-            res = maxcut(graph, rank=args.rank, max_rank=args.max_rank, seed=args.seed, threads=args.threads,
-                         rounding=args.rounding, n_hyperplanes=args.hyperplanes, local_search=args.local_search,
-                         polish_moves=args.polish_moves, polish_time=args.polish_time, control=control,
-                         progress=progress)
+            res = solve(problem, {**_pipeline_options(args), "control": control, "progress": progress})
         except (ValueError, TypeError) as exc:
             raise _UsageError(str(exc)) from None
         state["finishing"] = True  # from here a first signal is only recorded: the result gets written
-        res.params["command"] = [os.path.basename(sys.argv[0]) or "derand-fast", *sys.argv[1:]]
         code = EXIT_CODES[res.status]
         if args.json is not None and not to_stdout:  # the JSON first: the summary's pipe may be closed
             try:
@@ -124,10 +136,60 @@ def _maxcut_run(args: argparse.Namespace) -> int:
                       "the result is printed below", file=sys.stderr)
                 to_stdout, code = True, code or 2
         if not args.quiet or to_stdout:
-            _print_or_drop(res.to_json() if to_stdout else res.summary())
+            _print_or_drop(res.to_json() if to_stdout else str(res))
         if code == 0 and control.reason is not None:  # a signal while the result was being written
             code = EXIT_CODES[control.reason]
     return code
+
+
+def _maxcut_run(args: argparse.Namespace) -> int:
+    from .maxcut.graph import load_graph
+    from .maxcut.solve import maxcut
+
+    path = Path(args.graph) if args.graph is not None else builtin_graph_path()
+
+    def load() -> Any:
+        graph = load_graph(path)
+        if graph.n == 0:
+            raise ValueError(f"{path}: the graph has no nodes")
+        return graph
+
+    def solve(graph: Any, options: dict[str, Any]) -> Any:
+        res = maxcut(graph, **options)
+        res.params["command"] = [os.path.basename(sys.argv[0]) or "derand-fast", *sys.argv[1:]]
+        return res
+
+    return _run_controlled(args, [path], load, solve)
+
+
+def _qubo_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("problem", help="QUBO file in the Biq Mac .sparse format (first line 'n m', then 'i j q', "
+                                   "1-based, upper triangle with the diagonal; minimizes x'Qx over x in {0,1})")
+    _pipeline_arguments(p)
+
+
+def _qubo_run(args: argparse.Namespace) -> int:
+    from .ising import read_qubo, solve_qubo
+
+    path = Path(args.problem)
+    return _run_controlled(args, [path], lambda: read_qubo(path), lambda Q, options: solve_qubo(Q, **options))
+
+
+def _ising_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("problem", help="Ising edge list: lines 'i j J' (couplings) and 'i h' (fields); "
+                                   "minimizes sum h_i s_i + sum J_ij s_i s_j over s in {-1,+1}")
+    p.add_argument("--fields", metavar="FILE", default=None, help="fields 'i h' in a separate file")
+    _pipeline_arguments(p)
+
+
+def _ising_run(args: argparse.Namespace) -> int:
+    from .ising import read_ising, solve_ising
+
+    path = Path(args.problem)
+    fields = None if args.fields is None else Path(args.fields)
+    inputs = [path] if fields is None else [path, fields]
+    return _run_controlled(args, inputs, lambda: read_ising(path, fields),
+                           lambda hJ, options: solve_ising(hJ[0], hJ[1], **options))
 
 
 def _print_or_drop(text: str) -> None:
@@ -144,10 +206,15 @@ def _print_or_drop(text: str) -> None:
 #: name -> (add_arguments(parser), run(args) -> exit code)
 SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "maxcut": (_maxcut_arguments, _maxcut_run),
+    "qubo": (_qubo_arguments, _qubo_run),
+    "ising": (_ising_arguments, _ising_run),
     "reproduce": (_reproduce_arguments, _reproduce_run),
 }
 
 _HELP = {"maxcut": "approximate MAXCUT: low-rank SDP bound, GW / derandomized rounding, tabu-search polish",
+         "qubo": "minimize a QUBO (Biq Mac .sparse file) through the MAXCUT pipeline, with a certified lower bound",
+         "ising": "minimize an Ising model (i j J / i h edge list) through the MAXCUT pipeline, with a certified "
+                  "lower bound",
          "reproduce": "regenerate the paper's figures and claims: PNGs, results.json, REPRODUCTION.md"}
 
 
@@ -161,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (add_arguments, run) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=_HELP.get(name), description=_HELP.get(name),
-                           epilog=_EPILOG if name == "maxcut" else None)
+                           epilog=_EPILOG if name in ("maxcut", "qubo", "ising") else None)
         add_arguments(p)
         p.set_defaults(func=run)
     return parser

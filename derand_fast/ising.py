@@ -37,17 +37,15 @@ from typing import Any
 import numpy as np
 
 from ._threads import resolve_threads
-from .maxcut.bound import CertifiedBound, certified_bound
+from ._io import atomic_write_text
 from .maxcut.graph import Graph
 from .maxcut.result import MaxCutResult
-from .maxcut.sdp import solve_sdp
 from .maxcut.solve import maxcut
 
 __all__ = ["IsingResult", "solve_ising", "solve_qubo", "ising_energy", "qubo_energy", "read_qubo", "read_ising"]
 
 _U = 2.0**-53
 #: options of :func:`derand_fast.maxcut.maxcut` that also drive the SDP behind the lower bound
-_SDP_OPTIONS = ("rank", "max_rank", "seed", "threads", "max_sweeps")
 
 
 @dataclass
@@ -80,8 +78,10 @@ class IsingResult:
         The MAXCUT pipeline's stages plus ``bound`` (SDP and certificate) and ``total``.
     maxcut : MaxCutResult
         The run on the reduced graph (node ``n`` is the auxiliary spin).
-    bound : CertifiedBound or None
-        The certificate behind ``lower_bound`` (None for a problem without interactions).
+    bound : float or None
+        The certified upper bound on the reduced graph's maximum cut behind
+        ``lower_bound`` (``maxcut.bound_info`` says how it was certified; None
+        for a problem without interactions).
     """
 
     sample: dict[Hashable, int]
@@ -98,7 +98,7 @@ class IsingResult:
     threads: int
     times: dict[str, float] = field(default_factory=dict)
     maxcut: MaxCutResult | None = None
-    bound: CertifiedBound | None = None
+    bound: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: ``n, m, energy, lower_bound, gap, optimal, sample, seed, threads, times, status``.
@@ -111,9 +111,30 @@ class IsingResult:
                 "threads": self.threads, "times": dict(self.times), "status": int(self.status),
                 "message": self.message}
 
-    def to_json(self, path: str | Path) -> None:
-        """Write :meth:`to_dict` as JSON."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+    def summary(self) -> str:
+        """A readable report: energy, certified lower bound, gap, times and status."""
+        kind = "QUBO" if self.vartype == "BINARY" else "Ising"
+        lines = [f"{kind}: n = {self.n:,} variables, m = {self.m:,} interactions   "
+                 f"(seed {self.seed}, {self.threads} thread(s))", "",
+                 f"  {'ENERGY':<36}{self.energy:>16,.6g}",
+                 f"  {'certified lower bound':<36}{self.lower_bound:>16,.6g}   "
+                 + ("proven optimal" if self.optimal else f"gap <= {100 * self.gap:.3f} %")]
+        t = self.times
+        stages = ", ".join(f"{k} {v:.2f}" for k, v in t.items() if k != "total")
+        lines.append(f"  time {t.get('total', 0.0):.2f} s ({stages})")
+        if self.status != 0:
+            lines.append(f"  status: {self.message}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """The :meth:`to_dict` JSON text; also written to ``path`` when given (atomically)."""
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        if path is not None:
+            atomic_write_text(path, text + "\n")
+        return text
 
 
 # --------------------------------------------------------------------------- input
@@ -341,19 +362,19 @@ def _solve(problem: _Problem, binary: bool, energy_of: Any, initial_state: Any,
     else:
         res = maxcut(graph, initial=x0, **options)
         x = res.partition
-        tb = time.perf_counter()
-        sdp_kw = {key: options[key] for key in _SDP_OPTIONS if key in options}
-        sdp = solve_sdp(graph, tol=options.get("sdp_tol", 2.5e-4), **sdp_kw,
-                        time_limit=None if options.get("time_limit") is None else 0.3 * options["time_limit"])
-        b = certified_bound(graph, sdp.V, seed=seed, threads=threads if threads is not None else 1)
-        t_bound = time.perf_counter() - tb
+        # the certificate maxcut() computed from its SDP factor; without one (stopped before the SDP), the
+        # trivial bound: no cut exceeds the sum of the positive weights (rounded up)
+        b = res.upper_bound
+        if b is None:
+            b = math.nextafter(math.fsum(np.maximum(graph.weights, 0.0)), math.inf)
+        t_bound = res.times.get("bound", 0.0)
         status, message, times = int(res.status), res.message, dict(res.times)
     spins = (x[:n].astype(np.int64) * int(x[n]))
     values = (spins + 1) // 2 if binary else spins
     sample = {lab: int(v) for lab, v in zip(problem.labels, values)}
     energy = energy_of(sample)
     # energy = 2^-k (sum_e w_e x_u x_v +- merge_err) + offset and sum_e w_e x_u x_v = W - 2 cut >= W - 2 bound
-    bound = 0.0 if b is None else b.bound
+    bound = 0.0 if b is None else float(b)
     lb = _sum_down([*np.ldexp(graph.weights, -k), -math.ldexp(2.0 * bound, -k), -math.ldexp(merge_err, -k),
                     *problem.offset])
     scale = max(abs(energy), abs(lb))

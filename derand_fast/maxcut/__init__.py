@@ -14,6 +14,8 @@ from .cut import (
     local_search,
     tabu_search,
 )
+from .anneal import AnnealResult, anneal
+from .bound import CertifiedBound, certified_bound
 from .graph import Graph, load_graph
 from .result import MaxCutResult
 from .rounding import ROUNDINGS, available_roundings, get_rounding, gw_expected_cut, gw_rounding, register_rounding
@@ -21,13 +23,17 @@ from .sdp import SDPResult, default_rank, solve_sdp
 from .solve import maxcut
 
 __all__ = [
+    "AnnealResult",
+    "CertifiedBound",
     "Graph",
     "LocalSearchResult",
     "MaxCutResult",
     "ROUNDINGS",
     "SDPResult",
     "TabuResult",
+    "anneal",
     "as_partition",
+    "certified_bound",
     "available_roundings",
     "cut_value",
     "cut_values",

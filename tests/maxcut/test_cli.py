@@ -106,3 +106,24 @@ def test_console_entry_point_runs_as_a_process(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "derand_fast.cli", "maxcut", str(tmp_path / "none")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_qubo_and_ising_commands_agree_with_the_python_api(tmp_path):
+    from derand_fast.ising import read_ising, read_qubo, solve_ising, solve_qubo
+
+    q = tmp_path / "q.sparse"
+    q.write_text("3 4\n1 1 -1\n1 2 2\n2 2 -1\n3 3 -2\n")  # x'Qx with Q12 = Q21 = 2: optimum x = (1, 0, 1), -3
+    r = subprocess.run([sys.executable, "-m", "derand_fast.cli", "qubo", str(q), "--json", "-"],
+                       capture_output=True, text=True, timeout=120)
+    d = json.loads(r.stdout)
+    assert r.returncode == 0 and d["energy"] == -3.0 == solve_qubo(read_qubo(q)).energy and d["optimal"]
+    i = tmp_path / "i.txt"
+    i.write_text("1 2 1\n2 3 1\n1 3 1\n1 0.5\n")  # a frustrated triangle with a field on spin 1
+    out = tmp_path / "i.json"
+    r = subprocess.run([sys.executable, "-m", "derand_fast.cli", "ising", str(i), "--quiet", "--json", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    h, J = read_ising(i)
+    assert r.returncode == 0 and json.loads(out.read_text())["energy"] == solve_ising(h, J).energy == -1.5
+    r = subprocess.run([sys.executable, "-m", "derand_fast.cli", "qubo", str(tmp_path / "missing.sparse")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
