@@ -21,6 +21,7 @@ Names are imported on first use (PEP 562), so ``import derand_fast`` and the
 from __future__ import annotations
 
 import importlib
+import logging
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -28,6 +29,10 @@ try:
     __version__ = version("derand_fast")
 except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
     __version__ = "0.0.0"
+
+# The package logs under "derand_fast" (stage starts and ends, statuses, warnings) and configures nothing:
+# the application decides where records go.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: public name -> submodule that defines it
 _EXPORTS: dict[str, str] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import logging
 import math
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ __all__ = ["maxcut", "best_known", "POLISHES", "stage_plan", "check_sizes"]
 #: accepted ``local_search`` values of :func:`maxcut` -> polish name (None: no polish)
 POLISHES: dict[Any, str | None] = {True: "tabu", "tabu": "tabu", "1flip": "1flip", False: None, "none": None,
                                    None: None}
+
+_log = logging.getLogger("derand_fast.maxcut")
 
 _BEST_KNOWN_FILES = (
     Path(__file__).resolve().parent / "data" / "best_known.csv",
@@ -273,6 +276,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         return ctl.child(until=end)
 
     r_sdp = sdp_rank_for_budget(g.n, g.m, rounding_end - now0, rank=rank, max_rank=max_rank, threads=nt)
+    if r_sdp < 1:
+        _log.warning("no time for the SDP (%.3g s left for it on n = %d, m = %d): skipped", rounding_end - now0,
+                     g.n, g.m)
     sdp = None
     cert = None
     gw_info: dict[str, Any] = {}
@@ -285,12 +291,16 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         if ctl.poll() is None and r_sdp >= 1:
             t = time.perf_counter()
             left = sdp_end - t
+            _log.info("sdp: rank %d, n = %d, m = %d, %s", r_sdp, g.n, g.m,
+                      "no time limit" if math.isinf(left) else f"{left:.2f} s")
             if report is not None:
                 report("sdp", 0.0, "started")
             sdp = solve_sdp(g, rank=r_sdp, tol=sdp_tol, max_sweeps=max_sweeps, seed=seed,
                             threads=nt, time_limit=None if math.isinf(left) else max(left, 1e-3),
                             progress=report)
             times["sdp"] = time.perf_counter() - t
+            _log.info("sdp: %s after %d sweeps, value %.6g (%.2f s)", sdp.message, sdp.sweeps, sdp.objective,
+                      times["sdp"])
             if sdp.status == 3:
                 ctl.interrupt()
             cut_short |= sdp.status == 2
@@ -305,6 +315,8 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
             x_gw, gw_info = gw_rounding(g, sdp.V, seed=seed, threads=nt, n_hyperplanes=int(n_hyperplanes),
                                         progress=report, control=until(gw_end))
             times["gw"] = time.perf_counter() - t
+            _log.info("gw: best %.6g of %d hyperplanes (%s)", gw_info["gw_best"], gw_info["n_hyperplanes"],
+                      gw_info["status"].message)
             cut_short |= gw_info["status"] == Status.TIME_LIMIT
             if rounding == "gw":
                 x_round, info = x_gw, gw_info
@@ -325,6 +337,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
                 ctl.offer(f"rounding {rounding}", x_round, cut_value(g, x_round))
                 cut_short |= info.get("status") == Status.TIME_LIMIT
             times["rounding"] = time.perf_counter() - t
+            _log.info("rounding %s: cut %s (%.2f s)", rounding, info.get("cut", "-"), times["rounding"])
     except KeyboardInterrupt:
         ctl.interrupt()
 
@@ -362,8 +375,12 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
             stopped = ctl.interrupt()
         cut_short |= stopped == Status.TIME_LIMIT and ctl.remaining() <= 1e-3
         times["local_search"] = time.perf_counter() - t
+        _log.info("polish %s: best cut %.6g (%s, %.2f s)", polish, ctl.best_value, Status(stopped).message,
+                  times["local_search"])
 
     close_progress()
+    if ctl.reason is not None:
+        _log.warning("run stopped: %s", ctl.reason.message)
     x = ctl.best_x
     cut = cut_value(g, x)
     status = ctl.reason if ctl.reason is not None else (Status.TIME_LIMIT if cut_short else Status.COMPLETED)

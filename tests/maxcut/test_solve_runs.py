@@ -135,3 +135,12 @@ def test_bound_of_an_expander_is_time_boxed():
     sdp = solve_sdp(g, rank=4, max_sweeps=3, threads=1)
     b = certified_bound_within(g, sdp.V, 0.5)  # far too little for the sparse factorization of an expander
     assert b.method == "gershgorin" and b.upper_bound >= sdp.objective
+
+
+def test_stages_log_under_the_package_logger(make_graph, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="derand_fast"):
+        maxcut(make_graph(30, 0.3, 1), n_hyperplanes=5, rounding="derand-exact", polish_moves=1000)
+    stages = {r.getMessage().split(":")[0] for r in caplog.records if r.name.startswith("derand_fast")}
+    assert {"sdp", "gw", "rounding derand-exact", "polish tabu"} <= stages
