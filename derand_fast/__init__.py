@@ -30,6 +30,10 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
     __version__ = "0.0.0"
 
+from ._numba_cache import ensure_cache_dir
+
+ensure_cache_dir()  # a read-only install without a writable HOME still imports (Numba caches in a temp folder)
+
 # The package logs under "derand_fast" (stage starts and ends, statuses, warnings) and configures nothing:
 # the application decides where records go.
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -4,6 +4,10 @@ Goemans–Williamson and registered roundings, cut tools and the pipeline.
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 from .cut import (
     LocalSearchResult,
     TabuResult,
@@ -49,3 +53,13 @@ __all__ = [
     "solve_sdp",
     "tabu_search",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """This subpackage, callable: ``derand_fast.maxcut(G, ...)`` is :func:`~derand_fast.maxcut.solve.maxcut`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> MaxCutResult:
+        return maxcut(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

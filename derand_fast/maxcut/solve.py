@@ -151,7 +151,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
            local_search: bool | str = True, polish_moves: int | None = None, polish_time: float | None = None,
            time_limit: float | None = None, progress: Any = None, sdp_tol: float = 2.5e-4, max_sweeps: int = 1000,
            rounding_options: dict[str, Any] | None = None, initial: Any = None, certify: bool = True,
-           control: RunControl | None = None) -> MaxCutResult:
+           self_loops: str = "error", control: RunControl | None = None) -> MaxCutResult:
     """Approximate MAXCUT with an SDP upper bound (paper §5.1; SPEC "MAXCUT" steps 1–3, 6).
 
     1. the low-rank SDP by the mixing method (:func:`solve_sdp`);
@@ -210,6 +210,8 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         Extra keyword arguments for a non-GW rounding method.
     initial : array_like of ±1, shape (n,), or a MaxCutResult, optional
         A warm start: kept as a candidate and polished if it is the best one.
+    self_loops : {"error", "drop"}
+        How :func:`load_graph` treats self-loops when ``graph`` is not a :class:`Graph` yet.
     certify : bool, default True
         Compute a certified upper bound from the SDP factor
         (:func:`~derand_fast.maxcut.bound.certified_bound`; result fields
@@ -241,7 +243,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     t_start = time.perf_counter()
     ctl = RunControl(time_limit) if control is None else control.child(time_limit)
     times: dict[str, float] = {}
-    g = graph if isinstance(graph, Graph) else load_graph(graph)
+    g = graph if isinstance(graph, Graph) else load_graph(graph, self_loops=self_loops)
     times["load"] = time.perf_counter() - t_start
     if g.n == 0:
         raise ValueError("graph has no nodes")

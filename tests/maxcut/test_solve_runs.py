@@ -144,3 +144,15 @@ def test_stages_log_under_the_package_logger(make_graph, caplog):
         maxcut(make_graph(30, 0.3, 1), n_hyperplanes=5, rounding="derand-exact", polish_moves=1000)
     stages = {r.getMessage().split(":")[0] for r in caplog.records if r.name.startswith("derand_fast")}
     assert {"sdp", "gw", "rounding derand-exact", "polish tabu"} <= stages
+
+
+def test_the_subpackage_is_callable_and_takes_self_loops():
+    import networkx as nx
+
+    import derand_fast as dfa
+
+    g = nx.cycle_graph(5)
+    g.add_edge(0, 0)
+    with pytest.warns(UserWarning, match="self-loop"):
+        res = dfa.maxcut(g, self_loops="drop", n_hyperplanes=5)
+    assert res.cut == 4.0
