@@ -770,6 +770,8 @@ def _connect(client: Any, scheduler: str | None, workers: int | None, retries: i
                           "distributed.scheduler.worker-saturation": 1.0,
                           "distributed.admin.system-monitor.gil.enabled": False}):
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                               # no dashboard; the scheduler's HTTP server on a free port, not 8787
+                               scheduler_kwargs={"dashboard_address": ":0"},
                                silence_logs=logging.CRITICAL, env=env)
         c = Client(cluster)
         try:

@@ -66,6 +66,7 @@ def cluster():
                           "distributed.scheduler.worker-saturation": 1.0,
                           "distributed.worker.daemon": False}):
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                      scheduler_kwargs={"dashboard_address": ":0"},
                                       silence_logs=logging.CRITICAL) as c:
             yield c
 

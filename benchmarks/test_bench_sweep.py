@@ -1,0 +1,108 @@
+"""Sweep throughput on Dask (:func:`derand_fast.sweep.sweep`): many small graphs on 1 vs 2 worker processes,
+and the cost per task of going through Dask and the output file against a plain loop of ``maxcut`` calls.
+
+Both clusters (1 and 2 one-thread workers) are started and warmed up (Numba
+compiled in every worker) before timing, so the times are the sweep's
+steady state: submitting, scheduling, running, writing a row per task.
+Ratios (printed at the end of the run):
+
+- ``sweep throughput: 2 workers / 1 worker`` — tasks per second with 2
+  workers over 1 (ideal 2; needs two idle cores);
+- ``sweep / plain loop, tiny tasks`` and ``sweep overhead per task (ms)`` —
+  tasks of about 2 ms (``certify=False``) on 1 worker against the same
+  ``maxcut`` calls in a loop in this process.
+
+Smoke mode (the default ``--benchmark-disable``) runs a few tasks; to measure::
+
+    python -m pytest -p no:cacheprovider benchmarks/test_bench_sweep.py --benchmark-enable
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+import dask  # noqa: E402
+
+from derand_fast.maxcut import load_graph, maxcut  # noqa: E402
+from derand_fast.sweep import sweep  # noqa: E402
+
+#: about 0.1 s a task on one core: SDP, certified bound (a forked child), GW, 1-flip
+TASK = {"n_hyperplanes": 100, "local_search": "1flip"}
+#: about 2 ms a task: the scheduling and the row dominate
+TINY = {"n_hyperplanes": 10, "local_search": "1flip", "certify": False}
+
+
+@pytest.fixture(scope="module")
+def clients():
+    """{1: client of a 1-worker cluster, 2: client of a 2-worker cluster}, workers warmed up."""
+    out = {}
+    with dask.config.set({"distributed.worker.daemon": False, "distributed.scheduler.worker-saturation": 1.0}):
+        clusters = [distributed.LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
+                                             dashboard_address=None,
+                                             scheduler_kwargs={"dashboard_address": ":0"},
+                                             silence_logs=logging.CRITICAL)
+                    for w in (1, 2)]
+        try:
+            for w, cl in zip((1, 2), clusters):
+                c = distributed.Client(cl)
+                g = load_graph(nx.cycle_graph(8))
+                c.gather(c.map(lambda s: maxcut(g, seed=s, threads=1, **TASK).cut, range(4 * w), pure=False))
+                out[w] = c
+            yield out
+        finally:
+            for c in out.values():
+                c.close()
+            for cl in clusters:
+                cl.close()
+
+
+def _graphs(count: int, n: int) -> dict[str, object]:
+    return {f"rr{i}": nx.random_regular_graph(3, n, seed=i) for i in range(count)}
+
+
+def _runner(graphs, seeds, options, client, tmp_path: Path):
+    def run() -> int:
+        out = tmp_path / f"rows-{uuid.uuid4().hex}.csv"  # a fresh output: nothing is skipped
+        s = sweep(graphs, seeds=seeds, out=out, client=client, progress=False, **options)
+        assert s.computed == s.tasks and s.failed == 0
+        return s.computed
+
+    return run
+
+
+def test_bench_sweep_two_workers(benchmark, clients, bench_size, best_time, record_ratio, tmp_path: Path) -> None:
+    graphs = _graphs(bench_size(4, 40), 100)
+    seeds = range(bench_size(1, 2))
+    two = _runner(graphs, seeds, TASK, clients[2], tmp_path)
+    one = _runner(graphs, seeds, TASK, clients[1], tmp_path)
+    benchmark.pedantic(two, rounds=bench_size(1, 3), iterations=1)
+    t2 = benchmark.stats.stats.min if benchmark.stats else best_time(two, 1)
+    t1 = best_time(one, bench_size(1, 3))
+    record_ratio("sweep throughput: 2 workers / 1 worker", t1 / t2, benchmark)
+
+
+def test_bench_sweep_overhead(benchmark, clients, bench_size, best_time, record_ratio, tmp_path: Path) -> None:
+    graphs = _graphs(bench_size(4, 50), 30)
+    seeds = range(bench_size(1, 4))
+    tasks = len(graphs) * len(seeds)
+    loaded = [load_graph(g) for g in graphs.values()]
+
+    def loop() -> None:
+        for g in loaded:
+            for s in seeds:
+                maxcut(g, seed=s, threads=1, **TINY)
+
+    swept = _runner(graphs, seeds, TINY, clients[1], tmp_path)
+    loop()  # compile in this process too
+    benchmark.pedantic(swept, rounds=bench_size(1, 5), iterations=1)
+    t_sweep = benchmark.stats.stats.min if benchmark.stats else best_time(swept, 1)
+    t_loop = best_time(loop, bench_size(1, 5))
+    record_ratio("sweep / plain loop, tiny tasks (1 worker)", t_sweep / t_loop, benchmark)
+    record_ratio("sweep overhead per task (ms, 1 worker)", 1e3 * (t_sweep - t_loop) / tasks, benchmark)
