@@ -1,6 +1,8 @@
 #include "cut.hpp"
 
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 
 #include <vector>
 

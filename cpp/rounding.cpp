@@ -1,6 +1,8 @@
 #include "rounding.hpp"
 
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -24,7 +26,11 @@ void hyperplane_cuts(const EdgeList& g, const double* V, int r, const double* Z,
     std::vector<double> zt(static_cast<std::size_t>(nt) * static_cast<std::size_t>(r) * kBlock);
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
+#ifdef _OPENMP
         const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+#else
+        const std::size_t t = 0;  // serial build (no OpenMP): one thread
+#endif
         std::uint8_t* side = sides.data() + t * static_cast<std::size_t>(n) * kBlock;
         double* Zt = zt.data() + t * static_cast<std::size_t>(r) * kBlock;  // Zt[k * kBlock + b]
 #pragma omp for schedule(static)

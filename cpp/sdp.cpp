@@ -2,7 +2,9 @@
 
 #include "dense.hpp"
 
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -80,8 +82,12 @@ SweepStats mixing_sweeps(const Csr& g, double* V, int r, const Coloring& col, st
             if (nt > 1 && col.class_work[static_cast<std::size_t>(c)] * r >= kParallelWork) {
 #pragma omp parallel num_threads(nt)
                 {
-                    double* buf =
-                        bufs.data() + static_cast<std::size_t>(omp_get_thread_num()) * static_cast<std::size_t>(r);
+#ifdef _OPENMP
+                    const auto t = static_cast<std::size_t>(omp_get_thread_num());
+#else
+                    const std::size_t t = 0;  // serial build (no OpenMP): one thread
+#endif
+                    double* buf = bufs.data() + t * static_cast<std::size_t>(r);
 #pragma omp for schedule(static)
                     for (std::int64_t k = lo; k < hi; ++k) {
                         const std::int64_t i = col.order[static_cast<std::size_t>(k)];
