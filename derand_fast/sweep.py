@@ -701,7 +701,7 @@ class SweepSummary:
         def line(r: list[str]) -> str:
             return "  ".join(c.ljust(w) if i < text_cols else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
 
-        lines = [line(head), "  ".join("-" * w for w in widths), *map(line, body)]
+        lines = [line(head), "  ".join("-" * w for w in widths), *map(line, body)] if body else ["(no rows yet)"]
         state = "" if self.status == Status.COMPLETED else f", {self.status.message.split(':')[0]}"
         lines.append(f"{self.tasks} runs: {self.computed} computed, {self.skipped} already in {self.out.name}, "
                      f"{self.failed} failed, {self.lost} not run{state} ({_duration(self.elapsed)})")

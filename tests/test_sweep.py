@@ -321,3 +321,33 @@ def test_problems_and_hash(graph_dir: Path, tmp_path: Path) -> None:
     assert graph_hash(nx.cycle_graph(5)) != graph_hash(nx.path_graph(5))
     pairs = expand_problems([("a", g), graph_dir / "R1", {"b": nx.cycle_graph(4)}])
     assert [name for name, _ in pairs] == ["a", None, "b"]
+
+
+def test_progress_lines_and_summary_table(tmp_path: Path) -> None:
+    import io
+
+    from derand_fast.runcontrol import Status
+    from derand_fast.sweep import SweepSummary, _Progress
+
+    stream = io.StringIO()
+    p = _Progress(4, slots=2, enabled=True, stream=stream, every=0.0)
+    p.update(0, 0)
+    p.update(2, 1)
+    p.update(4, 1, final=True)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("sweep: 0/4 done, 2 running, 0 failed")
+    assert "2/4 done, 2 running, 1 failed" in lines[1] and "ETA" in lines[1]
+    assert "4/4 done, 0 running, 1 failed" in lines[2] and "ETA" not in lines[2]
+    row = {c: None for c in COLUMNS}
+    rows = [{**row, "graph": "G1", "settings": "{}", "cut": c, "error": "", "best_known": 11624.0}
+            for c in (11600.0, 11624.0, 11612.0)]
+    rows.append({**row, "graph": "G1", "settings": "{}", "error": "ValueError: x"})
+    s = SweepSummary(out=tmp_path / "r.csv", tasks=4, skipped=0, computed=4, failed=1, lost=0,
+                     status=Status.COMPLETED, elapsed=1.0, rows=rows)
+    (stat,) = s.per_graph()
+    assert (stat["runs"], stat["failed"], stat["best"], stat["mean"], stat["worst"]) == (4, 1, 11624, 11612, 11600)
+    assert stat["std"] == pytest.approx(12.0) and stat["gap_to_best_known"] == 0.0
+    table = s.table()
+    assert "best known" in table and "11,624" in table and "1 failed" in table
+    s.best_known = {"G1": 11700.0}
+    assert s.per_graph()[0]["gap_to_best_known"] == pytest.approx(76 / 11700)
