@@ -174,9 +174,11 @@ def step_eps(x, eps: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Examples
     --------
-    >>> f, df, d2f = step_eps([0.0, 0.075, 1.0], eps=0.1)
-    >>> f.tolist()
-    [0.0, 0.5, 1.0]
+    >>> f, df, d2f = step_eps([0.0, 0.625, 0.75, 1.0], eps=1.0)
+    >>> f.tolist()  # 1/2 at 3 eps/4
+    [0.0, 0.125, 0.5, 1.0]
+    >>> df.tolist()  # steepest there: 4/eps
+    [0.0, 2.0, 4.0, 0.0]
     """
     return _apply3(_map3_step, x, "x", check_positive(eps, "eps"))
 
