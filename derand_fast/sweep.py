@@ -957,6 +957,9 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
         skipped = len(tasks) - len(todo)
         failed_now = 0
         if todo:
+            import dask
+
+            embedded = client is None and not (scheduler or dask.config.get("scheduler-address", None))
             with _connect(client, scheduler, workers, retries, threads) as c:
                 report = _Progress(len(todo), _slots(c), progress)
                 futures: dict[Any, _Task] = {}
@@ -984,7 +987,7 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
                             continue
                         else:
                             exc = f.exception()
-                            row = _failed_row(t, exc, retries if client is None and scheduler is None else None)
+                            row = _failed_row(t, exc, retries if embedded else None)
                         rowfile.append(row)
                         computed += 1
                         failed_now += bool(row.get("error"))

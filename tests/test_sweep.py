@@ -255,6 +255,45 @@ def test_resume_after_killed_client(client, graph_dir: Path, tmp_path: Path) -> 
     _check_against_serial([r for r in rows if r["seed"] < 2], graphs)
 
 
+_CLI = """
+import argparse, sys
+from derand_fast.sweep import add_arguments, run
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    sys.exit(run(parser.parse_args(sys.argv[1:])))
+"""
+
+
+def test_ctrl_c_exits_130_with_rows_intact(cluster, client, graph_dir: Path, tmp_path: Path) -> None:
+    script = tmp_path / "cli.py"
+    script.write_text(textwrap.dedent(_CLI))
+    out = tmp_path / "rows.csv"
+    argv = [str(graph_dir), "--seeds", "0-19", "--grid", "n_hyperplanes=10", "--grid", "local_search=1flip",
+            "--out", str(out), "--scheduler", cluster.scheduler_address, "--quiet"]
+    proc = subprocess.Popen([sys.executable, str(script), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if out.exists() and out.read_text().count("\n") >= 3:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "interrupted" in stdout
+    rows = read_rows(out)
+    assert 2 <= len(rows) < 60 and len(set(_keys(rows))) == len(rows) and out.read_text().endswith("\n")
+    s = sweep(graph_dir, seeds=range(20), out=out, client=client, progress=False, **OPTS)
+    assert (s.skipped, s.computed, s.failed) == (len(rows), 60 - len(rows), 0)
+    assert len(read_rows(out)) == 60
+
+
 # ---------------------------------------------------------------------------------------- without a cluster
 
 
