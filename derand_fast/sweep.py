@@ -66,6 +66,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -978,16 +979,27 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
                                solver=solver, pure=False)
                     futures = dict(zip(fs, todo))
                     report.update(0, 0, final=True)
-                    for f in as_completed(list(futures)):
-                        t = futures.pop(f)
+                    done = as_completed(list(futures))
+                    for f in done:
+                        if f not in futures:  # already written: never twice
+                            continue
                         if f.status == "finished":
-                            row = f.result()
+                            try:
+                                row = f.result()
+                            except CancelledError:
+                                futures.pop(f)
+                                lost += 1
+                                continue
+                        elif f.status == "error":
+                            row = _failed_row(futures[f], f.exception(), retries if embedded else None)
                         elif f.status == "cancelled":
+                            futures.pop(f)
                             lost += 1
                             continue
-                        else:
-                            exc = f.exception()
-                            row = _failed_row(t, exc, retries if embedded else None)
+                        else:  # "lost" / "pending": its result's worker died before we fetched it; Dask reruns it
+                            done.add(f)
+                            continue
+                        futures.pop(f)
                         rowfile.append(row)
                         computed += 1
                         failed_now += bool(row.get("error"))
