@@ -35,6 +35,7 @@ void bind_graph(py::module_& m) {
             out["has_header"] = pe.has_header;
             out["n"] = pe.header_n;
             out["m"] = pe.header_m;
+            out["header_line"] = pe.header_line;
             out["columns"] = pe.columns;
             out["i"] = to_array(std::move(pe.i));
             out["j"] = to_array(std::move(pe.j));

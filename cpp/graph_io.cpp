@@ -89,8 +89,12 @@ ParsedEdges parse_edge_text(const char* text, std::size_t size, bool header) {
             }
             out.header_n = parse_int(tok_b[0], tok_e[0], line, "node count n in the header");
             out.header_m = parse_int(tok_b[1], tok_e[1], line, "edge count m in the header");
-            if (out.header_n < 0 || out.header_m < 0) fail(line, "header 'n m' must be non-negative");
+            if (out.header_n < 0 || out.header_m < 0) {
+                fail(line, "header 'n m' must hold non-negative counts, got n = " + std::to_string(out.header_n) +
+                               ", m = " + std::to_string(out.header_m));
+            }
             out.has_header = true;
+            out.header_line = line;
             need_header = false;
             {
                 // Reserve what the header announces, but never more than the rest of the

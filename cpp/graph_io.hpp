@@ -13,6 +13,7 @@ struct ParsedEdges {
     bool has_header = false;
     std::int64_t header_n = 0;
     std::int64_t header_m = 0;
+    std::int64_t header_line = 0;          // 1-based source line of the header (0: none)
     int columns = 0;                       // 2 (unweighted) or 3 (weighted)
     std::vector<std::int64_t> i, j;        // as written in the file
     std::vector<double> w;                 // empty when columns == 2
@@ -27,7 +28,7 @@ struct ParseError : std::runtime_error {
 // Parses `text` (size bytes). Blank lines and lines whose first non-blank
 // character is '#' or '%' are skipped; '\r' counts as blank space (CRLF).
 // If `header` is true the first data line must be "n m" (two non-negative
-// integers). Every other data line must hold the same number (2 or 3) of
+// integers; negative counts are an error naming both). Every other data line must hold the same number (2 or 3) of
 // tokens: two integer node labels and an optional finite weight.
 ParsedEdges parse_edge_text(const char* text, std::size_t size, bool header);
 

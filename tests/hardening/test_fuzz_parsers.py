@@ -135,3 +135,27 @@ def test_gset_round_trip(tmp_path_factory: pytest.TempPathFactory, graph, crlf: 
     dense[i, j] = w
     dense[j, i] = w
     np.testing.assert_array_equal(g.to_scipy().toarray(), dense)
+
+
+@given(graph=_graphs(), delta=st.integers(-3, 3).filter(bool), weighted=st.booleans())
+def test_header_disagreeing_with_the_body_is_never_read(tmp_path_factory: pytest.TempPathFactory, graph,
+                                                        delta: int, weighted: bool) -> None:
+    """A Gset header whose m is off by ``delta`` is an error naming both counts, weighted or not."""
+    n, i, j, w = graph
+    m = i.size + delta
+    assume(m >= 0)
+    body = "".join(f"{a + 1} {b + 1}" + (f" {c:g}" if weighted else "") + "\n" for a, b, c in zip(i, j, w))
+    path = tmp_path_factory.mktemp("hdr") / "g.txt"
+    path.write_text(f"{n} {m}\n{body}")
+    with pytest.raises(ValueError, match=rf"the header announces m = {m} edges, the file has {i.size}"):
+        load_graph(path)
+
+
+@given(graph=_graphs())
+def test_headerless_zero_based_edge_list_round_trip(tmp_path_factory: pytest.TempPathFactory, graph) -> None:
+    """A 0-based unweighted edge list (label 0 after its first line) is never mistaken for a header."""
+    n, i, j, _ = graph
+    assume(i.size >= 2 and min(i[1:].min(), j[1:].min()) == 0)
+    path = tmp_path_factory.mktemp("el") / "g.txt"
+    path.write_text("".join(f"{a} {b}\n" for a, b in zip(i, j)))
+    assert load_graph(path, n=n).same_as(Graph.from_edges(n, i, j))

@@ -11,6 +11,10 @@ The ceiling: the data themselves take ~0.2 GB (file text ~25 MB, CSR with
 8 MB) plus the interpreter, NumPy/SciPy/Numba (~0.2 GB); measured peak RSS 0.48 GB,
 tracemalloc peak 0.30 GB. 1 GiB is a generous ceiling (2×) and four orders of
 magnitude below one dense n×n allocation (8·10^12 bytes).
+
+The second test runs the whole pipeline (file, SDP, GW, derand-exact, tabu)
+and checks :func:`~derand_fast.maxcut.graph.estimate_memory`, the memory
+guard's estimate, against the measured peak.
 """
 
 from __future__ import annotations
@@ -70,4 +74,52 @@ def test_large_sparse_graph_memory(tmp_path) -> None:
     assert res["cuts_agree"] and res["ls_gain"] >= 0
     assert res["rss_peak"] < CEILING_BYTES, res
     assert res["traced_peak"] < CEILING_BYTES, res
+    print(res)
+
+
+PIPELINE_CHILD = textwrap.dedent(r"""
+    import json, resource, sys
+    import numpy as np
+    from derand_fast.maxcut import load_graph, maxcut
+    from derand_fast.maxcut.graph import estimate_memory
+
+    def peak():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    # imports, JIT compilation and thread pools first: the estimate excludes the interpreter
+    maxcut(load_graph((np.array([[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]]), None)), rank=8,
+           rounding="derand-exact", polish_moves=1000, max_sweeps=3, threads=1)
+    base = peak()
+    g = load_graph(sys.argv[1])
+    loaded = peak()
+    maxcut(g, rank=8, rounding="derand-exact", rounding_options={"n_steps": 50}, polish_moves=200_000,
+           max_sweeps=3, threads=1)
+    print(json.dumps({"n": g.n, "m": g.m, "load": loaded - base, "total": peak() - base,
+                      "estimate": estimate_memory(g.n, g.m, rank=8)}))
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif("asan" in os.environ.get("LD_PRELOAD", ""),
+                    reason="AddressSanitizer's shadow memory and quarantine inflate the RSS")
+def test_estimate_memory_bounds_the_whole_pipeline(tmp_path) -> None:
+    """Read a Gset file, SDP, GW, derand-exact, tabu: the peak RSS above the interpreter's stays within
+    ``estimate_memory`` and above half of it (the estimate is an upper bound, not a wild one)."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    n, m = 200_000, 300_000
+    u = rng.integers(1, n + 1, m)
+    v = (u + rng.integers(1, n, m) - 1) % n + 1
+    path = tmp_path / "g.txt"
+    with path.open("w") as f:
+        f.write(f"{n} {m}\n")
+        np.savetxt(f, np.column_stack([u, v, rng.choice([-1, 1], m)]), fmt="%d")
+    out = subprocess.run([sys.executable, "-c", PIPELINE_CHILD, str(path)], capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res["n"] == n and res["m"] <= m
+    assert res["load"] <= res["total"] <= res["estimate"], res
+    assert res["total"] >= 0.5 * res["estimate"], res
     print(res)

@@ -197,3 +197,147 @@ def test_gset_g1_and_crlf_file(gset_dir):
     g56 = load_graph(gset_dir / "G56")  # CRLF line ends
     assert (g56.n, g56.m) == (5000, 12498)
     assert set(np.unique(g56.weights)) <= {-1.0, 1.0}
+
+
+@pytest.mark.parametrize("text,match", [
+    ("4 5\n1 2\n2 3\n3 4\n", r"line 4: the header announces m = 5 edges, the file has 3 .*fmt='edgelist'"),
+    ("5 3\n", r"line 1: the header announces m = 3 edges, the file has 0"),
+    ("# a comment\n5 3\n\n", r"line 2: the header announces m = 3 edges, the file has 0"),
+    ("3 1\n1 2\n2 3\n", r"the header announces m = 1 edges, the file has 2"),
+    ("0 0\n", r"line 1: the header 'n m' = '0 0' announces a graph with no nodes"),
+    ("-4 3\n", r"line 1: header 'n m' must hold non-negative counts, got n = -4, m = 3"),
+    ("4 -1\n1 2\n", r"line 1: header 'n m' must hold non-negative counts, got n = 4, m = -1"),
+])
+def test_header_disagreeing_with_the_body_is_an_error(tmp_path, text, match):
+    # A first line 'n m' followed by labels in [1, n] is a header, whatever m says: a count that
+    # disagrees with the body is an error naming both, never an extra edge.
+    f = tmp_path / "h.txt"
+    f.write_text(text)
+    with pytest.raises(ValueError, match=match) as info:
+        load_graph(f)
+    assert "h.txt" in str(info.value)
+
+
+def test_header_with_no_edges_and_first_edge_forced(tmp_path):
+    f = tmp_path / "empty.txt"
+    f.write_text("5 0\n")
+    g = load_graph(f)
+    assert (g.n, g.m) == (5, 0)
+    # the documented way out when a headerless list starts with its largest label
+    e = tmp_path / "e.txt"
+    e.write_text("3 1\n1 2\n2 3\n")
+    assert load_graph(e, fmt="edgelist").same_as(Graph.from_edges(3, [0, 0, 1], [2, 1, 2]))
+    # a first line whose labels exceed what a header allows is an edge: 0-based, or a label above n
+    for text, (n, m) in [("0 1\n1 2\n2 3\n", (4, 3)), ("2 5\n1 2\n2 3\n", (5, 3)), ("1 3\n2 3\n", (3, 2))]:
+        e.write_text(text)
+        g = load_graph(e)
+        assert (g.n, g.m) == (n, m), text
+    # weighted body after a two-number first line: always a header
+    e.write_text("9 2\n1 2 1.5\n2 3 -1\n")
+    g = load_graph(e)
+    assert (g.n, g.m) == (9, 2) and g.weights.tolist() == [1.5, -1.0]
+
+
+def test_dense_square_arrays_are_adjacency_matrices():
+    path = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]])
+    g = load_graph(path)
+    assert (g.n, g.m) == (3, 2) and g.edges.tolist() == [[0, 1], [1, 2]]
+    assert load_graph(np.array([[0, 2.5], [2.5, 0]])).weights.tolist() == [2.5]
+    assert load_graph(np.triu(np.ones((3, 3)), 1)).m == 3  # triangular
+    assert load_graph(path.tolist()).same_as(g)
+    with pytest.raises(ValueError, match=r"symmetric.*fmt='edges'"):
+        load_graph(np.array([[0, 1, 2], [1, 2, 1], [2, 0, 1]]))
+    # explicit edge form for square edge arrays; non-square ones stay edge lists
+    tri = load_graph(np.array([[0, 1, 1], [1, 2, 1], [2, 0, 1]]), fmt="edges")
+    assert (tri.n, tri.m) == (3, 3)
+    assert load_graph(np.array([[0, 1], [1, 2]]), fmt="edges").edges.tolist() == [[0, 1], [1, 2]]
+    assert load_graph(np.array([[0, 1], [1, 2], [2, 3]])).m == 3
+    with pytest.raises(ValueError, match="square"):
+        load_graph(np.array([[0, 1], [1, 2], [2, 3]]), fmt="adjacency")
+    with pytest.raises(ValueError, match="fmt must be 'adjacency' or 'edges' for an array"):
+        load_graph(path, fmt="gset")
+    with pytest.raises(ValueError, match="fmt must be 'gset', 'edgelist' or 'mtx' for a file"):
+        load_graph("g.txt", fmt="edges")
+
+
+def test_maxcut_of_a_dense_path_adjacency():
+    from derand_fast.maxcut import maxcut
+
+    assert maxcut(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]), seed=0).cut == 2.0
+
+
+def test_gzip_files_read_transparently(tmp_path):
+    import gzip
+
+    ref = _reference()
+    gset = _gset_text().encode()
+    edges = "".join(f"{i} {j} {w}\n" for (i, j), w in zip(EDGES, WEIGHTS)).encode()
+    A = sp.coo_array((WEIGHTS, (EDGES[:, 0], EDGES[:, 1])), shape=(N, N))
+    scipy.io.mmwrite(str(tmp_path / "g.mtx"), (A + A.T).tocsr())
+    mtx = (tmp_path / "g.mtx").read_bytes()
+    for fname, data, kw in [("g.txt.gz", gset, {}), ("g.el.gz", edges, {"n": N}), ("g.mtx.gz", mtx, {}),
+                            ("g_mtx_no_suffix.gz", mtx, {}), ("plain_name", gset, {})]:
+        f = tmp_path / fname
+        f.write_bytes(gzip.compress(data))
+        assert load_graph(f, **kw).same_as(ref), fname
+    bad = tmp_path / "bad.gz"
+    bad.write_bytes(gzip.compress(gset)[:30])
+    with pytest.raises(ValueError, match="bad.gz: not a valid gzip file"):
+        load_graph(bad)
+
+
+def test_matrix_market_symmetric_listing_both_triangles_is_refused(tmp_path):
+    f = tmp_path / "both.mtx"
+    f.write_text("%%MatrixMarket matrix coordinate real symmetric\n3 3 3\n2 1 1.5\n1 2 1.5\n3 2 2\n")
+    with pytest.raises(ValueError, match=r"both.mtx: .*\(2, 1\) and \(1, 2\) are both listed.*double"):
+        load_graph(f)
+    # one triangle (either one, per pair) is the symmetric format: read once, not doubled
+    f.write_text("%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n2 1 1.5\n2 3 2\n")
+    g = load_graph(f)
+    assert g.edges.tolist() == [[0, 1], [1, 2]] and g.weights.tolist() == [1.5, 2.0]
+    f.write_text("%%MatrixMarket matrix coordinate pattern symmetric\n3 3 2\n2 1\n3 2\n")
+    assert load_graph(f).weights.tolist() == [1.0, 1.0]
+
+
+def test_small_integer_dtypes_do_not_wrap_when_duplicates_are_summed():
+    # two entries 100 at (0, 1): 200 does not fit in int8
+    a = sp.coo_array((np.array([100, 100], dtype=np.int8), (np.array([0, 0]), np.array([1, 1]))), shape=(2, 2))
+    assert load_graph(a).weights.tolist() == [200.0]
+    b = sp.coo_array((np.array([255, 255], dtype=np.uint8), (np.array([1, 1]), np.array([0, 0]))), shape=(2, 2))
+    assert load_graph(b).weights.tolist() == [510.0]
+
+
+def test_weights_whose_total_overflows_are_refused():
+    with pytest.raises(ValueError, match="total \\|w\\| overflows"):
+        Graph.from_edges(3, [0, 1], [1, 2], [1e308, 1e308])
+    with pytest.raises(ValueError, match="total \\|w\\| overflows"):  # duplicates summed to inf
+        Graph.from_edges(2, [0, 1], [1, 0], [1.5e308, 1.5e308])
+    g = Graph.from_edges(3, [0, 1], [1, 2], [1e307, -1e307])
+    assert g.total_weight == 0.0
+
+
+def test_estimate_memory_and_the_loader_guard(tmp_path, monkeypatch):
+    from derand_fast.maxcut import graph as graph_module
+    from derand_fast.maxcut.graph import estimate_memory
+    from derand_fast.maxcut.sdp import default_rank
+
+    n, m = 10**6, 5 * 10**5
+    r = default_rank(n)
+    assert estimate_memory(n, m) == estimate_memory(n, m, rank=r) == 100 * n + 160 * m + 16 * n * r
+    assert estimate_memory(1000, 10**6) == 16 * 1000 + 200 * 10**6  # reading the file dominates
+    assert estimate_memory(0, 0) == 0
+    for bad in ({"n": -1, "m": 0}, {"n": 1, "m": 1.5}, {"n": 1, "m": 0, "rank": 0}):
+        with pytest.raises(ValueError, match="must be an int"):
+            estimate_memory(**bad)
+    # a 19-byte file declaring 2e7 nodes: about 4.2 GiB, refused on an 8 GiB machine before any array
+    f = tmp_path / "huge.txt"
+    f.write_text("20000000 2\n1 2\n3 4\n")
+    need = estimate_memory(2 * 10**7, 2) / 2**30
+    monkeypatch.setattr(graph_module, "_physical_memory", lambda: 8 * 2**30)
+    with pytest.raises(ValueError, match=rf"huge.txt: m = 2 edges on n = 20,000,000 nodes would need about "
+                                         rf"{need:.1f} GiB .*half of this machine's 8.0 GiB"):
+        load_graph(f)
+    with pytest.raises(ValueError, match="would need about"):
+        Graph.from_edges(2 * 10**7, [0], [1])
+    monkeypatch.setattr(graph_module, "_physical_memory", lambda: 64 * 2**30)
+    assert load_graph(tmp_path / "huge.txt").n == 2 * 10**7
