@@ -7,7 +7,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_betas", "check_count", "check_positive"]
+__all__ = ["SEED_MAX", "check_betas", "check_count", "check_positive", "check_seed"]
+
+#: The largest seed: seeds are ints in ``[0, SEED_MAX]`` (the non-negative int64 range).
+SEED_MAX = 2**63 - 1
 
 
 def check_positive(value: Any, name: str, *, upper: float | None = None) -> float:
@@ -29,6 +32,22 @@ def check_count(value: Any, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """A seed: a Python or NumPy int in ``[0, 2**63 - 1]``.
+
+    Raises ValueError naming ``name`` and the range for a bool, a negative
+    int or a larger one (refused rather than reduced: ``2**64`` must not
+    silently give the run of seed ``0``), TypeError for a non-int.
+    """
+    if isinstance(seed, (bool, np.bool_)):
+        raise ValueError(f"{name} must be an int in [0, 2**63 - 1], got the bool {seed}")
+    if not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{name} must be an int in [0, 2**63 - 1], got {type(seed).__name__}")
+    if not 0 <= seed <= SEED_MAX:
+        raise ValueError(f"{name} must be an int in [0, 2**63 - 1], got {seed}")
+    return int(seed)
 
 
 def check_betas(betas: Any) -> tuple[float, float]:

@@ -26,16 +26,16 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
-from .._validation import check_count
+from .._validation import check_count, check_seed
 from ..random import standard_normal
-from .graph import Graph, load_graph
+from .graph import Graph, _physical_memory, load_graph
 from .progress import make_progress
 
 __all__ = ["SDPResult", "solve_sdp", "default_rank", "SDP_STATUS"]
 
 #: status code -> message, one table for every caller (SciPy convention).
 SDP_STATUS = {
-    0: "converged: a full sweep improved the objective by less than tol",
+    0: "converged: a full sweep improved the objective by less than tol times the mean |w|",
     1: "stopped: max_sweeps reached",
     2: "stopped: time limit reached",
     3: "interrupted (KeyboardInterrupt): V is the last completed sweep",
@@ -43,6 +43,7 @@ SDP_STATUS = {
 
 _CHUNK_SECONDS = 0.1  # C++ runs sweeps for ~this long between Python checks (Ctrl-C, progress)
 _V_BUDGET_BYTES = 1 << 30  # default cap on the factor's memory, 8 n r bytes
+_MAX_RANK = 1 << 20  # the C++ solver's limit on the columns of V
 
 
 def default_rank(n: int, max_rank: int | None = None) -> int:
@@ -121,6 +122,42 @@ def _check_time_limit(time_limit: Any) -> float:
     return t
 
 
+def _weight_scale(graph: Graph) -> tuple[float, float]:
+    """The mean ``|w_ij|`` and the power of two nearest it (both 1 for an edgeless or all-zero graph).
+
+    The solver runs on ``w / scale``: its iterates do not depend on the
+    weights' scale (each update normalizes a weighted sum), and dividing by a
+    power of two is exact, so a graph whose weights are ``2^k`` times another's
+    gives the same ``V`` bit for bit and an objective ``2^k`` times larger.
+
+    Raises
+    ------
+    ValueError
+        If the total ``|w|`` overflows float64 (the objective could not be represented).
+    """
+    with np.errstate(over="ignore"):
+        total = float(np.abs(graph.weights).sum())
+    if not math.isfinite(total):
+        raise ValueError(f"the SDP value cannot be represented: the total |w| of the {graph.m} edges overflows "
+                         "float64; divide the weights by a common factor")
+    if total == 0.0:
+        return 1.0, 1.0
+    mean = total / graph.m
+    mantissa, exponent = math.frexp(mean)  # mean = mantissa 2^exponent, mantissa in [0.5, 1)
+    return mean, math.ldexp(1.0, min(exponent - (mantissa < math.sqrt(0.5)), 1023))
+
+
+def _check_factor_size(n: int, rank: int) -> None:
+    """Refuse a rank whose factor ``V`` (``8·n·rank`` bytes) cannot be held, before allocating it."""
+    if rank > _MAX_RANK:
+        raise ValueError(f"rank must be <= 2^20 = {_MAX_RANK}, got {rank}")
+    need = 8 * n * rank
+    total = _physical_memory()
+    if total is not None and need > total // 2:
+        raise ValueError(f"rank = {rank} needs a factor V of n x rank = {n:,} x {rank:,} float64, "
+                         f"{need / 2**30:.1f} GiB, more than half of this machine's {total / 2**30:.1f} GiB")
+
+
 def initial_factor(n: int, rank: int, seed: int, threads: int | None = None) -> np.ndarray:
     """Random unit rows: row ``i`` is stream ``i`` of :func:`derand_fast.random.standard_normal`, normalized.
 
@@ -146,12 +183,15 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
     max_rank : int, optional
         Cap on the default rank (large graphs: ``V`` takes ``8·n·r`` bytes).
     tol : float, default 2.5e-4
-        Stop when one full sweep increases the objective by less than ``tol``
-        (absolute, in cut units). 2.5e-4 is the reference implementation's
-        rule (``locuslab/mixing``: ``eps = 1e-3`` on 4× the objective).
+        Stop when one full sweep increases the objective by less than
+        ``tol`` times the mean ``|w_ij|`` over the edges (relative, so the
+        run does not depend on the weights' scale; for ±1 weights, as in
+        Gset, it is ``tol`` in cut units). 2.5e-4 is the reference
+        implementation's rule (``locuslab/mixing``: ``eps = 1e-3`` on 4× the
+        objective, unit weights).
     max_sweeps : int, default 1000
         The reference's default cap.
-    seed : int
+    seed : int in [0, 2**63 - 1]
         Seeds the random start (:func:`initial_factor`).
     threads : int, optional
         OpenMP threads (default: all).
@@ -165,8 +205,22 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
     -------
     SDPResult
 
+    Raises
+    ------
+    ValueError
+        Bad arguments; weights whose total ``|w|`` overflows float64; a
+        factor ``V`` (``8·n·rank`` bytes) larger than half of this
+        machine's memory.
+
     Notes
     -----
+    **Scale.** The sweeps run on ``w / s``, ``s`` the power of two nearest
+    the mean ``|w_ij|``, and the objective is multiplied back, so the run
+    does not depend on the weights' scale: weights multiplied by a power of
+    two give the same ``V`` bit for bit, by any factor (1e-300 to 1e300
+    tested) the same sweeps and a proportional value to rounding — no
+    underflow of the stopping test, no overflow of the norms.
+
     **Parallel sweeps and determinism.** The nodes are split once into the
     colour classes of a greedy colouring; a sweep visits the classes in
     order and updates the nodes of one class in parallel — they are pairwise
@@ -202,8 +256,10 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
         raise ValueError(f"tol must be a finite number >= 0, got {tol}")
     max_sweeps = check_count(max_sweeps, "max_sweeps", 0)
     limit = _check_time_limit(time_limit)
+    seed = check_seed(seed)
     if max_rank is not None:
         max_rank = check_count(max_rank, "max_rank", 1)
+    mean_w, scale = _weight_scale(g)
     if V0 is not None:
         if np.iscomplexobj(V0):
             raise TypeError("V0 must be real, got a complex array")
@@ -218,13 +274,16 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
         V /= norms
     else:
         r = default_rank(g.n, max_rank) if rank is None else check_count(rank, "rank", 1)
+        _check_factor_size(g.n, r)
         V = initial_factor(g.n, r, seed, threads)
     report, close = make_progress(progress)
     hist_sweep: list[int] = []
     hist_delta: list[float] = []
     sweeps, delta, status = 0, math.inf, 1
     with thread_scope(threads) as nt:
-        solver = _core.MixingSolver(g.indptr, g.indices, g.data, V, nt)
+        # sweeps on w / scale (exact: a power of two), tol relative to the mean |w|
+        solver = _core.MixingSolver(g.indptr, g.indices, g.data if scale == 1.0 else g.data / scale, V, nt)
+        tol_run = tol * (mean_w / scale)
         t_sweeps = time.perf_counter()
         try:
             while sweeps < max_sweeps:
@@ -233,29 +292,29 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
                     status = 2
                     break
                 budget = min(_CHUNK_SECONDS, limit - elapsed)
-                done, delta, converged = solver.run(max_sweeps - sweeps, tol, budget)
+                done, delta, converged = solver.run(max_sweeps - sweeps, tol_run, budget)
                 sweeps += done
                 hist_sweep.append(sweeps)
-                hist_delta.append(delta)
+                hist_delta.append(delta * scale)
                 if converged:
                     status = 0
                     break
                 if report is not None:
                     # Progress: log-scale distance of the sweep gain to tol.
                     frac = sweeps / max_sweeps
-                    if tol > 0:
-                        frac = max(frac, 1.0 - math.log10(max(delta / tol, 1.0)) / 6.0)
-                    report("SDP", frac, f"sweep {sweeps}, gain {delta:.3g}")
+                    if tol_run > 0:
+                        frac = max(frac, 1.0 - math.log10(max(delta / tol_run, 1.0)) / 6.0)
+                    report("sdp", frac, f"sweep {sweeps}, gain {delta * scale:.3g}")
         except KeyboardInterrupt:
             status = 3
         finally:
             close()
         sweep_time = time.perf_counter() - t_sweeps
-        objective = solver.objective()
+        objective = solver.objective() * scale
         n_colors = int(solver.n_colors)
         parallel_classes = int(solver.parallel_classes)
     return SDPResult(V=V, objective=float(objective), rank=int(V.shape[1]), sweeps=int(sweeps),
-                     last_delta=float(delta), status=status, message=SDP_STATUS[status],
+                     last_delta=float(delta * scale), status=status, message=SDP_STATUS[status],
                      time=time.perf_counter() - t0, n_colors=n_colors, sweep_time=sweep_time,
                      parallel_classes=parallel_classes,
                      history={"sweep": np.asarray(hist_sweep, dtype=np.int64),

@@ -69,6 +69,8 @@ def test_g1_reference_value(gset_dir):
     # locuslab/mixing reaches 12083.18 on G1 with the same rank (40) and stopping rule.
     assert res.success and res.rank == 40
     assert abs(res.objective - 12083.2) <= 1e-3 * 12083.2
+    # the relative stopping rule is the absolute one for +-1 weights: the same sweeps as before it
+    assert res.sweeps == 156
 
 
 def test_stops_on_time_limit_max_sweeps_and_interrupt(make_graph):
@@ -115,3 +117,64 @@ def test_bad_arguments(make_graph):
         solve_sdp(g, V0=np.full((20, 2), np.nan))
     with pytest.raises(ValueError, match="threads"):
         solve_sdp(g, threads=0)
+
+
+def _scaled(g: Graph, factor: float) -> Graph:
+    return Graph.from_edges(g.n, g.u, g.v, g.weights * factor)
+
+
+def test_value_does_not_depend_on_the_weights_scale():
+    # +-1 weights like Gset: the run at scale 10^k is the run at scale 1, the value 10^k times it
+    g = load_graph(nx.gnm_random_graph(60, 300, seed=4))
+    g = Graph.from_edges(g.n, g.u, g.v, np.where(np.arange(g.m) % 3 == 0, -1.0, 1.0))
+    ref = solve_sdp(g, seed=0)
+    assert ref.success
+    for k in [-300, -200, -9, -7, -1, 1, 7, 9, 200, 300]:
+        res = solve_sdp(_scaled(g, 10.0**k), seed=0)
+        assert res.success and res.sweeps == ref.sweeps, k
+        assert res.objective == pytest.approx(10.0**k * ref.objective, rel=1e-12), k
+        assert res.last_delta == pytest.approx(10.0**k * ref.last_delta, rel=1e-6), k
+    # a power-of-two scale is exact: the same factor bit for bit
+    assert np.array_equal(solve_sdp(_scaled(g, 2.0**-40), seed=0).V, ref.V)
+
+
+def test_g1_scaled_by_powers_of_ten(gset_dir):
+    g = load_graph(gset_dir / "G1")
+    ref = solve_sdp(g, seed=0)
+    for k in range(-9, 10):
+        res = solve_sdp(_scaled(g, 10.0**k), seed=0)
+        assert res.success and res.objective == pytest.approx(10.0**k * ref.objective, rel=1e-6), k
+
+
+def test_weights_beyond_float64_sums_are_refused():
+    big = Graph(n=3, u=np.array([0, 1], np.int32), v=np.array([1, 2], np.int32), weights=np.array([1e308, 1e308]),
+                indptr=np.array([0, 1, 3, 4]), indices=np.array([1, 0, 2, 1], np.int32),
+                data=np.full(4, 1e308))  # built around the loader, which refuses it too
+    with pytest.raises(ValueError, match="SDP value cannot be represented: the total \\|w\\|"):
+        solve_sdp(big)
+    # the largest weights whose total fits: a finite value, no overflow inside the sweeps
+    res = solve_sdp(Graph.from_edges(3, [0, 1, 0], [1, 2, 2], [5e307, 5e307, 5e307]), seed=0)
+    assert math.isfinite(res.objective) and res.objective == pytest.approx(2.25 * 5e307, rel=1e-6)
+
+
+def test_rank_too_large_is_refused_before_allocating(make_graph, monkeypatch):
+    from derand_fast.maxcut import sdp as sdp_module
+
+    g = make_graph(1000, 0.01, 0)
+    monkeypatch.setattr(sdp_module, "_physical_memory", lambda: 8 * 2**30)
+    with pytest.raises(ValueError, match=r"rank = 1000000 needs a factor V of n x rank = 1,000 x 1,000,000 float64, "
+                                         r"7.5 GiB, more than half of this machine's 8.0 GiB"):
+        solve_sdp(g, rank=10**6)
+    with pytest.raises(ValueError, match=r"rank must be <= 2\^20"):
+        solve_sdp(g, rank=10**9)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 2**64, True])
+def test_seed_outside_the_documented_range_is_refused(make_graph, seed):
+    with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2\*\*63 - 1\]"):
+        solve_sdp(make_graph(10, 0.5, 0), seed=seed)
+
+
+def test_largest_seed_accepted(make_graph):
+    g = make_graph(10, 0.5, 0)
+    assert solve_sdp(g, seed=2**63 - 1).success and solve_sdp(g, seed=np.uint64(2**63 - 1)).success
