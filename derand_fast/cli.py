@@ -62,12 +62,15 @@ def _pipeline_arguments(p: argparse.ArgumentParser) -> None:
                    help="rounding method (default derand-exact; gw is the randomized baseline)")
     p.add_argument("--hyperplanes", type=_nonneg_int, default=1000,
                    help="GW hyperplanes (default 1000; 0 skips the GW baseline of other roundings)")
-    p.add_argument("--local-search", dest="local_search", default="tabu", choices=("tabu", "1flip", "none"),
-                   help="polish of the rounded cut: tabu search (default; 5000 n + 10^6 moves, at most 4e7, "
+    p.add_argument("--local-search", dest="local_search", default="anneal",
+                   choices=("anneal", "tabu", "1flip", "none"),
+                   help="polish of the best cut so far: simulated annealing (default; 10^4 sweeps, or until "
+                        "--time-limit on one chain per thread), tabu search (5000 n + 10^6 moves, at most 4e7, "
                         "or until --time-limit), 1flip (to the first local optimum) or none")
     p.add_argument("--no-local-search", dest="local_search", action="store_const", const="none",
                    help="same as --local-search none")
     p.add_argument("--polish-moves", type=_nonneg_int, default=None, help="moves of the tabu search")
+    p.add_argument("--polish-sweeps", type=_nonneg_int, default=None, help="sweeps of the annealing")
     p.add_argument("--polish-time", type=positive_float, default=None, help="seconds for the tabu search (a cap)")
     p.add_argument("--time-limit", type=positive_float, default=None,
                    help="seconds for the whole run, counted from the process start (loading included)")
@@ -90,7 +93,8 @@ def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
 def _pipeline_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"rank": args.rank, "max_rank": args.max_rank, "seed": args.seed, "threads": args.threads,
             "rounding": args.rounding, "n_hyperplanes": args.hyperplanes, "local_search": args.local_search,
-            "polish_moves": args.polish_moves, "polish_time": args.polish_time}
+            "polish_moves": args.polish_moves, "polish_sweeps": args.polish_sweeps,
+            "polish_time": args.polish_time}
 
 
 def _run_controlled(args: argparse.Namespace, inputs: list[Path], load: Callable[[], Any],
@@ -211,7 +215,8 @@ SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable
     "reproduce": (_reproduce_arguments, _reproduce_run),
 }
 
-_HELP = {"maxcut": "approximate MAXCUT: low-rank SDP bound, GW / derandomized rounding, tabu-search polish",
+_HELP = {"maxcut": "approximate MAXCUT: low-rank SDP with a certified bound, GW / derandomized rounding, "
+                   "annealing or tabu-search polish",
          "qubo": "minimize a QUBO (Biq Mac .sparse file) through the MAXCUT pipeline, with a certified lower bound",
          "ising": "minimize an Ising model (i j J / i h edge list) through the MAXCUT pipeline, with a certified "
                   "lower bound",

@@ -94,6 +94,7 @@ _U = 2.0**-53  # unit roundoff of float64
 _ETA = 2.0**-1074  # smallest positive subnormal
 _METHODS = ("auto", "dense", "sparse", "gershgorin")
 _GROWTH = 3.0  # the margin delta is multiplied by this after a failed inertia check
+_DENSE_IN_PROCESS = 3000  # largest n certified in-process where no child process can be started
 
 
 def _gamma(k: float) -> float:
@@ -456,8 +457,10 @@ def certified_bound_within(graph: Graph, V: Any, seconds: float, *, seed: int = 
     GIL, so the certificate is computed in a forked child process that is
     stopped when ``seconds`` run out or the run is stopped (``control``);
     the bound then falls back to the Gershgorin certificate, computed here
-    in O(m r) (``method="gershgorin"``: valid, looser). Where ``fork`` is not
-    available the certificate is computed in this process.
+    in O(m r) (``method="gershgorin"``: valid, looser). Where no child can be
+    forked (non-POSIX, or a daemonic process such as a Dask worker) graphs up
+    to 3000 nodes get the dense check in this process and larger ones the
+    Gershgorin certificate.
 
     Parameters
     ----------
@@ -477,8 +480,12 @@ def certified_bound_within(graph: Graph, V: Any, seconds: float, *, seed: int = 
 
     ctl = as_control(control)
     end = min(time.perf_counter() + float(seconds), ctl.deadline)
-    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - non-POSIX
-        return certified_bound(graph, V, seed=seed)
+    if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+        # no child process possible (non-POSIX, or a daemonic worker such as Dask's or a Pool's): the dense
+        # check has a predictable cost and runs here; larger graphs get the Gershgorin certificate
+        if graph.n <= _DENSE_IN_PROCESS:
+            return certified_bound(graph, V, seed=seed, method="dense")
+        return certified_bound(graph, V, method="gershgorin", seed=seed)
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
 
@@ -504,9 +511,10 @@ def certified_bound_within(graph: Graph, V: Any, seconds: float, *, seed: int = 
     except KeyboardInterrupt:
         ctl.interrupt()
     finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
+        if proc.pid is not None:  # started
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
         receive.close()
     if isinstance(result, CertifiedBound):
         return result

@@ -54,9 +54,10 @@ class MaxCutResult:
     rounding_info : dict
         What the rounding method reported.
     local_search : dict
-        The polish: ``method`` (``"tabu"`` or ``"1flip"``), ``gain``, ``moves``,
-        and ``converged`` (1-flip) or ``best_move``, ``restarts``, ``status``
-        (tabu); empty when disabled.
+        The polish: ``method`` (``"anneal"``, ``"tabu"`` or ``"1flip"``),
+        ``gain``, ``status``, and ``sweeps``, ``restarts``, ``chains``,
+        ``flips`` (annealing), ``moves``, ``best_move``, ``restarts`` (tabu) or
+        ``moves``, ``converged`` (1-flip); empty when disabled.
     params : dict
         The arguments of the run.
     graph_name : str
@@ -200,8 +201,15 @@ class MaxCutResult:
             lines.append(row(f"{self.rounding} rounding", self.rounding_cut))
         if self.local_search:
             ls = self.local_search
-            label = "tabu search" if ls.get("method") == "tabu" else "1-flip local search"
-            flips = f"(+{num(ls.get('gain', 0.0))}, {ls.get('moves', 0):,} flips)"
+            method = ls.get("method")
+            if method == "anneal":
+                label = "simulated annealing"
+                chains = ls.get("chains", 1)
+                flips = (f"(+{num(ls.get('gain', 0.0))}, {ls.get('sweeps', 0):,} sweeps"
+                         + (f" on {chains} chains)" if chains > 1 else ")"))
+            else:
+                label = "tabu search" if method == "tabu" else "1-flip local search"
+                flips = f"(+{num(ls.get('gain', 0.0))}, {ls.get('moves', 0):,} flips)"
             lines.append(row(f"after {label}", self.cut, flips))
         lines.append("")
         ratio = "-" if math.isnan(self.ratio) else f"{self.ratio:.4f}"

@@ -1,4 +1,4 @@
-"""The MAXCUT pipeline: graph → low-rank SDP → rounding → polish (tabu search) → report.
+"""The MAXCUT pipeline: graph → low-rank SDP → certified bound → rounding → polish (annealing) → report.
 
 Every stage runs under one :class:`~derand_fast.runcontrol.RunControl`: one
 deadline for the whole run, one stop flag (Ctrl-C, SIGTERM) and one record of
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._threads import resolve_threads
+from .._validation import check_count
 from ..random import seed_to_key
 from ..runcontrol import RunControl, Status
 from .cut import _check_moves, _check_time, as_partition, cut_value, local_search as run_local_search, tabu_search
@@ -33,8 +34,8 @@ from .sdp import default_rank, solve_sdp
 __all__ = ["maxcut", "best_known", "POLISHES", "stage_plan", "check_sizes"]
 
 #: accepted ``local_search`` values of :func:`maxcut` -> polish name (None: no polish)
-POLISHES: dict[Any, str | None] = {True: "tabu", "tabu": "tabu", "1flip": "1flip", False: None, "none": None,
-                                   None: None}
+POLISHES: dict[Any, str | None] = {True: "anneal", "anneal": "anneal", "tabu": "tabu", "1flip": "1flip",
+                                   False: None, "none": None, None: None}
 
 _log = logging.getLogger("derand_fast.maxcut")
 
@@ -57,15 +58,17 @@ def best_known(name: str) -> float | None:
 def stage_plan(remaining: float, polish: str | None) -> tuple[float, float]:
     """Shares of the time left after loading: ``(sdp_end, rounding_end)`` as fractions of ``remaining``.
 
-    The SDP may run until ``sdp_end`` and GW plus the rounding until
-    ``rounding_end``; the polish keeps the rest (a stage that ends early
-    leaves its time to the next). With the tabu polish, which turns any
-    extra time into better cuts, the SDP gets 30 % and the roundings end at
-    50 %; with the 1-flip polish (milliseconds) or none, the SDP gets 60 %
-    and the roundings end at 95 %.
+    The SDP (and its certificate) may run until ``sdp_end`` and GW plus the
+    rounding until ``rounding_end``; the polish keeps the rest (a stage that
+    ends early leaves its time to the next). Annealing and tabu search turn
+    any extra time into better cuts, and at equal time the polish is where
+    the cut is won (on the Gset graphs and tori, annealing from a random
+    partition nearly matched annealing from the derandomized start): the SDP
+    gets 15 % and the roundings end at 30 %. With the 1-flip polish
+    (milliseconds) or none, the SDP gets 60 % and the roundings end at 95 %.
     """
-    if polish == "tabu":
-        return 0.3, 0.5
+    if polish in ("anneal", "tabu"):
+        return 0.15, 0.3
     return 0.6, 0.95
 
 
@@ -77,6 +80,7 @@ _SEC_SWEEP = 3.5e-9
 _SEC_GW_EXPECTED = 6e-9
 _SEC_HYPERPLANE = 7e-9
 _MIN_SWEEPS = 10  # an SDP worth starting gets the time for this many sweeps
+_MIN_RANK = 8  # ... at this rank at least (lower ranks round to poor cuts: the polish is better served)
 
 
 def sdp_rank_for_budget(n: int, m: int, seconds: float, *, rank: int | None = None, max_rank: int | None = None,
@@ -97,7 +101,7 @@ def sdp_rank_for_budget(n: int, m: int, seconds: float, *, rank: int | None = No
     per_rank = (_SEC_SDP_START * n + _SEC_SWEEP * (n + 2 * m) * _MIN_SWEEPS + _SEC_GW_EXPECTED * m
                 + 4 * _SEC_HYPERPLANE * (n + m)) / max(1, threads)
     fit = int(seconds / per_rank) if per_rank > 0 else r
-    return min(r, fit) if fit >= 2 else 0
+    return min(r, fit) if fit >= min(r, _MIN_RANK) else 0
 
 
 def check_sizes(n: int, *, rank: int | None = None, max_rank: int | None = None, n_hyperplanes: int = 0) -> None:
@@ -140,6 +144,36 @@ def _certify(g: Graph, V: np.ndarray, seed: int, ctl: RunControl, sdp_seconds: f
     return None if ctl.reason is not None else cert
 
 
+def _chain_seed(seed: int, chain: int) -> int:
+    """Seed of annealing chain ``chain``: ``seed`` itself for chain 0, independent 63-bit draws for the others."""
+    if chain == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), chain]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def _anneal_chains(g: Graph, start: np.ndarray | None, *, seed: int, chains: int, sweeps: int | None,
+                   control: RunControl) -> list[Any]:
+    """``chains`` annealing runs from ``start``, side by side on their own threads (the kernel releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    from .anneal import anneal
+
+    def run(k: int) -> Any:
+        return anneal(g, start, sweeps=sweeps, seed=_chain_seed(seed, k), control=control)
+
+    if chains == 1:
+        return [run(0)]
+    with ThreadPoolExecutor(max_workers=chains, thread_name_prefix="derand-anneal") as pool:
+        futures = [pool.submit(run, k) for k in range(chains)]
+        try:
+            # short waits: a pending Ctrl-C is raised between them, not after the chains end
+            while wait(futures, timeout=0.05).not_done:
+                pass
+        except KeyboardInterrupt:  # the chains see the stop at their next check (~50 ms) and return their best
+            control.interrupt()
+        return [f.result() for f in futures]
+
+
 def _takes_control(fn: Any) -> bool:
     try:
         params = inspect.signature(fn).parameters
@@ -148,7 +182,8 @@ def _takes_control(fn: Any) -> bool:
     return "control" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, seed: int = 0,
            threads: int | None = None, rounding: str = "gw", n_hyperplanes: int = 1000,
-           local_search: bool | str = True, polish_moves: int | None = None, polish_time: float | None = None,
+           local_search: bool | str = True, polish_moves: int | None = None, polish_sweeps: int | None = None,
+           polish_time: float | None = None,
            time_limit: float | None = None, progress: Any = None, sdp_tol: float = 2.5e-4, max_sweeps: int = 1000,
            rounding_options: dict[str, Any] | None = None, initial: Any = None, certify: bool = True,
            self_loops: str = "error", control: RunControl | None = None) -> MaxCutResult:
@@ -159,8 +194,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     3. the chosen rounding (``"gw"`` reuses step 2; other names are looked up
        in :data:`~derand_fast.maxcut.rounding.ROUNDINGS`);
     4. the polish of the best partition so far (GW's best, the rounding's,
-       ``initial``): tabu search (:func:`~derand_fast.maxcut.cut.tabu_search`,
-       the default) or 1-flip local search to the first local optimum.
+       ``initial``): simulated annealing (:func:`~derand_fast.maxcut.anneal.anneal`,
+       the default), tabu search (:func:`~derand_fast.maxcut.cut.tabu_search`)
+       or 1-flip local search to the first local optimum.
 
     The result is the best partition any stage produced: never below
     ``gw_best``, ``rounding_cut`` or the cut of ``initial``.
@@ -179,30 +215,33 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         ``"gw"``, or a registered method such as ``"derand-exact"``.
     n_hyperplanes : int >= 0
         GW hyperplanes (0 skips the GW baseline unless ``rounding="gw"``).
-    local_search : {True, "tabu", "1flip", False, "none"}
-        The polish. ``True`` (default) means ``"tabu"``: tabu search from the
-        rounded partition, with ``polish_moves`` moves (default
-        :func:`~derand_fast.maxcut.cut.default_tabu_moves`, ``5000 n + 10^6``,
-        at most ``4·10^7``: 2–5 s on the Gset graphs on one core) — or, when
-        a time limit is set, until the time is up. ``"1flip"`` stops at the
-        first 1-flip local optimum (milliseconds; on the 71 Gset graphs the
-        mean gap to the best-known cuts was 0.91 % after 1-flip against
-        0.36 % after 3 s of tabu search).
+    local_search : {True, "anneal", "tabu", "1flip", False, "none"}
+        The polish. ``True`` (default) means ``"anneal"``: simulated annealing
+        from the best partition so far, ``polish_sweeps`` sweeps (default
+        :data:`~derand_fast.maxcut.anneal.DEFAULT_SWEEPS`) — or, when a time
+        limit is set, one anneal sized to the time left, on ``threads``
+        independent chains side by side (the best is kept). ``"tabu"``: tabu
+        search with ``polish_moves`` moves (default
+        :func:`~derand_fast.maxcut.cut.default_tabu_moves`) or until the time
+        is up. ``"1flip"`` stops at the first 1-flip local optimum (milliseconds).
     polish_moves : int >= 0, optional
-        Move budget of the tabu search (deterministic: the result does not
-        depend on the machine's speed).
+        Move budget of the tabu search (deterministic).
+    polish_sweeps : int >= 0, optional
+        Sweep budget of the annealing (deterministic; without a time limit one
+        chain runs whatever ``threads`` is, so the result does not depend on it).
     polish_time : float, optional
-        Seconds for the tabu search (a cap; the result then depends on the
+        Seconds for the polish (a cap; the result then depends on the
         machine's speed).
     time_limit : float, optional
         Seconds for the whole run, loading included; a stage cut short keeps
         its best result so far (status ``TIME_LIMIT``, which counts as
         success). The time left after loading is shared by
-        :func:`stage_plan`: with the tabu polish the SDP may use 30 % of it
-        and the SDP plus the roundings 50 %, so that the polish gets the rest
-        and runs until the time is up, unless ``polish_moves`` is reached first.
-        Without enough time for the SDP, the run still returns a 1-flip local
-        optimum.
+        :func:`stage_plan`: with annealing or tabu search the SDP may use 15 %
+        of it and the SDP plus the roundings 30 %, so that the polish gets the
+        rest and runs until the time is up. Without enough time for the SDP
+        (rank 8 and ten sweeps), the annealing starts from a random partition
+        (the other polishes from a 1-flip local optimum); there is then no
+        certified bound.
     progress : None, bool or callable(stage, fraction, info)
     sdp_tol, max_sweeps
         The SDP stopping rule (see :func:`solve_sdp`).
@@ -258,12 +297,17 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         raise ValueError(f"local_search must be one of True, False, 'tabu', '1flip', 'none', "
                          f"got {local_search!r}") from None
     _check_moves(polish_moves, "polish_moves")
+    _check_moves(polish_sweeps, "polish_sweeps")
     polish_limit = _check_time(polish_time, "polish_time")
     if isinstance(initial, MaxCutResult):
         initial = initial.partition
     x_initial = None if initial is None else as_partition(initial, g.n, "initial")
     check_sizes(g.n, rank=rank, max_rank=max_rank, n_hyperplanes=int(n_hyperplanes))
     seed_to_key(seed)  # a seed outside [0, 2^63 - 1] is refused before any work
+    if rank is not None:
+        rank = check_count(rank, "rank", 1)
+    if max_rank is not None:
+        max_rank = check_count(max_rank, "max_rank", 1)
     nt = resolve_threads(threads)
     report, close_progress = make_progress(progress)
 
@@ -343,7 +387,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     except KeyboardInterrupt:
         ctl.interrupt()
 
-    if ctl.best_x is None:  # nothing rounded yet (stopped during the SDP, or no time for it)
+    if ctl.best_x is None and (polish != "anneal" or ctl.poll() is not None):
+        # nothing rounded yet (stopped during the SDP, or no time for it); annealing starts from a random
+        # partition by itself
         t = time.perf_counter()
         if sdp is not None:
             x0, _ = gw_rounding(g, sdp.V, seed=seed, threads=1, n_hyperplanes=1)
@@ -358,12 +404,22 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     if polish is not None and ctl.poll() is None and g.m > 0:
         t = time.perf_counter()
         start = ctl.best_x
-        start_cut = ctl.best_value
+        start_cut = ctl.best_value if start is not None else math.nan
         pctl = ctl.child(None if math.isinf(polish_limit) else polish_limit)
         try:
             if report is not None:
-                report(f"polish {polish}", 0.0, f"from {ctl.best_stage} ({start_cut:,.6g})")
-            if polish == "1flip":
+                report(f"polish {polish}", 0.0, "from a random partition" if start is None
+                       else f"from {ctl.best_stage} ({start_cut:,.6g})")
+            if polish == "anneal":
+                chains = nt if math.isfinite(pctl.deadline) else 1
+                runs = _anneal_chains(g, start, seed=seed, chains=chains, sweeps=polish_sweeps, control=pctl)
+                best = max(runs, key=lambda a: a.cut)
+                base = start_cut if start is not None else min(a.cut - a.gain for a in runs)
+                stopped = ctl.reason if ctl.reason is not None else max(a.status for a in runs)
+                ls_info = {"method": "anneal", "gain": best.cut - base, "sweeps": sum(a.sweeps for a in runs),
+                           "restarts": sum(a.restarts for a in runs), "chains": chains, "status": stopped,
+                           "flips": sum(a.flips for a in runs)}
+            elif polish == "1flip":
                 ls = run_local_search(g, start, control=pctl)
                 ls_info = {"method": "1flip", "gain": ls.cut - start_cut, "moves": ls.moves,
                            "converged": ls.converged, "status": ls.status}
@@ -390,7 +446,8 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
 
     params = {"rank": rank, "max_rank": max_rank, "seed": seed, "threads": threads, "rounding": rounding,
               "n_hyperplanes": int(n_hyperplanes), "local_search": polish or "none",
-              "polish_moves": polish_moves, "polish_time": polish_time, "time_limit": time_limit,
+              "polish_moves": polish_moves, "polish_sweeps": polish_sweeps, "polish_time": polish_time,
+              "time_limit": time_limit,
               "sdp_tol": sdp_tol, "max_sweeps": max_sweeps, "rounding_options": rounding_options or {},
               "initial": initial is not None, "certify": bool(certify)}
     sdp_info: dict[str, Any] = {}

@@ -38,7 +38,7 @@ def test_maxcut_options_and_json(tmp_path, capsys):
     assert all(v in (-1, 1) for v in d["partition"])
 
 
-@pytest.mark.parametrize("flags,method", [([], "tabu"), (["--local-search", "1flip"], "1flip"),
+@pytest.mark.parametrize("flags,method", [([], "anneal"), (["--local-search", "1flip"], "1flip"),
                                           (["--local-search", "tabu", "--polish-moves", "500"], "tabu"),
                                           (["--local-search", "none"], None)])
 def test_local_search_choice(flags, method, tmp_path):
@@ -55,7 +55,8 @@ def test_local_search_choice(flags, method, tmp_path):
 
 def test_polish_time_caps_the_tabu_search(tmp_path):
     out = tmp_path / "r.json"
-    assert main(["--polish-moves", str(10**12), "--polish-time", "0.3", "--hyperplanes", "16", "--threads", "1",
+    assert main(["--local-search", "tabu", "--polish-moves", str(10**12), "--polish-time", "0.3", "--hyperplanes",
+                 "16", "--threads", "1",
                  "--json", str(out), "--quiet"]) == 0
     d = json.loads(out.read_text())
     assert d["local_search"]["status"] == Status.TIME_LIMIT and d["status"] == 0 and d["times"]["local_search"] < 5

@@ -27,9 +27,10 @@ def test_pipeline_on_small_graphs_against_exhaustive_search(small_graph, brute_f
 
 def test_same_seed_same_cut_one_and_two_threads(two_threads):
     g = load_graph(nx.random_regular_graph(3, 20000, seed=4))
-    a = maxcut(g, rank=64, seed=3, threads=1, n_hyperplanes=64, max_sweeps=10, polish_moves=200_000)
-    b = maxcut(g, rank=64, seed=3, threads=two_threads, n_hyperplanes=64, max_sweeps=10, polish_moves=200_000)
-    assert a.local_search["method"] == "tabu" and a.local_search["moves"] == 200_000
+    a = maxcut(g, rank=64, seed=3, threads=1, n_hyperplanes=64, max_sweeps=10, polish_sweeps=200)
+    b = maxcut(g, rank=64, seed=3, threads=two_threads, n_hyperplanes=64, max_sweeps=10, polish_sweeps=200)
+    assert a.local_search["method"] == "anneal" and a.local_search["sweeps"] == 200
+    assert a.local_search["chains"] == b.local_search["chains"] == 1  # no time limit: one chain, any threads
     assert b.sdp["parallel_classes"] >= 2  # the parallel sweep path is exercised
     assert a.cut == b.cut and np.array_equal(a.partition, b.partition)
     assert a.sdp_value == b.sdp_value and a.gw_mean == b.gw_mean
@@ -47,8 +48,8 @@ def test_result_json_and_summary(tmp_path, make_graph):
     assert "SDP value" in text and "certified upper bound" in text and "CUT" in text and len(text.splitlines()) < 25
 
 
-@pytest.mark.parametrize("choice,method", [(True, "tabu"), ("tabu", "tabu"), ("1flip", "1flip"), (False, None),
-                                           ("none", None)])
+@pytest.mark.parametrize("choice,method", [(True, "anneal"), ("anneal", "anneal"), ("tabu", "tabu"),
+                                           ("1flip", "1flip"), (False, None), ("none", None)])
 def test_local_search_choices(choice, method, make_graph):
     g = make_graph(60, 0.1, 4, "pm1")
     res = maxcut(g, seed=2, n_hyperplanes=10, local_search=choice)
@@ -59,6 +60,8 @@ def test_local_search_choices(choice, method, make_graph):
 
         assert res.local_search["moves"] == default_tabu_moves(g.n) and res.local_search["status"] == Status.COMPLETED
         assert "after tabu search" in res.summary()
+    if method == "anneal":
+        assert res.local_search["sweeps"] == 10_000 and "after simulated annealing" in res.summary()
     if method == "1flip":
         assert res.local_search["converged"] and "after 1-flip local search" in res.summary()
 
@@ -77,9 +80,10 @@ def test_tabu_polish_beats_1flip_on_a_toroidal_grid():
 
 def test_time_limit_leaves_time_for_the_polish():
     g = load_graph(nx.random_regular_graph(3, 20000, seed=8))
-    res = maxcut(g, rank=8, time_limit=2.0, sdp_tol=0.0, max_sweeps=10**6, n_hyperplanes=10, threads=1)
-    # the SDP may use half of the time, SDP + GW the first 80 %; the tabu search runs until the deadline
-    assert res.times["sdp"] < 1.5 and res.local_search["method"] == "tabu" and res.local_search["moves"] > 0
+    res = maxcut(g, rank=8, time_limit=2.0, sdp_tol=0.0, max_sweeps=10**6, n_hyperplanes=10, threads=1,
+                 local_search="tabu")
+    # the SDP may use 15 % of the time, SDP + GW the first 30 %; the tabu search runs until the deadline
+    assert res.times["sdp"] < 1.0 and res.local_search["method"] == "tabu" and res.local_search["moves"] > 0
     assert res.local_search["status"] == Status.TIME_LIMIT and res.status == 1
     assert res.times["total"] < 4.0 and res.cut == cut_value(g, res.partition) >= res.rounding_cut
 
@@ -143,20 +147,23 @@ def test_ctrl_c_returns_best_so_far():
     assert res.cut == cut_value(g, res.partition) > 0
 
 
-def test_ctrl_c_during_the_tabu_polish_returns_best_so_far(make_graph):
+@pytest.mark.parametrize("polish,budget,unit", [("tabu", {"polish_moves": 10**12}, "moves"),
+                                                 ("anneal", {"polish_sweeps": 10**12}, "sweeps")])
+def test_ctrl_c_during_the_polish_returns_best_so_far(polish, budget, unit, make_graph):
     import _thread
     import threading
 
     g = make_graph(200, 0.05, 3, "pm1")
-    maxcut(g, n_hyperplanes=4, polish_moves=10)  # warm-up: the interrupt below should land in the polish
+    maxcut(g, n_hyperplanes=4, local_search=polish, polish_moves=10, polish_sweeps=10)  # warm-up
     timer = threading.Timer(1.0, _thread.interrupt_main)  # KeyboardInterrupt in the main thread, like Ctrl-C
     timer.start()
     try:
-        res = maxcut(g, n_hyperplanes=4, polish_moves=10**12, time_limit=120)
+        # with a time limit the annealing runs one chain per thread: the interrupt reaches them all
+        res = maxcut(g, n_hyperplanes=4, local_search=polish, time_limit=120, **budget)
     finally:
         timer.cancel()
     assert res.status == 2 and "interrupted" in res.message
-    assert res.local_search["status"] == Status.INTERRUPTED and res.local_search["moves"] > 0
+    assert res.local_search["status"] == Status.INTERRUPTED and res.local_search[unit] > 0
     assert res.cut == cut_value(g, res.partition) >= res.rounding_cut
 
 

@@ -30,7 +30,7 @@ def test_cut_is_never_below_a_cut_the_run_held(seed, make_graph):
     g = make_graph(int(rng.integers(20, 120)), float(rng.uniform(0.05, 0.4)), seed, kind)
     limit = float(rng.choice([0.02, 0.1, 0.5, 2.0]))
     rounding = ("gw", "derand-exact")[seed % 2]
-    polish = ("tabu", "1flip", "none")[seed % 3]
+    polish = ("anneal", "tabu", "1flip", "none")[seed % 4]
     res = maxcut(g, seed=seed, rounding=rounding, local_search=polish, time_limit=limit, n_hyperplanes=50,
                  threads=1)
     assert res.cut == cut_value(g, res.partition)
@@ -106,7 +106,7 @@ def test_gw_out_of_its_share_is_a_time_limit_and_the_polish_still_runs():
     g = _ising(300, 1.0, 9)
     res = maxcut(g, rounding="derand-exact", n_hyperplanes=10**8, time_limit=2.0, threads=1)
     assert res.gw["status"] == Status.TIME_LIMIT and res.gw["n_hyperplanes"] < res.gw["requested"]
-    assert res.local_search["method"] == "tabu" and res.local_search["moves"] > 0
+    assert res.local_search["method"] == "anneal" and res.local_search["sweeps"] > 0
     assert res.status == Status.TIME_LIMIT and res.success and res.cut >= res.gw_best
     assert f"GW best of {res.gw['n_hyperplanes']} hyperplanes" in res.summary()
 
@@ -141,9 +141,9 @@ def test_stages_log_under_the_package_logger(make_graph, caplog):
     import logging
 
     with caplog.at_level(logging.INFO, logger="derand_fast"):
-        maxcut(make_graph(30, 0.3, 1), n_hyperplanes=5, rounding="derand-exact", polish_moves=1000)
+        maxcut(make_graph(30, 0.3, 1), n_hyperplanes=5, rounding="derand-exact", polish_sweeps=100)
     stages = {r.getMessage().split(":")[0] for r in caplog.records if r.name.startswith("derand_fast")}
-    assert {"sdp", "gw", "rounding derand-exact", "polish tabu"} <= stages
+    assert {"sdp", "gw", "rounding derand-exact", "polish anneal"} <= stages
 
 
 def test_the_subpackage_is_callable_and_takes_self_loops():
@@ -156,3 +156,29 @@ def test_the_subpackage_is_callable_and_takes_self_loops():
     with pytest.warns(UserWarning, match="self-loop"):
         res = dfa.maxcut(g, self_loops="drop", n_hyperplanes=5)
     assert res.cut == 4.0
+
+
+@pytest.mark.parametrize("rank", [0, -1])
+def test_bad_ranks_are_refused(rank, make_graph):
+    with pytest.raises(ValueError, match="rank"):
+        maxcut(make_graph(10, 0.5, 0), rank=rank)
+
+
+def test_bound_in_a_daemonic_process_falls_back_in_process():
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:  # pool workers are daemonic: no child process of their own
+        ub, opt = pool.apply(_bound_of_a_small_graph)
+    assert ub >= opt
+
+
+def _bound_of_a_small_graph():
+    import networkx as nx
+
+    from derand_fast.maxcut import load_graph
+    from derand_fast.maxcut.bound import certified_bound_within
+    from derand_fast.maxcut.sdp import solve_sdp
+
+    g = load_graph(nx.petersen_graph())
+    return certified_bound_within(g, solve_sdp(g, threads=1).V, 5.0).upper_bound, 12.0
