@@ -28,6 +28,8 @@ from ._io import check_writable
 
 from .reproduce import add_arguments as _reproduce_arguments
 from .reproduce import run as _reproduce_run
+from .sweep import add_arguments as _sweep_arguments
+from .sweep import run as _sweep_run
 
 __all__ = ["main", "SUBCOMMANDS", "builtin_graph_path"]
 
@@ -212,6 +214,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable
     "maxcut": (_maxcut_arguments, _maxcut_run),
     "qubo": (_qubo_arguments, _qubo_run),
     "ising": (_ising_arguments, _ising_run),
+    "sweep": (_sweep_arguments, _sweep_run),
     "reproduce": (_reproduce_arguments, _reproduce_run),
 }
 
@@ -220,6 +223,7 @@ _HELP = {"maxcut": "approximate MAXCUT: low-rank SDP with a certified bound, GW 
          "qubo": "minimize a QUBO (Biq Mac .sparse file) through the MAXCUT pipeline, with a certified lower bound",
          "ising": "minimize an Ising model (i j J / i h edge list) through the MAXCUT pipeline, with a certified "
                   "lower bound",
+         "sweep": "graphs x seeds x settings on Dask: rows streamed to CSV/JSONL, resumable",
          "reproduce": "regenerate the paper's figures and claims: PNGs, results.json, REPRODUCTION.md"}
 
 
