@@ -159,7 +159,8 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
     report, close = make_progress(progress)
     r = V.shape[1]
     per_chunk = int(max(1, min(_CHUNK, _CHUNK_WORK // (graph.n * r + graph.m + 1))))
-    values = np.empty(int(n_hyperplanes))
+    # running best (first index among ties) and mean: memory O(chunk) whatever n_hyperplanes
+    best, best_value, mean = 0, -np.inf, 0.0
     done, status = 0, Status.COMPLETED
     with thread_scope(threads) as nt:
         try:
@@ -172,7 +173,11 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
                 # normals drawn per chunk: memory O(chunk * r) whatever n_hyperplanes, and Ctrl-C during
                 # the draw also keeps the best so far
                 Z = hyperplanes(seed, done, k, r, threads=nt)
-                values[done:done + k] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V, Z, nt)
+                values = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V, Z, nt)
+                i = int(np.argmax(values))
+                if values[i] > best_value:
+                    best, best_value = done + i, float(values[i])
+                mean += (float(np.sum(values / k)) - mean) * (k / (done + k))  # no overflow near the float max
                 done += k
                 if report is not None:
                     report("gw", done / n_hyperplanes, f"{done}/{n_hyperplanes} hyperplanes")
@@ -184,14 +189,12 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
         expected = (float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
                     if ctl.poll() is None else None)
     if done == 0:  # interrupted before the first chunk finished: one hyperplane, computed now
-        values[0] = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V,
-                                          hyperplanes(seed, 0, 1, r, threads=1), 1)[0]
-        done = 1
-    values = values[:done]
-    best = int(np.argmax(values))
+        best_value = mean = float(_core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V,
+                                                        hyperplanes(seed, 0, 1, r, threads=1), 1)[0])
+        best, done = 0, 1
     x = _core.hyperplane_partition(V, hyperplanes(seed, best, 1, r, threads=1)[0])
-    ctl.offer("gw", x, float(values[best]))
-    info = {"gw_best": float(values[best]), "gw_mean": float(values.mean()), "gw_expected": expected,
+    ctl.offer("gw", x, best_value)
+    info = {"gw_best": best_value, "gw_mean": mean, "gw_expected": expected,
             "n_hyperplanes": int(done), "requested": int(n_hyperplanes), "best_index": best, "status": status,
             "interrupted": done < n_hyperplanes}
     return x, info

@@ -104,11 +104,12 @@ def sdp_rank_for_budget(n: int, m: int, seconds: float, *, rank: int | None = No
     return min(r, fit) if fit >= min(r, _MIN_RANK) else 0
 
 
-def check_sizes(n: int, *, rank: int | None = None, max_rank: int | None = None, n_hyperplanes: int = 0) -> None:
-    """Refuse, before any work, an SDP rank or a hyperplane count whose arrays cannot fit in memory.
+def check_sizes(n: int, *, rank: int | None = None, max_rank: int | None = None) -> None:
+    """Refuse, before any work, an SDP rank whose factor cannot fit in memory.
 
-    The SDP factor takes ``8 n r`` bytes and GW keeps one float64 per
-    hyperplane; either may use at most half of the machine's memory.
+    The SDP factor takes ``8 n r`` bytes and may use at most half of the
+    machine's memory (GW streams its hyperplanes: its memory does not grow
+    with their number).
 
     Raises
     ------
@@ -119,11 +120,10 @@ def check_sizes(n: int, *, rank: int | None = None, max_rank: int | None = None,
     if total is None:  # pragma: no cover - non-POSIX
         return
     r = default_rank(n, max_rank) if rank is None else int(rank)
-    for what, need in ((f"the SDP factor (n = {n:,} x rank {r:,})", 8 * n * r),
-                       (f"{int(n_hyperplanes):,} GW hyperplane values", 8 * int(n_hyperplanes))):
-        if need > total // 2:
-            raise ValueError(f"{what} would need {need / 2**30:,.1f} GiB, more than half of this machine's "
-                             f"{total / 2**30:.1f} GiB")
+    need = 8 * n * r
+    if need > total // 2:
+        raise ValueError(f"the SDP factor (n = {n:,} x rank {r:,}) would need {need / 2**30:,.1f} GiB, more than "
+                         f"half of this machine's {total / 2**30:.1f} GiB")
 
 
 def _certify(g: Graph, V: np.ndarray, seed: int, ctl: RunControl, sdp_seconds: float) -> Any:
@@ -302,7 +302,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     if isinstance(initial, MaxCutResult):
         initial = initial.partition
     x_initial = None if initial is None else as_partition(initial, g.n, "initial")
-    check_sizes(g.n, rank=rank, max_rank=max_rank, n_hyperplanes=int(n_hyperplanes))
+    check_sizes(g.n, rank=rank, max_rank=max_rank)
     seed_to_key(seed)  # a seed outside [0, 2^63 - 1] is refused before any work
     if rank is not None:
         rank = check_count(rank, "rank", 1)

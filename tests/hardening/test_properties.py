@@ -212,7 +212,7 @@ def test_factor_nonfinite(g: Graph, bad: float, where: int) -> None:
 
 @pytest.mark.parametrize("shape", [(0, 2), (3,), (2, 0), (3, 2, 1)])
 def test_factor_bad_shapes(shape: tuple) -> None:
-    g = load_graph(np.array([[0, 1], [1, 2]]))
+    g = load_graph(np.array([[0, 1], [1, 2]]), fmt="edges")
     for f in (gw_expected_cut, lambda g_, V: gw_rounding(g_, V, n_hyperplanes=2),
               lambda g_, V: solve_sdp(g_, V0=V, max_sweeps=2)):
         with pytest.raises(ValueError):
@@ -223,8 +223,8 @@ def test_factor_bad_shapes(shape: tuple) -> None:
 def test_load_graph_edge_array_layouts(g: Graph, how: str) -> None:
     """(m, 3) arrays and dense matrices in any layout load to the same graph (or are refused clearly)."""
     E = np.column_stack([g.u, g.v, g.weights]).astype(np.float64)
-    works_like_float64(lambda a: load_graph(np.asarray(a) if how != "list" else a, n=g.n).to_scipy().toarray(),
-                       relayout(E, how))
+    works_like_float64(lambda a: load_graph(np.asarray(a) if how != "list" else a, n=g.n,
+                                            fmt="edges").to_scipy().toarray(), relayout(E, how))
     A = g.to_scipy().toarray()
     works_like_float64(lambda a: load_graph(a).to_scipy().toarray(), relayout(A, how))
 

@@ -12,7 +12,7 @@ from derand_fast.jl import make_problem, mc_objective
 from derand_fast.maxcut import Graph, gw_rounding, load_graph, solve_sdp
 
 
-@pytest.mark.parametrize("text", ["0 2000000000\n", "2000000000 1\n1 2 1\n"])
+@pytest.mark.parametrize("text", ["0 2000000000\n1 2\n", "2000000000 1\n1 2 1\n"])
 def test_f1_absurd_node_count_is_refused_before_allocating(tmp_path, text):
     f = tmp_path / "g.txt"
     f.write_text(text)
