@@ -118,7 +118,9 @@ def _run_controlled(args: argparse.Namespace, inputs: list[Path], load: Callable
                 check_writable(args.json, not_same_as=path)
         except ValueError as exc:
             raise _UsageError(f"--json {exc}") from None
-    control = RunControl(args.time_limit, start=process_start_time())
+    # the command's clock starts with the process; main(argv) called from Python starts it now
+    start = process_start_time() if getattr(args, "clock_from_process", False) else None
+    control = RunControl(args.time_limit, start=start)
     if args.verbose:
         progress: Any = LineProgress(start=control.start)
     else:
@@ -244,13 +246,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Without ``argv`` (the installed command) ``--time-limit`` counts from the
+    process start; with ``argv`` (called from Python) from this call.
+    """
     # OpenMP workers that spin while waiting steal the CPU their partner thread
     # needs when the machine is busy (G81 SDP sweeps: 2 threads 2.7x slower than
     # 1 under load with spinning, as fast as 1 with passive waiting). Passive
     # waiting costs a futex wake-up per parallel region, which the kernels keep
     # rare. Must be set before libgomp loads; an explicit user setting wins.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
@@ -259,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)  # usage errors: argparse prints one line and exits with 2
     except SystemExit as exc:
         return int(exc.code or 0)
+    args.clock_from_process = from_process
     try:
         return int(args.func(args))
     except _UsageError as exc:

@@ -285,7 +285,8 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, swee
             if best > best_seen:
                 best_seen = best
                 trace.append((now - t0, best))
-                ctl.offer("polish anneal", ann.best_x, best)
+                bx = ann.best_x
+                ctl.offer("polish anneal", bx, cut_value(graph, bx))  # the record compares exact cuts
             if timed and ann.segment_left > 0:
                 # re-plan the rest of this anneal to end with the time: same cold end, from the current beta
                 reserve = min(0.02 * max(ctl.remaining() + (now - t0), 0.0), 0.25)

@@ -31,6 +31,7 @@ from .. import _core
 from .._threads import thread_scope
 from ..random import standard_normal
 from ..runcontrol import RunControl, Status, as_control
+from .cut import cut_value
 from .derand_common import check_factor
 from .graph import Graph
 from .progress import make_progress
@@ -193,6 +194,7 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
                                                         hyperplanes(seed, 0, 1, r, threads=1), 1)[0])
         best, done = 0, 1
     x = _core.hyperplane_partition(V, hyperplanes(seed, best, 1, r, threads=1)[0])
+    best_value = cut_value(graph, x)  # in the cut tool's summation order, like every cut the run compares
     ctl.offer("gw", x, best_value)
     info = {"gw_best": best_value, "gw_mean": mean, "gw_expected": expected,
             "n_hyperplanes": int(done), "requested": int(n_hyperplanes), "best_index": best, "status": status,
