@@ -25,7 +25,6 @@ from typing import Any
 
 from ._argtypes import int_at_least, positive_float
 from ._io import check_writable
-
 from .reproduce import add_arguments as _reproduce_arguments
 from .reproduce import run as _reproduce_run
 from .sweep import add_arguments as _sweep_arguments

@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from ._threads import resolve_threads
 from ._io import atomic_write_text
+from ._threads import resolve_threads
 from .maxcut.graph import Graph
 from .maxcut.result import MaxCutResult
 from .maxcut.solve import maxcut
@@ -519,7 +519,8 @@ def read_qubo(path: str | Path) -> dict[tuple[int, int], float]:
     return Q
 
 
-def read_ising(path: str | Path, h_path: str | Path | None = None) -> tuple[dict[int, float], dict[tuple[int, int], float]]:
+def read_ising(path: str | Path,
+               h_path: str | Path | None = None) -> tuple[dict[int, float], dict[tuple[int, int], float]]:
     """An Ising edge list: lines ``i j J`` (couplings) and ``i h`` (fields), for :func:`solve_ising`.
 
     Comment lines start with ``#`` or ``%``. The fields may also come from a

@@ -42,7 +42,10 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _moments(kmax: int, mean: np.ndarray, std: np.ndarray) -> list[np.ndarray]:
-    """:math:`M_0, \\dots, M_{k_{max}}` of :math:`\\max(0, u)`, elementwise, for :math:`u \\sim \\mathcal N(mean, std^2)`."""
+    """:math:`M_0, \\dots, M_{k_{max}}` of :math:`\\max(0, u)`, elementwise.
+
+    For :math:`u \\sim \\mathcal N(mean, std^2)`.
+    """
     zero = std == 0.0
     s = np.where(zero, 1.0, std)
     a = -mean / s

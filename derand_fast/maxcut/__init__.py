@@ -8,6 +8,8 @@ import sys
 import types
 from typing import Any
 
+from .anneal import AnnealResult, anneal
+from .bound import CertifiedBound, certified_bound
 from .cut import (
     LocalSearchResult,
     TabuResult,
@@ -18,8 +20,6 @@ from .cut import (
     local_search,
     tabu_search,
 )
-from .anneal import AnnealResult, anneal
-from .bound import CertifiedBound, certified_bound
 from .graph import Graph, load_graph
 from .result import MaxCutResult
 from .rounding import ROUNDINGS, available_roundings, get_rounding, gw_expected_cut, gw_rounding, register_rounding

@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from ..runcontrol import RunControl, Status, as_control
 from .derand_common import RoundingOutcome
 from .derand_exact import derand_exact
 from .derand_mc import derand_mc, hyperplane_mc
 from .graph import Graph
 from .progress import make_progress
 from .rounding import register_rounding
-from ..runcontrol import RunControl, Status, as_control
 
 __all__ = ["DERAND_METHODS", "outcome_info"]
 

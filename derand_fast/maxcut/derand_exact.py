@@ -36,9 +36,9 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
+from .._validation import check_betas, check_count, check_positive
 from ..random import standard_normal
 from ..runcontrol import RunControl, as_control
-from .._validation import check_betas, check_count, check_positive
 from .cut import cut_value
 from .derand_common import RoundingOutcome, as_graph, check_factor, polish_outcome, signs_of
 

@@ -41,11 +41,11 @@ import numba as nb
 import numpy as np
 
 from .._threads import thread_scope
+from .._validation import check_count, check_positive
 from ..indicators import edge_indicator_scalar
 from ..optimizers import SGD, PerturbedGD
 from ..random import _fill_streams, seed_to_key, standard_normal
 from .cut import cut_values
-from .._validation import check_count, check_positive
 from .derand_common import RoundingOutcome, as_graph, best_cut_tracker, check_factor, polish_outcome
 from .graph import Graph
 

@@ -7,7 +7,8 @@ Every rounding method is a callable
 returning a ±1 int8 vector of length ``n`` and a JSON-friendly ``dict`` of
 numbers, ``info["status"]`` a :class:`~derand_fast.runcontrol.Status`.
 ``control`` (a :class:`~derand_fast.runcontrol.RunControl`: deadline, stop
-flag, best-so-far record) is passed only to methods whose signature names it. :data:`ROUNDINGS` maps method names to these callables;
+flag, best-so-far record) is passed only to methods whose signature names it.
+:data:`ROUNDINGS` maps method names to these callables;
 :func:`register_rounding` adds methods defined in other modules, and
 :func:`get_rounding` looks a name up for :func:`derand_fast.maxcut.maxcut`
 and the command line. Methods in modules that are slow to import are listed

@@ -24,7 +24,8 @@ from .._threads import resolve_threads
 from .._validation import check_count
 from ..random import seed_to_key
 from ..runcontrol import RunControl, Status
-from .cut import _check_moves, _check_time, as_partition, cut_value, local_search as run_local_search, tabu_search
+from .cut import _check_moves, _check_time, as_partition, cut_value, tabu_search
+from .cut import local_search as run_local_search
 from .graph import Graph, _physical_memory, load_graph
 from .progress import make_progress
 from .result import MaxCutResult

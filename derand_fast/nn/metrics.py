@@ -84,7 +84,9 @@ def subspace_metrics(W, U) -> dict[str, float | np.ndarray]:
 
 
 def sosp_perp_bound(grad_norm: float, lambda_min: float, lam: float) -> float:
-    """Lemma 3.1's bound with measured quantities: :math:`\\|W_\\perp\\|_F \\le \\|\\nabla R\\| / (2\\lambda + \\lambda_{\\min})`.
+    """Lemma 3.1's bound with measured quantities.
+
+    :math:`\\|W_\\perp\\|_F \\le \\|\\nabla R\\| / (2\\lambda + \\lambda_{\\min})`.
 
     The proof of Lemma 3.1 (App. A.1) applied to Eq. 6 gives
     :math:`\\partial R/\\partial W_\\perp = (\\mathbb E[\\nabla^2 \\ell'] + 2\\lambda I) W_\\perp`

@@ -171,7 +171,8 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
                   batch_size: int = 1024, online: bool = True, init: Mapping[str, np.ndarray] | None = None,
                   seed: int = 0, history_every: int = 10, certificate: bool = True,
                   cert_samples: int | None = None, cert_maxiter: int = 300, time_limit: float | None = None,
-                  progress: bool | None = None, callback: Callable | None = None, threads: int | None = None) -> TrainResult:
+                  progress: bool | None = None, callback: Callable | None = None,
+                  threads: int | None = None) -> TrainResult:
     """Train a two-layer student on ``teacher`` and track its structure (paper §4.3, App. E, Fig. 3).
 
     Parameters
