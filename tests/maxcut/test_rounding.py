@@ -90,3 +90,14 @@ def test_lazy_registered_roundings_resolve():
     assert ROUNDINGS["derand-exact"] is fn
     with pytest.raises(ValueError, match="available: .*gw"):
         get_rounding("nope")
+
+
+def test_gw_rounding_takes_any_graph_input():
+    import networkx as nx
+
+    from derand_fast.maxcut import load_graph, solve_sdp
+
+    G = nx.cycle_graph(5)
+    V = solve_sdp(load_graph(G), seed=0).V
+    x, info = gw_rounding(G, V, n_hyperplanes=8)
+    assert x.shape == (5,) and info["gw_best"] == 4.0 and info["n_hyperplanes"] == info["requested"] == 8
