@@ -118,8 +118,12 @@ def plot(traces: dict[tuple[str, float], list], rows: list[dict], path: str) -> 
     import matplotlib.pyplot as plt
 
     names = sorted({k[0] for k in traces}, key=lambda n: [r["graph"] for r in rows].index(n))
-    fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3.2), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    ncols = min(4, len(names))
+    nrows = -(-len(names) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3.2 * nrows), squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names):
         T = max(t for (n, t) in traces if n == name)
         hist = traces[(name, T)]
         ts = [h[1] for h in hist] + [T]
@@ -137,7 +141,8 @@ def plot(traces: dict[tuple[str, float], list], rows: list[dict], path: str) -> 
         ax.set_title(name)
         ax.set_xlabel("seconds")
         ax.set_xscale("symlog", linthresh=0.1)
-    axes[0][0].set_ylabel("cut")
+    for row in axes:
+        row[0].set_ylabel("cut")
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
