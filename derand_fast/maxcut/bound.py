@@ -438,6 +438,13 @@ def _certify(g: Graph, V: np.ndarray, t0: float, method: str, rel_tol: float, la
             theta = max(theta, theta2)
             delta = max(_GROWTH * delta, 4.0 * abs(theta2 - theta_half))
     ub_scaled = _up(_up(y_sum + _up(n * lam)) + lost)
+    if chosen == "gershgorin":
+        # Diagonal dominance row by row: y'_i = y_i + max(0, r_i), r_i the Gershgorin radius end of row i,
+        # makes Diag(y') - L/4 diagonally dominant with a nonnegative diagonal, hence PSD: sum y' bounds the
+        # SDP (weak duality with lambda_max <= 0), and sum_i max(0, r_i) <= n max_i r_i.
+        excess = np.maximum(diag_a + 0.25 * a + slack0, 0.0)
+        rows_bound = _up(_up(y_sum + _up(math.fsum(excess) * (1.0 + 4 * _U))) + lost)
+        ub_scaled = min(ub_scaled, rows_bound)
     ub = _up(math.ldexp(ub_scaled, -e))
     sdp_value = math.ldexp(math.fsum(y), -e)
     return CertifiedBound(
