@@ -159,6 +159,10 @@ class RunControl:
         """Seconds since ``start``."""
         return time.perf_counter() - float(self.start)  # type: ignore[arg-type]
 
+    def reserve(self, seconds: float) -> None:
+        """Move the deadline ``seconds`` earlier (time kept for writing the result after the run)."""
+        self.deadline -= max(float(seconds), 0.0)
+
     def child(self, time_limit: float | None = None, *, until: float | None = None) -> RunControl:
         """A view for one stage: deadline ``min(own, now + time_limit, until)``; stop flag and record shared."""
         view = RunControl(None, start=time.perf_counter(), _shared=self._shared)

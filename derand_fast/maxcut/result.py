@@ -169,7 +169,10 @@ class MaxCutResult:
         The file is replaced atomically (a temporary file in the same folder,
         then a rename): a failed write leaves the old file intact.
         """
-        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        d = self.to_dict()
+        partition = d["partition"]
+        d["partition"] = _PLACEHOLDER  # one line for the n entries: 4x faster to write than one per line
+        text = json.dumps(d, indent=indent, allow_nan=False).replace(f'"{_PLACEHOLDER}"', json.dumps(partition), 1)
         if path is not None:
             atomic_write_text(path, text + "\n")
         return text
@@ -228,6 +231,9 @@ class MaxCutResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+_PLACEHOLDER = "@derand_fast:partition@"
 
 
 def _jsonable(obj: Any) -> Any:
