@@ -177,6 +177,67 @@ class MaxCutResult:
             atomic_write_text(path, text + "\n")
         return text
 
+    @classmethod
+    def from_json(cls, source: str | os.PathLike[str]) -> MaxCutResult:
+        """A result back from :meth:`to_json`'s text or file (``status`` as a :class:`Status`, ``partition`` int8).
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from derand_fast.maxcut import maxcut
+        >>> res = maxcut(nx.cycle_graph(5), n_hyperplanes=10)
+        >>> again = MaxCutResult.from_json(res.to_json())
+        >>> again.cut == res.cut and again.status == res.status and bool((again.partition == res.partition).all())
+        True
+        """
+        text = str(source)
+        if not text.lstrip().startswith("{"):
+            with open(source, encoding="utf-8") as fh:
+                text = fh.read()
+        d = json.loads(text)
+        nan = math.nan
+        return cls(
+            cut=float(d["cut"]), partition=np.asarray(d["partition"], dtype=np.int8),
+            sdp_value=nan if d.get("sdp_value") is None else float(d["sdp_value"]),
+            gw_best=d.get("gw_best"), gw_mean=d.get("gw_mean"), gw_expected=d.get("gw_expected"),
+            rounding=d["rounding"], rounding_cut=d.get("rounding_cut"), seed=int(d["seed"]),
+            threads=int(d["threads"]), n=int(d["n"]), m=int(d["m"]), times=dict(d.get("times", {})),
+            status=Status(int(d["status"])), message=d.get("message", ""), sdp=d.get("sdp", {}),
+            rounding_info=d.get("rounding_info", {}), local_search=d.get("local_search", {}),
+            params=d.get("params", {}), graph_name=d.get("graph", "graph"), best_known=d.get("best_known"),
+            upper_bound=d.get("upper_bound"), bound_info=d.get("bound", {}), best_stage=d.get("best_stage", ""),
+            history=[(str(h[0]), float(h[1]), float(h[2])) for h in d.get("history", [])], gw=d.get("gw", {}))
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw the best cut against time (``history``), with the certified bound and the best-known cut.
+
+        Needs matplotlib (imported here). Returns the matplotlib ``Figure``.
+        """
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:  # pragma: no cover - matplotlib is a dependency today
+            raise ImportError("MaxCutResult.plot needs matplotlib: pip install matplotlib") from None
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(6, 3.5))
+        else:
+            fig = ax.figure
+        end = max(self.times.get("total", 0.0), self.history[-1][1] if self.history else 0.0)
+        if self.history:
+            ts = [h[1] for h in self.history] + [end]
+            cs = [h[2] for h in self.history] + [self.history[-1][2]]
+            ax.step(ts, cs, where="post", label="best cut so far")
+            for stage, t, c in self.history:
+                ax.annotate(stage, (t, c), fontsize=6, alpha=0.7, rotation=20)
+        if self.upper_bound is not None:
+            ax.axhline(self.upper_bound, color="C2", ls="--", lw=1, label="certified upper bound")
+        if self.best_known is not None:
+            ax.axhline(self.best_known, color="gray", ls=":", lw=1, label="best known")
+        ax.set_xlabel("seconds")
+        ax.set_ylabel("cut")
+        ax.set_title(f"{self.graph_name}: n = {self.n:,}, m = {self.m:,}")
+        ax.legend(fontsize=7)
+        return fig
+
     def summary(self) -> str:
         """A readable one-screen report."""
         def num(x: float | None) -> str:

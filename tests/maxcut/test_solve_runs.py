@@ -182,3 +182,18 @@ def _bound_of_a_small_graph():
 
     g = load_graph(nx.petersen_graph())
     return certified_bound_within(g, solve_sdp(g, threads=1).V, 5.0).upper_bound, 12.0
+
+
+def test_json_round_trip_and_plot(make_graph, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from derand_fast.maxcut import MaxCutResult
+
+    res = maxcut(make_graph(40, 0.2, 3), n_hyperplanes=10, polish_sweeps=50)
+    path = tmp_path / "r.json"
+    res.to_json(path)
+    back = MaxCutResult.from_json(path)
+    assert back.to_dict() == res.to_dict() and back.status == res.status
+    fig = back.plot()
+    assert fig.axes and fig.axes[0].get_lines()
