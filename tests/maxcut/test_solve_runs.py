@@ -197,3 +197,8 @@ def test_json_round_trip_and_plot(make_graph, tmp_path):
     assert back.to_dict() == res.to_dict() and back.status == res.status
     fig = back.plot()
     assert fig.axes and fig.axes[0].get_lines()
+
+
+def test_a_polish_stopped_by_the_run_clock_is_a_time_limit(make_graph):
+    res = maxcut(make_graph(300, 0.05, 2, "pm1"), n_hyperplanes=10, time_limit=1.0, threads=1)
+    assert res.local_search["status"] == Status.TIME_LIMIT and res.status == Status.TIME_LIMIT
