@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import _core
 from ..runcontrol import RunControl, Status, as_control
-from .cut import as_partition, cut_value
+from .cut import _tolerance, as_partition, cut_value
 from .graph import Graph
 
 __all__ = ["anneal", "AnnealResult", "default_beta_range", "default_beta_start", "DEFAULT_SWEEPS"]
@@ -318,7 +318,3 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, swee
                         restarts=n_restarts, status=status, time=elapsed, trace=trace, flips=int(ann.flips),
                         beta_range=(hot if rng_start else b_start, cold))
 
-
-def _tolerance(graph: Graph) -> float:
-    """A greedy flip must gain more than :math:`10^{-9} \\max_i \\sum_j |w_{ij}|` (real weights)."""
-    return 1e-9 * float(_weighted_degrees(graph).max(initial=0.0))
