@@ -25,6 +25,7 @@ from typing import Any
 
 from ._argtypes import int_at_least, positive_float
 from ._io import check_writable
+from ._validation import SEED_MAX
 from .reproduce import add_arguments as _reproduce_arguments
 from .reproduce import run as _reproduce_run
 from .sweep import add_arguments as _sweep_arguments
@@ -44,7 +45,7 @@ def builtin_graph_path() -> Path:
 
 _positive_int = int_at_least(1)
 _nonneg_int = int_at_least(0)
-_seed = int_at_least(0, upper=2**63 - 1)
+_seed = int_at_least(0, upper=SEED_MAX)
 
 _EPILOG = ("exit codes: 0 success (also when --time-limit stopped the run), 2 bad input or unwritable output, "
            "130 interrupted by SIGINT (Ctrl-C), 143 terminated by SIGTERM; on a signal the best cut so far is "

@@ -21,6 +21,8 @@ import math
 import numba as nb
 import numpy as np
 
+from ._validation import check_seed
+
 __all__ = ["standard_normal", "fill_stream", "fill_normals", "stream_key", "seed_to_key"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -196,17 +198,9 @@ def _fill_streams_serial(key, first_stream, out):
         fill_stream(key, first_stream + s, out[s])
 
 
-#: Largest accepted seed: seeds are documented as ints in [0, 2^63 - 1], so none alias another.
-SEED_MAX = 2**63 - 1
-
-
 def seed_to_key(seed: int) -> np.uint64:
-    """Map a user seed (an int in [0, 2^63 - 1]) to the generator's 64-bit key."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be a non-negative int, got {type(seed).__name__}")
-    if not 0 <= seed <= SEED_MAX:
-        raise ValueError(f"seed must be in [0, 2^63 - 1], got {seed}")
-    return np.uint64(int(seed))
+    """Map a user seed (an int in [0, 2^63 - 1], :func:`~derand_fast._validation.check_seed`) to the 64-bit key."""
+    return np.uint64(check_seed(seed))
 
 
 def standard_normal(seed: int, n_streams: int, dim: int, *, first_stream: int = 0,

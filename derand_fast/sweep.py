@@ -72,6 +72,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._validation import check_seed
 from .runcontrol import EXIT_CODES, Status
 
 __all__ = ["sweep", "SweepSummary", "COLUMNS", "KEY", "graph_hash", "read_rows", "expand_problems",
@@ -324,12 +325,10 @@ def _check_seeds(seeds: Any) -> list[int]:
         seeds = [seeds]
     out = []
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int) and not hasattr(s, "__index__"):
-            raise ValueError(f"seeds must be ints, got {s!r}")
-        s = int(s)
-        if not 0 <= s <= 2**63 - 1:
-            raise ValueError(f"seeds must lie in [0, 2^63 - 1], got {s}")
-        out.append(s)
+        try:
+            out.append(check_seed(s, "seeds"))
+        except TypeError as exc:  # a seed list is user input: every bad entry is a ValueError
+            raise ValueError(str(exc)) from None
     if not out:
         raise ValueError("no seeds")
     return list(dict.fromkeys(out))

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
+from .._validation import check_seed
 from ..runcontrol import RunControl, Status, as_control
 from .cut import _tolerance, as_partition, cut_value
 from .graph import Graph
@@ -209,7 +210,7 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, swee
     """
     t0 = time.perf_counter()
     n = graph.n
-    seed = _check_int(seed, "seed")
+    seed = check_seed(seed)  # the kernel takes an int64: larger seeds are refused here, not in the binding
     if sweeps is not None:
         sweeps = _check_int(sweeps, "sweeps")
     tl = None if time_limit is None else _check_positive(time_limit, "time_limit")

@@ -31,7 +31,7 @@ from ..random import standard_normal
 from .graph import Graph, _physical_memory, load_graph
 from .progress import make_progress
 
-__all__ = ["SDPResult", "solve_sdp", "default_rank", "SDP_STATUS"]
+__all__ = ["SDPResult", "solve_sdp", "default_rank", "check_factor_size", "SDP_STATUS"]
 
 #: status code -> message, one table for every caller (SciPy convention).
 SDP_STATUS = {
@@ -147,7 +147,7 @@ def _weight_scale(graph: Graph) -> tuple[float, float]:
     return mean, math.ldexp(1.0, min(exponent - (mantissa < math.sqrt(0.5)), 1023))
 
 
-def _check_factor_size(n: int, rank: int) -> None:
+def check_factor_size(n: int, rank: int) -> None:
     """Refuse a rank whose factor ``V`` (``8·n·rank`` bytes) cannot be held, before allocating it."""
     if rank > _MAX_RANK:
         raise ValueError(f"rank must be <= 2^20 = {_MAX_RANK}, got {rank}")
@@ -274,7 +274,7 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
         V /= norms
     else:
         r = default_rank(g.n, max_rank) if rank is None else check_count(rank, "rank", 1)
-        _check_factor_size(g.n, r)
+        check_factor_size(g.n, r)
         V = initial_factor(g.n, r, seed, threads)
     report, close = make_progress(progress)
     hist_sweep: list[int] = []

@@ -21,18 +21,17 @@ from typing import Any
 import numpy as np
 
 from .._threads import resolve_threads
-from .._validation import check_count
-from ..random import seed_to_key
+from .._validation import check_count, check_seed
 from ..runcontrol import RunControl, Status
 from .cut import _check_moves, _check_time, as_partition, cut_value, tabu_search
 from .cut import local_search as run_local_search
-from .graph import Graph, _physical_memory, load_graph
+from .graph import Graph, load_graph
 from .progress import make_progress
 from .result import MaxCutResult
 from .rounding import get_rounding, gw_rounding
-from .sdp import default_rank, solve_sdp
+from .sdp import check_factor_size, default_rank, solve_sdp
 
-__all__ = ["maxcut", "best_known", "POLISHES", "stage_plan", "check_sizes"]
+__all__ = ["maxcut", "best_known", "POLISHES", "stage_plan"]
 
 #: accepted ``local_search`` values of :func:`maxcut` -> polish name (None: no polish)
 POLISHES: dict[Any, str | None] = {True: "anneal", "anneal": "anneal", "tabu": "tabu", "1flip": "1flip",
@@ -103,28 +102,6 @@ def sdp_rank_for_budget(n: int, m: int, seconds: float, *, rank: int | None = No
                 + 4 * _SEC_HYPERPLANE * (n + m)) / max(1, threads)
     fit = int(seconds / per_rank) if per_rank > 0 else r
     return min(r, fit) if fit >= min(r, _MIN_RANK) else 0
-
-
-def check_sizes(n: int, *, rank: int | None = None, max_rank: int | None = None) -> None:
-    """Refuse, before any work, an SDP rank whose factor cannot fit in memory.
-
-    The SDP factor takes ``8 n r`` bytes and may use at most half of the
-    machine's memory (GW streams its hyperplanes: its memory does not grow
-    with their number).
-
-    Raises
-    ------
-    ValueError
-        Naming the size needed and the memory available.
-    """
-    total = _physical_memory()
-    if total is None:  # pragma: no cover - non-POSIX
-        return
-    r = default_rank(n, max_rank) if rank is None else int(rank)
-    need = 8 * n * r
-    if need > total // 2:
-        raise ValueError(f"the SDP factor (n = {n:,} x rank {r:,}) would need {need / 2**30:,.1f} GiB, more than "
-                         f"half of this machine's {total / 2**30:.1f} GiB")
 
 
 def _certify(g: Graph, V: np.ndarray, seed: int, ctl: RunControl, sdp_seconds: float) -> Any:
@@ -304,12 +281,13 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     if isinstance(initial, MaxCutResult):
         initial = initial.partition
     x_initial = None if initial is None else as_partition(initial, g.n, "initial")
-    check_sizes(g.n, rank=rank, max_rank=max_rank)
-    seed_to_key(seed)  # a seed outside [0, 2^63 - 1] is refused before any work
+    check_seed(seed)  # a seed outside [0, 2^63 - 1] is refused before any work
     if rank is not None:
         rank = check_count(rank, "rank", 1)
     if max_rank is not None:
         max_rank = check_count(max_rank, "max_rank", 1)
+    # an SDP factor that cannot fit is refused before any work, not when the SDP starts
+    check_factor_size(g.n, default_rank(g.n, max_rank) if rank is None else rank)
     nt = resolve_threads(threads)
     report, close_progress = make_progress(progress)
 

@@ -187,3 +187,9 @@ def test_bad_input_is_rejected(make_graph):
         anneal(g, x, beta_start=-1.0)
     with pytest.raises(ValueError, match="time_limit"):
         anneal(g, x, time_limit=0)
+
+
+def test_seeds_beyond_int64_are_refused_before_the_kernel(make_graph):
+    g = make_graph(10, 0.5, 1, "unit")
+    with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2\*\*63 - 1\]"):
+        anneal(g, np.ones(g.n, dtype=np.int8), seed=2**63)
