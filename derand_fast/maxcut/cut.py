@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
+from .._validation import check_seed
 from ..runcontrol import RunControl, Status, as_control
 from .graph import Graph
 from .progress import make_progress
@@ -316,7 +317,7 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     ------
     ValueError
         ``x`` not ±1 of length n, a negative budget, a bad tenure range,
-        ``perturb`` outside [0, 1], a negative seed.
+        ``perturb`` outside [0, 1], a seed outside [0, 2^63 - 1].
 
     Examples
     --------
@@ -328,10 +329,8 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     """
     x = as_partition(x, graph.n)
     _check_moves(max_moves)
-    limit = _check_time(time_limit)
-    ctl = as_control(control, _time_or_none(time_limit))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+    ctl = as_control(control, _time_or_none(time_limit))  # its deadline includes time_limit
+    seed = check_seed(seed)
     n = graph.n
     if tenure is None:
         cap = max(1, n // 4)
@@ -347,8 +346,10 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     if isinstance(perturb, bool) or not isinstance(perturb, (int, float, np.integer, np.floating)) \
             or not 0.0 <= float(perturb) <= 1.0:
         raise ValueError(f"perturb must be a fraction in [0, 1], got {perturb!r}")
-    unbounded = math.isinf(limit) and math.isinf(ctl.deadline)
-    budget = (default_tabu_moves(n) if unbounded else math.inf) if max_moves is None else int(max_moves)
+    if max_moves is not None:
+        budget = int(max_moves)
+    else:  # no clock at all: the default move budget; with one, the clock stops the search
+        budget = default_tabu_moves(n) if math.isinf(ctl.deadline) else math.inf
     t0 = time.perf_counter()
     search = _core.TabuSearch(graph.indptr, graph.indices, graph.data, x, lo, hi, int(stall),
                               min(n, int(math.ceil(float(perturb) * n))), _tolerance(graph), int(seed))

@@ -28,7 +28,7 @@ from .derand_exact import derand_exact
 from .derand_mc import derand_mc, hyperplane_mc
 from .graph import Graph
 from .progress import make_progress
-from .rounding import register_rounding
+from .rounding import register_rounding, takes_control
 
 __all__ = ["DERAND_METHODS", "outcome_info"]
 
@@ -52,8 +52,8 @@ def outcome_info(out: RoundingOutcome) -> dict[str, Any]:
 
 
 def _adapter(method: Callable[..., RoundingOutcome]) -> Callable[..., tuple[np.ndarray, dict[str, Any]]]:
-    params = inspect.signature(method).parameters
-    takes_control, takes_callback = "control" in params, "callback" in params
+    with_control = takes_control(method)
+    takes_callback = "callback" in inspect.signature(method).parameters
     stage = f"rounding {method.__name__.replace('_', '-')}"
 
     def rounding(graph: Graph, V: Any, *, seed: int = 0, threads: int | None = None,
@@ -74,7 +74,7 @@ def _adapter(method: Callable[..., RoundingOutcome]) -> Callable[..., tuple[np.n
                 return user_callback(step, mu, s) if user_callback is not None else None
 
             options["callback"] = callback
-        if takes_control:
+        if with_control:
             out = method(graph, V, seed=seed, threads=threads, control=ctl, **options)
         else:  # the method keeps its own clock and Ctrl-C handling: give it what is left of the run's time
             left = ctl.remaining()

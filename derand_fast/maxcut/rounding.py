@@ -23,6 +23,7 @@ for Gaussian ``z`` (Goemans & Williamson 1995; paper §5.1, Theorem 5.2 at
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -70,6 +71,15 @@ def register_rounding(name: str, fn: RoundingFn, *, replace: bool = False) -> No
     if name in ROUNDINGS and not replace and ROUNDINGS[name] is not fn:
         raise ValueError(f"a rounding named {name!r} is already registered")
     ROUNDINGS[name] = fn
+
+
+def takes_control(fn: Callable[..., Any]) -> bool:
+    """True when ``fn`` accepts a ``control`` keyword (named, or through ``**kwargs``)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return False
+    return "control" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def available_roundings() -> list[str]:

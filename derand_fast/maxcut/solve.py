@@ -11,7 +11,6 @@ run already held — whatever stopped it.
 from __future__ import annotations
 
 import csv
-import inspect
 import logging
 import math
 import time
@@ -28,7 +27,7 @@ from .cut import local_search as run_local_search
 from .graph import Graph, load_graph
 from .progress import make_progress
 from .result import MaxCutResult
-from .rounding import get_rounding, gw_rounding
+from .rounding import get_rounding, gw_rounding, takes_control
 from .sdp import check_factor_size, default_rank, solve_sdp
 
 __all__ = ["maxcut", "best_known", "POLISHES", "stage_plan"]
@@ -91,7 +90,8 @@ def sdp_rank_for_budget(n: int, m: int, seconds: float, *, rank: int | None = No
     (:func:`~derand_fast.maxcut.sdp.default_rank`) is lowered until the
     random start, :data:`_MIN_SWEEPS` sweeps, the GW expected cut and a few
     hyperplanes fit (from costs measured on this machine kind, divided by
-    ``threads``); below rank 2 the SDP is skipped.
+    ``threads``); below :data:`_MIN_RANK` (or the default rank, if smaller)
+    it returns 0: the SDP is skipped.
     """
     if rank is not None:
         return int(rank)
@@ -153,12 +153,6 @@ def _anneal_chains(g: Graph, start: np.ndarray | None, *, seed: int, chains: int
         return [f.result() for f in futures]
 
 
-def _takes_control(fn: Any) -> bool:
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins
-        return False
-    return "control" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, seed: int = 0,
            threads: int | None = None, rounding: str = "gw", n_hyperplanes: int = 1000,
            local_search: bool | str = True, polish_moves: int | None = None, polish_sweeps: int | None = None,
@@ -273,7 +267,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     try:
         polish = POLISHES[local_search]
     except (KeyError, TypeError):
-        raise ValueError(f"local_search must be one of True, False, 'tabu', '1flip', 'none', "
+        raise ValueError(f"local_search must be one of {', '.join(map(repr, POLISHES))}, "
                          f"got {local_search!r}") from None
     _check_moves(polish_moves, "polish_moves")
     _check_moves(polish_sweeps, "polish_sweeps")
@@ -349,7 +343,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         if sdp is not None and rounding != "gw" and ctl.poll() is None:
             t = time.perf_counter()
             kwargs = dict(rounding_options or {})
-            if _takes_control(round_fn):
+            if takes_control(round_fn):
                 kwargs["control"] = until(rounding_end)
             else:
                 left = rounding_end - t
