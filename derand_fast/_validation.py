@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SEED_MAX", "check_betas", "check_count", "check_positive", "check_seed"]
+__all__ = ["SEED_MAX", "check_betas", "check_count", "check_positive", "check_seed", "check_time_limit"]
 
 #: The largest seed: seeds are ints in ``[0, SEED_MAX]`` (the non-negative int64 range).
 SEED_MAX = 2**63 - 1
@@ -48,6 +48,16 @@ def check_seed(seed: Any, name: str = "seed") -> int:
     if not 0 <= seed <= SEED_MAX:
         raise ValueError(f"{name} must be an int in [0, 2**63 - 1], got {seed}")
     return int(seed)
+
+
+def check_time_limit(value: Any, name: str = "time_limit") -> float | None:
+    """A time limit in seconds: None (no limit) or a positive real number, else ValueError naming ``name``."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not float(value) > 0:  # the comparison also rejects NaN
+        raise ValueError(f"{name} must be a positive number of seconds or None, got {value!r}")
+    return float(value)
 
 
 def check_betas(betas: Any) -> tuple[float, float]:

@@ -48,6 +48,8 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_time_limit
+
 __all__ = ["Status", "RunControl", "signal_handlers", "process_start_time", "EXIT_CODES"]
 
 
@@ -140,10 +142,7 @@ class RunControl:
     deadline: float = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.time_limit is not None:
-            t = self.time_limit
-            if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) or not float(t) > 0:
-                raise ValueError(f"time_limit must be a positive number of seconds or None, got {t!r}")
+        self.time_limit = check_time_limit(self.time_limit)
         if self.start is None:
             self.start = time.perf_counter()
         if self._shared.t0 is None:
@@ -167,10 +166,9 @@ class RunControl:
         """A view for one stage: deadline ``min(own, now + time_limit, until)``; stop flag and record shared."""
         view = RunControl(None, start=time.perf_counter(), _shared=self._shared)
         end = self.deadline
-        if time_limit is not None:
-            if isinstance(time_limit, bool) or not float(time_limit) > 0:
-                raise ValueError(f"time_limit must be a positive number of seconds or None, got {time_limit!r}")
-            end = min(end, view.start + float(time_limit))  # type: ignore[operator]
+        limit = check_time_limit(time_limit)
+        if limit is not None:
+            end = min(end, view.start + limit)  # type: ignore[operator]
         if until is not None:
             end = min(end, until)
         view.deadline = end

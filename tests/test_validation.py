@@ -31,3 +31,12 @@ def test_non_int_seeds_are_a_type_error(seed):
 def test_the_name_is_in_the_message():
     with pytest.raises(ValueError, match="^restart_seed must"):
         check_seed(-1, name="restart_seed")
+
+
+def test_check_time_limit():
+    from derand_fast._validation import check_time_limit
+
+    assert check_time_limit(None) is None and check_time_limit(2) == 2.0 and check_time_limit(np.float32(0.5)) == 0.5
+    for bad in (0, -1.0, float("nan"), True, "3", np.bool_(True)):
+        with pytest.raises(ValueError, match="^polish_time must be a positive number of seconds or None"):
+            check_time_limit(bad, "polish_time")

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
-from .._validation import check_seed
+from .._validation import check_seed, check_time_limit
 from ..runcontrol import RunControl, Status, as_control
 from .graph import Graph
 from .progress import make_progress
@@ -152,7 +152,7 @@ def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
     """
     x = as_partition(x, graph.n).copy()
     _check_moves(max_moves)
-    ctl = as_control(control, _time_or_none(time_limit))
+    ctl = as_control(control, check_time_limit(time_limit))
     tau = _tolerance(graph)
     start = cut_value(graph, x)
     chunk = max(1024, min(4 * graph.n + 1024, 1 << 20))  # flips per C++ call between Ctrl-C / time checks
@@ -184,24 +184,6 @@ def _check_moves(max_moves: Any, name: str = "max_moves") -> None:
     if max_moves is not None and (isinstance(max_moves, bool) or not isinstance(max_moves, (int, np.integer))
                                   or max_moves < 0):
         raise ValueError(f"{name} must be a non-negative int or None, got {max_moves!r}")
-
-
-def _check_time(time_limit: Any, name: str = "time_limit") -> float:
-    """``time_limit`` as seconds (inf for None); ValueError naming ``name`` unless positive."""
-    if time_limit is None:
-        return math.inf
-    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a positive number of seconds or None, got {time_limit!r}")
-    limit = float(time_limit)
-    if not limit > 0:
-        raise ValueError(f"{name} must be positive or None, got {time_limit!r}")
-    return limit
-
-
-def _time_or_none(time_limit: Any, name: str = "time_limit") -> float | None:
-    """A validated time limit in seconds, None for no limit."""
-    limit = _check_time(time_limit, name)
-    return None if math.isinf(limit) else limit
 
 
 def _tolerance(graph: Graph) -> float:
@@ -329,7 +311,7 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     """
     x = as_partition(x, graph.n)
     _check_moves(max_moves)
-    ctl = as_control(control, _time_or_none(time_limit))  # its deadline includes time_limit
+    ctl = as_control(control, check_time_limit(time_limit))  # its deadline includes time_limit
     seed = check_seed(seed)
     n = graph.n
     if tenure is None:

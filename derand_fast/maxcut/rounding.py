@@ -165,9 +165,7 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
     V = check_factor(V, graph.n)
     if isinstance(n_hyperplanes, bool) or not isinstance(n_hyperplanes, (int, np.integer)) or n_hyperplanes < 1:
         raise ValueError(f"n_hyperplanes must be an int >= 1, got {n_hyperplanes!r}")
-    if time_limit is not None and (isinstance(time_limit, bool) or not float(time_limit) > 0):
-        raise ValueError(f"time_limit must be positive or None, got {time_limit!r}")
-    ctl = as_control(control, time_limit)
+    ctl = as_control(control, time_limit)  # validates time_limit
     report, close = make_progress(progress)
     r = V.shape[1]
     per_chunk = int(max(1, min(_CHUNK, _CHUNK_WORK // (graph.n * r + graph.m + 1))))

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
-from .._validation import check_count, check_seed
+from .._validation import check_count, check_seed, check_time_limit
 from ..random import standard_normal
 from .graph import Graph, _physical_memory, load_graph
 from .progress import make_progress
@@ -111,15 +111,6 @@ class SDPResult:
     @property
     def success(self) -> bool:
         return self.status == 0
-
-
-def _check_time_limit(time_limit: Any) -> float:
-    if time_limit is None:
-        return math.inf
-    t = float(time_limit)
-    if not t > 0:  # also rejects NaN
-        raise ValueError(f"time_limit must be a positive number of seconds or None, got {time_limit!r}")
-    return t
 
 
 def _weight_scale(graph: Graph) -> tuple[float, float]:
@@ -255,7 +246,8 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
     if not (tol >= 0 and math.isfinite(tol)):
         raise ValueError(f"tol must be a finite number >= 0, got {tol}")
     max_sweeps = check_count(max_sweeps, "max_sweeps", 0)
-    limit = _check_time_limit(time_limit)
+    limit = check_time_limit(time_limit)
+    limit = math.inf if limit is None else limit
     seed = check_seed(seed)
     if max_rank is not None:
         max_rank = check_count(max_rank, "max_rank", 1)

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from .._threads import resolve_threads
-from .._validation import check_count, check_seed
+from .._validation import check_count, check_seed, check_time_limit
 from ..runcontrol import RunControl, Status
-from .cut import _check_moves, _check_time, as_partition, cut_value, tabu_search
+from .cut import _check_moves, as_partition, cut_value, tabu_search
 from .cut import local_search as run_local_search
 from .graph import Graph, load_graph
 from .progress import make_progress
@@ -271,7 +271,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
                          f"got {local_search!r}") from None
     _check_moves(polish_moves, "polish_moves")
     _check_moves(polish_sweeps, "polish_sweeps")
-    polish_limit = _check_time(polish_time, "polish_time")
+    polish_limit = check_time_limit(polish_time, "polish_time")
     if isinstance(initial, MaxCutResult):
         initial = initial.partition
     x_initial = None if initial is None else as_partition(initial, g.n, "initial")
@@ -379,7 +379,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         t = time.perf_counter()
         start = ctl.best_x
         start_cut = ctl.best_value if start is not None else math.nan
-        pctl = ctl.child(None if math.isinf(polish_limit) else polish_limit)
+        pctl = ctl.child(polish_limit)
         try:
             if report is not None:
                 report(f"polish {polish}", 0.0, "from a random partition" if start is None
