@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from derand_fast.maxcut import gw_rounding, load_graph, local_search, maxcut, solve_sdp
-from derand_fast.maxcut.cut import tabu_search
+from derand_fast.maxcut.polish import tabu_search
 from derand_fast.maxcut.derand_exact import derand_exact
 from derand_fast.maxcut.derand_mc import derand_mc
 

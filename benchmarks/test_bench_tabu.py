@@ -1,5 +1,5 @@
 """Tabu-search throughput (moves per second): the C++ search of
-:func:`derand_fast.maxcut.cut.tabu_search` against a plain NumPy tabu search
+:func:`derand_fast.maxcut.polish.tabu_search` against a plain NumPy tabu search
 with the same move rule (best non-tabu gain by a masked ``argmax`` over all
 nodes, aspiration, incremental gains from the CSR row, random tenure; no
 restarts), timed in the same session on the same graph and start.
@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from derand_fast.cli import builtin_graph_path
 from derand_fast.maxcut import Graph, cut_value, load_graph, local_search
-from derand_fast.maxcut.cut import tabu_search
+from derand_fast.maxcut.polish import tabu_search
 
 GSET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gset"
 

@@ -10,17 +10,9 @@ from typing import Any
 
 from .anneal import AnnealResult, anneal
 from .bound import CertifiedBound, certified_bound
-from .cut import (
-    LocalSearchResult,
-    TabuResult,
-    as_partition,
-    cut_value,
-    cut_values,
-    default_tabu_moves,
-    local_search,
-    tabu_search,
-)
+from .cut import as_partition, cut_value, cut_values
 from .graph import Graph, load_graph
+from .polish import LocalSearchResult, TabuResult, default_tabu_moves, local_search, tabu_search
 from .result import MaxCutResult
 from .rounding import ROUNDINGS, available_roundings, get_rounding, gw_expected_cut, gw_rounding, register_rounding
 from .sdp import SDPResult, default_rank, solve_sdp

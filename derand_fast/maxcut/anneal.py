@@ -23,8 +23,9 @@ import numpy as np
 from .. import _core
 from .._validation import check_seed
 from ..runcontrol import RunControl, Status, as_control
-from .cut import _tolerance, as_partition, cut_value
+from .cut import as_partition, cut_value
 from .graph import Graph
+from .polish import _tolerance
 
 __all__ = ["anneal", "AnnealResult", "default_beta_range", "default_beta_start", "DEFAULT_SWEEPS"]
 

@@ -1,7 +1,7 @@
 """Shared pieces of the derandomized roundings (``derand-exact``, ``derand-mc``, ``hyperplane-mc``).
 
 The result record, the sign rule of the final cut, argument checks and the
-optional local-search polish (part 1's :func:`derand_fast.maxcut.cut.local_search`).
+optional local-search polish (part 1's :func:`derand_fast.maxcut.polish.local_search`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .cut import cut_value, local_search
+from .cut import cut_value
 from .graph import Graph, load_graph
+from .polish import local_search
 
 __all__ = ["RoundingOutcome", "signs_of", "as_graph", "check_factor", "polish_outcome"]
 

@@ -22,9 +22,10 @@ import numpy as np
 from .._threads import resolve_threads
 from .._validation import check_count, check_seed, check_time_limit
 from ..runcontrol import RunControl, Status
-from .cut import _check_moves, as_partition, cut_value, tabu_search
-from .cut import local_search as run_local_search
+from .cut import as_partition, cut_value
 from .graph import Graph, load_graph
+from .polish import _check_moves, tabu_search
+from .polish import local_search as run_local_search
 from .progress import make_progress
 from .result import MaxCutResult
 from .rounding import get_rounding, gw_rounding, takes_control
@@ -168,7 +169,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
        in :data:`~derand_fast.maxcut.rounding.ROUNDINGS`);
     4. the polish of the best partition so far (GW's best, the rounding's,
        ``initial``): simulated annealing (:func:`~derand_fast.maxcut.anneal.anneal`,
-       the default), tabu search (:func:`~derand_fast.maxcut.cut.tabu_search`)
+       the default), tabu search (:func:`~derand_fast.maxcut.polish.tabu_search`)
        or 1-flip local search to the first local optimum.
 
     The result is the best partition any stage produced: never below
@@ -195,7 +196,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         limit is set, one anneal sized to the time left, on ``threads``
         independent chains side by side (the best is kept). ``"tabu"``: tabu
         search with ``polish_moves`` moves (default
-        :func:`~derand_fast.maxcut.cut.default_tabu_moves`) or until the time
+        :func:`~derand_fast.maxcut.polish.default_tabu_moves`) or until the time
         is up. ``"1flip"`` stops at the first 1-flip local optimum (milliseconds).
     polish_moves : int >= 0, optional
         Move budget of the tabu search (deterministic).

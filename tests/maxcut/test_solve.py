@@ -56,7 +56,7 @@ def test_local_search_choices(choice, method, make_graph):
     assert res.local_search.get("method") == method and res.params["local_search"] == (method or "none")
     assert res.cut == cut_value(g, res.partition) >= res.rounding_cut
     if method == "tabu":
-        from derand_fast.maxcut.cut import default_tabu_moves
+        from derand_fast.maxcut.polish import default_tabu_moves
 
         assert res.local_search["moves"] == default_tabu_moves(g.n) and res.local_search["status"] == Status.COMPLETED
         assert "after tabu search" in res.summary()

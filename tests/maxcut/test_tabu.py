@@ -1,4 +1,4 @@
-"""Tabu search (cut.tabu_search, C++ TabuSearch): never worse than its start, exhaustive optima on small
+"""Tabu search (polish.tabu_search, C++ TabuSearch): never worse than its start, exhaustive optima on small
 graphs, determinism, interrupts, bad input."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from derand_fast import _core
 from derand_fast.maxcut import Graph, cut_value, local_search
-from derand_fast.maxcut.cut import _tolerance, default_tabu_moves, tabu_search
+from derand_fast.maxcut.polish import _tolerance, default_tabu_moves, tabu_search
 from derand_fast.runcontrol import Status
 
 WEIGHTS = ["unit", "pm1", "real"]  # unit/±1: bucket queues (integer gains); real in [-1, 2): tournament trees
