@@ -23,7 +23,7 @@ from pathlib import Path
 
 from derand_fast.maxcut import load_graph, solve_sdp
 from derand_fast.maxcut.bound import certified_bound
-from derand_fast.maxcut.solve import best_known
+from derand_fast.maxcut.data import best_known
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "gset"

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from derand_fast import _core
-from derand_fast.cli import builtin_graph_path
 from derand_fast.maxcut import Graph, load_graph
 from derand_fast.maxcut.anneal import default_beta_range
+from derand_fast.maxcut.data import builtin_graph_path
 
 GSET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gset"
 

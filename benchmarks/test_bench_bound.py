@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from derand_fast.cli import builtin_graph_path
 from derand_fast.maxcut import load_graph, solve_sdp
 from derand_fast.maxcut.bound import certified_bound
+from derand_fast.maxcut.data import builtin_graph_path
 
 GSET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gset"
 GRAPHS = ["G1", "G22", "G43", "G48", "G55", "G70"]

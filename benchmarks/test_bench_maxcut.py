@@ -42,8 +42,8 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize
 
-from derand_fast.cli import builtin_graph_path
 from derand_fast.maxcut import load_graph, solve_sdp
+from derand_fast.maxcut.data import builtin_graph_path
 
 GSET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gset"
 SDP_GRAPHS = ["G1", "G22", "G43", "G55", "G70", "G81"]

@@ -30,8 +30,8 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from derand_fast.cli import builtin_graph_path
 from derand_fast.maxcut import Graph, load_graph, solve_sdp
+from derand_fast.maxcut.data import builtin_graph_path
 from derand_fast.maxcut.derand_exact import ExactCutObjective, derand_exact
 from derand_fast.maxcut.derand_mc import SmoothedCutMC, edge_pass
 from derand_fast.random import standard_normal

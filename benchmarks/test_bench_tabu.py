@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from derand_fast.cli import builtin_graph_path
 from derand_fast.maxcut import Graph, cut_value, load_graph, local_search
+from derand_fast.maxcut.data import builtin_graph_path
 from derand_fast.maxcut.polish import tabu_search
 
 GSET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gset"

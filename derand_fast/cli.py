@@ -19,7 +19,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +30,11 @@ from .reproduce import run as _reproduce_run
 from .sweep import add_arguments as _sweep_arguments
 from .sweep import run as _sweep_run
 
-__all__ = ["main", "SUBCOMMANDS", "builtin_graph_path"]
+__all__ = ["main", "SUBCOMMANDS"]
 
 
 class _UsageError(Exception):
     """Bad command-line input: reported on one line, exit code 2."""
-
-
-def builtin_graph_path() -> Path:
-    """Path of the Gset graph G43 (n = 1000, m = 9990) shipped with the package."""
-    return Path(str(resources.files("derand_fast.maxcut").joinpath("data", "G43")))
 
 
 _positive_int = int_at_least(1)
@@ -153,6 +147,7 @@ def _run_controlled(args: argparse.Namespace, inputs: list[Path], load: Callable
 
 
 def _maxcut_run(args: argparse.Namespace) -> int:
+    from .maxcut.data import builtin_graph_path
     from .maxcut.graph import load_graph
     from .maxcut.solve import maxcut
 

@@ -369,7 +369,7 @@ _GSET_CLAIMS = (
 def _gset(quick: bool, out: Path, seed: int, threads: int) -> Outcome:
     from matplotlib.figure import Figure
 
-    from .cli import builtin_graph_path
+    from .maxcut.data import builtin_graph_path
     from .maxcut.solve import maxcut
 
     names = ["G43"] if quick else ["G1", "G11", "G14", "G43", "G55"]

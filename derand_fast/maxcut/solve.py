@@ -10,11 +10,9 @@ run already held — whatever stopped it.
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +21,7 @@ from .._threads import resolve_threads
 from .._validation import check_count, check_seed, check_time_limit
 from ..runcontrol import RunControl, Status
 from .cut import as_partition, cut_value
+from .data import best_known
 from .graph import Graph, load_graph
 from .polish import _check_moves, tabu_search
 from .polish import local_search as run_local_search
@@ -31,29 +30,13 @@ from .result import MaxCutResult
 from .rounding import get_rounding, gw_rounding, takes_control
 from .sdp import check_factor_size, default_rank, solve_sdp
 
-__all__ = ["maxcut", "best_known", "POLISHES", "stage_plan"]
+__all__ = ["maxcut", "POLISHES", "stage_plan"]
 
 #: accepted ``local_search`` values of :func:`maxcut` -> polish name (None: no polish)
 POLISHES: dict[Any, str | None] = {True: "anneal", "anneal": "anneal", "tabu": "tabu", "1flip": "1flip",
                                    False: None, "none": None, None: None}
 
 _log = logging.getLogger("derand_fast.maxcut")
-
-_BEST_KNOWN_FILES = (
-    Path(__file__).resolve().parent / "data" / "best_known.csv",
-)
-
-
-def best_known(name: str) -> float | None:
-    """Published best cut of the Gset graph ``name`` (e.g. ``"G43"``) if the package knows it."""
-    for f in _BEST_KNOWN_FILES:
-        if f.is_file():
-            with open(f, newline="", encoding="utf-8") as fh:
-                for row in csv.DictReader(fh):
-                    if row.get("name") == name:
-                        return float(row["best_known"])
-    return None
-
 
 def stage_plan(remaining: float, polish: str | None) -> tuple[float, float]:
     """Shares of the time left after loading: ``(sdp_end, rounding_end)`` as fractions of ``remaining``.

@@ -10,7 +10,7 @@ import pytest
 
 from derand_fast.maxcut import Graph, load_graph, solve_sdp
 from derand_fast.maxcut.bound import CertifiedBound, certified_bound
-from derand_fast.maxcut.solve import best_known
+from derand_fast.maxcut.data import best_known
 
 
 def _exact_dual(g: Graph, V: np.ndarray) -> float:

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from derand_fast.cli import builtin_graph_path, main
+from derand_fast.cli import main
+from derand_fast.maxcut.data import builtin_graph_path
 from derand_fast.runcontrol import Status
 
 KEYS = {"n", "m", "cut", "partition", "sdp_value", "gw_best", "gw_mean", "rounding", "seed", "threads", "times"}
