@@ -25,8 +25,8 @@ from typing import Any
 from ._argtypes import int_at_least, positive_float
 from ._io import check_writable
 from ._validation import SEED_MAX
-from .reproduce import add_arguments as _reproduce_arguments
-from .reproduce import run as _reproduce_run
+from .reproduce.command import add_arguments as _reproduce_arguments
+from .reproduce.command import run as _reproduce_run
 from .sweep import add_arguments as _sweep_arguments
 from .sweep import run as _sweep_run
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -79,14 +80,14 @@ def test_validator_reports_each_kind_of_problem(quick_runs: tuple[Path, dict, di
 
 def test_failed_and_interrupted_experiments_are_recorded_as_not_run(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(quick, out, seed, threads):
+    def broken(ctx):
         raise RuntimeError("kernel exploded")
 
-    def ctrl_c(quick, out, seed, threads):
+    def ctrl_c(ctx):
         raise KeyboardInterrupt
 
     claim = (("Fig. 9", "a statement", "42"),)
-    monkeypatch.setattr(rp, "EXPERIMENTS", {"a": rp.Experiment("a", "broken", broken, (1, 1), claim),
+    monkeypatch.setattr(rp.registry, "EXPERIMENTS", {"a": rp.Experiment("a", "broken", broken, (1, 1), claim),
                                             "b": rp.Experiment("b", "interrupted", ctrl_c, (1, 1), claim),
                                             "c": rp.Experiment("c", "after Ctrl-C", broken, (1, 1), claim)})
     with pytest.raises(KeyboardInterrupt):
@@ -102,7 +103,7 @@ def test_failed_and_interrupted_experiments_are_recorded_as_not_run(tmp_path: Pa
 
 
 def test_selection_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert rp._select(["fig5", "fig1", "fig4"]) == ["fig1_2", "fig4_5"]
+    assert rp.select(["fig5", "fig1", "fig4"]) == ["fig1_2", "fig4_5"]
     with pytest.raises(ValueError, match="only: unknown experiment 'fig9'"):
         rp.reproduce(tmp_path, only=["fig9"], progress=None)
     with pytest.raises(ValueError, match="seed"):
@@ -115,3 +116,56 @@ def test_selection_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "unknown experiment 'fig9'" in capsys.readouterr().err
     assert main(["reproduce", "--out", str(f)]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def _fake_maxcut(path, **kwargs):
+    """Stands in for the pipeline in the Gset runner (the plumbing of the data folder is under test, not MAXCUT)."""
+    return SimpleNamespace(n=3, m=2, sdp_value=2.5, gw_best=1.0, gw_mean=1.0, rounding_cut=2.0, cut=2.0,
+                           best_known=None, status="completed", path=Path(path))
+
+
+def test_gset_runner_reads_graphs_only_from_the_folder_it_is_given(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import derand_fast.maxcut.solve as solve_module
+    from derand_fast.maxcut.data import DATA_ENV, builtin_graph_path
+    from derand_fast.reproduce.maxcut import run_gset
+
+    seen: list[Path] = []
+    monkeypatch.setattr(solve_module, "maxcut", lambda path, **kw: seen.append(Path(path)) or _fake_maxcut(path))
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    data = tmp_path / "gset"
+    data.mkdir()
+    (data / "G11").write_text("2 1\n1 2 1\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    o = run_gset(rp.RunContext(quick=False, out=out, seed=0, threads=1, data_dir=data))
+    assert seen == [data / "G11", builtin_graph_path()]  # registry order G1, G11, G14, G43, G55; G43 is built in
+    assert o.numbers["skipped"] == ["G1", "G14", "G55"]
+    assert f"not in {data}" in o.claims[0].note
+    seen.clear()
+    o = run_gset(rp.RunContext(quick=False, out=out, seed=0, threads=1, data_dir=None))
+    assert seen == [builtin_graph_path()]  # nothing outside the package without a folder
+    assert o.numbers["skipped"] == ["G1", "G11", "G14", "G55"]
+    assert "--data DIR" in o.claims[0].note and DATA_ENV in o.claims[0].note
+
+
+def test_data_folder_from_the_argument_or_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from derand_fast.maxcut.data import DATA_ENV, builtin_graph_path, data_dir, gset_path
+
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    assert data_dir() is None and gset_path("G1") is None
+    assert gset_path("G43") == builtin_graph_path()
+    (tmp_path / "G1").write_text("2 1\n1 2 1\n")
+    assert gset_path("G1", tmp_path) == tmp_path / "G1" and gset_path("G2", tmp_path) is None
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    assert data_dir() == tmp_path and gset_path("G1") == tmp_path / "G1"
+    with pytest.raises(NotADirectoryError, match="data_dir: .*G1 is not a folder"):
+        data_dir(tmp_path / "G1")
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "missing"))
+    with pytest.raises(NotADirectoryError, match=DATA_ENV):
+        rp.reproduce(tmp_path / "out", only=["fig1"], progress=None)
+    assert main(["reproduce", "--only", "fig1", "--out", str(tmp_path / "out"), "--data",
+                 str(tmp_path / "G1")]) == 2
+    assert "--data: " in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # refused before anything ran

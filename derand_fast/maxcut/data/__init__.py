@@ -57,15 +57,16 @@ def best_known(name: str) -> float | None:
     return best_known_values().get(name)
 
 
-def data_dir(path: str | os.PathLike[str] | None = None) -> Path | None:
+def data_dir(path: str | os.PathLike[str] | None = None, *, name: str = "data_dir") -> Path | None:
     """The folder of the Gset graph files: ``path`` if given, else ``$DERAND_FAST_DATA``, else None.
 
     Raises
     ------
     NotADirectoryError
-        ``path`` (or the environment variable) names something that is not a folder.
+        ``path`` (or the environment variable) names something that is not a folder; the message starts
+        with ``name`` (or the variable's name).
     """
-    source = "data_dir"
+    source = name
     if path is None:
         path, source = os.environ.get(DATA_ENV) or None, DATA_ENV
     if path is None:
