@@ -39,13 +39,12 @@ import numpy as np
 from ._io import atomic_write_text
 from ._threads import resolve_threads
 from .maxcut.graph import Graph
-from .maxcut.result import MaxCutResult
+from .maxcut.result import MaxCutResult, _json_label, _label_from_json, _package_version
 from .maxcut.solve import maxcut
 
 __all__ = ["IsingResult", "solve_ising", "solve_qubo", "ising_energy", "qubo_energy", "read_qubo", "read_ising"]
 
 _U = 2.0**-53
-#: options of :func:`derand_fast.maxcut.maxcut` that also drive the SDP behind the lower bound
 
 
 @dataclass
@@ -82,6 +81,8 @@ class IsingResult:
         The certified upper bound on the reduced graph's maximum cut behind
         ``lower_bound`` (``maxcut.bound_info`` says how it was certified; None
         for a problem without interactions).
+    version : str
+        The package version that produced the result (kept by the JSON round trip).
     """
 
     sample: dict[Hashable, int]
@@ -99,17 +100,48 @@ class IsingResult:
     times: dict[str, float] = field(default_factory=dict)
     maxcut: MaxCutResult | None = None
     bound: float | None = None
+    version: str = field(default_factory=_package_version)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary: ``n, m, energy, lower_bound, gap, optimal, sample, seed, threads, times, status``.
+        """JSON-ready summary: ``version, n, m, energy, lower_bound, gap, optimal, sample, seed, threads, times,
+        status, message, bound`` (and ``labels``).
 
-        ``sample`` maps ``str(label)`` to the value (JSON keys are strings).
+        ``sample`` maps ``str(label)`` to the value (JSON keys are strings);
+        when some label is not a string, ``labels`` lists them in the same
+        order as JSON values (tuples as lists), so :meth:`from_json` restores them.
         """
-        return {"n": self.n, "m": self.m, "vartype": self.vartype, "energy": self.energy,
-                "lower_bound": self.lower_bound, "gap": self.gap, "optimal": self.optimal,
-                "sample": {str(k): int(v) for k, v in self.sample.items()}, "seed": self.seed,
-                "threads": self.threads, "times": dict(self.times), "status": int(self.status),
-                "message": self.message}
+        d = {"version": self.version, "n": self.n, "m": self.m, "vartype": self.vartype, "energy": self.energy,
+             "lower_bound": self.lower_bound, "gap": self.gap, "optimal": self.optimal,
+             "sample": {str(k): int(v) for k, v in self.sample.items()}, "seed": self.seed,
+             "threads": self.threads, "times": dict(self.times), "status": int(self.status),
+             "message": self.message, "bound": self.bound}
+        if not all(isinstance(k, str) for k in self.sample):
+            d["labels"] = [_json_label(k) for k in self.sample]
+        return d
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> IsingResult:
+        """A result back from :meth:`to_json`'s text or file (without ``maxcut``, the reduced graph's run).
+
+        Examples
+        --------
+        >>> r = solve_qubo({(0, 0): -1.0, (1, 1): -1.0, (0, 1): 2.0}, seed=0, threads=1)
+        >>> again = IsingResult.from_json(r.to_json())
+        >>> again.sample == r.sample, again.energy == r.energy, again.version == r.version
+        (True, True, True)
+        """
+        text = str(source)
+        if not text.lstrip().startswith("{"):
+            with open(source, encoding="utf-8") as fh:
+                text = fh.read()
+        d = json.loads(text)
+        values = list(d["sample"].values())
+        keys = [_label_from_json(k) for k in d["labels"]] if "labels" in d else list(d["sample"])
+        return cls(sample={k: int(v) for k, v in zip(keys, values)}, energy=float(d["energy"]),
+                   lower_bound=float(d["lower_bound"]), gap=float(d["gap"]), optimal=bool(d["optimal"]),
+                   vartype=d["vartype"], n=int(d["n"]), m=int(d["m"]), status=int(d["status"]),
+                   message=d.get("message", ""), seed=int(d["seed"]), threads=int(d["threads"]),
+                   times=dict(d.get("times", {})), bound=d.get("bound"), version=d.get("version", "unknown"))
 
     def summary(self) -> str:
         """A readable report: energy, certified lower bound, gap, times and status."""

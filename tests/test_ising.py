@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from derand_fast.ising import (IsingResult, ising_energy, qubo_energy, read_ising, read_qubo, solve_ising,
-                               solve_qubo)
+from derand_fast.ising import IsingResult, ising_energy, qubo_energy, read_ising, read_qubo, solve_ising, solve_qubo
 
 FAST = {"seed": 0, "threads": 1, "polish_moves": 2000, "n_hyperplanes": 50}
 
@@ -190,3 +189,20 @@ def test_read_ising_edge_list(tmp_path):
     f.write_text("1 2 3 4\n")
     with pytest.raises(ValueError, match="line 1"):
         read_ising(f)
+
+
+def test_json_round_trip_keeps_version_and_labels(tmp_path):
+    from derand_fast import __version__
+
+    h = {"x": 1.0, ("tuple", 2): -0.5, 7: 0.25}
+    J = {("x", "y"): -1.0, ("y", ("tuple", 2)): 2.0, (7, "x"): 1.0}
+    r = solve_ising(h, J, **FAST)
+    d = json.loads(r.to_json(tmp_path / "r.json"))
+    assert d["version"] == __version__ and d["labels"] == ["x", ["tuple", 2], 7, "y"]
+    back = IsingResult.from_json(tmp_path / "r.json")
+    assert back.sample == r.sample and list(back.sample) == list(r.sample)
+    assert (back.energy, back.lower_bound, back.gap, back.optimal, back.bound, back.version) == \
+        (r.energy, r.lower_bound, r.gap, r.optimal, r.bound, r.version)
+    only_str = solve_qubo({("a", "a"): -1.0, ("a", "b"): 2.0}, **FAST)
+    d = only_str.to_dict()
+    assert "labels" not in d and IsingResult.from_json(only_str.to_json()).sample == only_str.sample

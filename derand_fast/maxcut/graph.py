@@ -13,7 +13,7 @@ import math
 import os
 import warnings
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,13 @@ class Graph:
         Symmetric CSR adjacency: both directions of every edge.
     name : str
         A label for reports (file name or input kind).
+    labels : tuple or None
+        The caller's node labels, node ``k`` is ``labels[k]`` (a networkx
+        graph whose nodes are not ``0..n-1`` in order); None when node ``k``
+        is ``k + index_base``.
+    index_base : int
+        The first node id of the source: 1 for files (Gset/rudy and 1-based
+        edge lists keep their ids), 0 otherwise.
     """
 
     n: int
@@ -133,6 +140,18 @@ class Graph:
     indices: np.ndarray
     data: np.ndarray
     name: str = field(default="graph")
+    labels: tuple[Any, ...] | None = None
+    index_base: int = 0
+
+    def __post_init__(self) -> None:
+        if self.labels is not None and len(self.labels) != self.n:
+            raise ValueError(f"labels has {len(self.labels)} entries for n = {self.n} nodes")
+
+    def node_labels(self) -> list[Any]:
+        """Label of every node: ``labels``, or ``index_base, index_base + 1, ...``."""
+        if self.labels is not None:
+            return list(self.labels)
+        return list(range(self.index_base, self.index_base + self.n))
 
     @property
     def m(self) -> int:
@@ -439,7 +458,8 @@ def _from_networkx(g: Any, *, self_loops: str, name: str) -> Graph:
             w[k] = float(wt)
         except (TypeError, ValueError):
             raise ValueError(f"edge ({a!r}, {b!r}) has a non-numeric weight {wt!r}") from None
-    return Graph.from_edges(len(nodes), i, j, w, self_loops=self_loops, name=name)
+    g = Graph.from_edges(len(nodes), i, j, w, self_loops=self_loops, name=name)
+    return g if nodes == list(range(len(nodes))) else replace(g, labels=tuple(nodes))
 
 
 def _from_matrix(a: Any, *, self_loops: str, name: str, _where: str = "") -> Graph:
@@ -513,7 +533,7 @@ def _read_mtx(path: Path, data: bytes, *, self_loops: str, name: str) -> Graph:
                              "triangles would double their weights; keep one triangle or declare the file "
                              "'general'")
         a = sp.coo_array((a.data, (lo, hi)), shape=a.shape)  # upper triangle: one entry per pair
-    return _from_matrix(a, self_loops=self_loops, name=name, _where=str(path))
+    return replace(_from_matrix(a, self_loops=self_loops, name=name, _where=str(path)), index_base=1)
 
 
 def _detect_and_parse(path: Path, data: bytes) -> tuple[dict[str, Any], bool]:
@@ -601,4 +621,5 @@ def _load_file(path: Path, *, n: int | None, fmt: str | None, index_base: int | 
         k = int(np.flatnonzero(loops)[0])
         raise ValueError(f"{path}: line {int(lines[k])}: self-loop on node {i[k] + base} "
                          "(pass self_loops='drop' to ignore self-loops)")
-    return Graph.from_edges(nn, i, j, w, self_loops=self_loops, name=name, _where=str(path))
+    g = Graph.from_edges(nn, i, j, w, self_loops=self_loops, name=name, _where=str(path))
+    return replace(g, index_base=base) if base else g

@@ -15,6 +15,12 @@ from ..runcontrol import Status
 
 __all__ = ["MaxCutResult", "STATUS"]
 
+
+def _package_version() -> str:
+    from .. import __version__
+
+    return __version__
+
 #: status code -> message of a whole :func:`~derand_fast.maxcut.maxcut` run.
 STATUS = {int(s): s.message for s in Status}
 
@@ -77,6 +83,14 @@ class MaxCutResult:
         ``(stage, seconds, best cut so far)`` each time the run's best cut improved.
     gw : dict
         The GW stage: ``n_hyperplanes`` evaluated, ``requested``, ``status``.
+    labels : list or None
+        The graph's node labels (node ``k`` of ``partition`` is ``labels[k]``)
+        when they are not ``k + index_base``: a networkx graph with other nodes.
+    index_base : int
+        Node ``k`` of ``partition`` is node ``k + index_base`` of the source
+        when ``labels`` is None: 1 for files (their 1-based ids), else 0.
+    version : str
+        The package version that produced the result (kept by the JSON round trip).
     """
 
     cut: float
@@ -105,6 +119,36 @@ class MaxCutResult:
     best_stage: str = ""
     history: list[tuple[str, float, float]] = field(default_factory=list)
     gw: dict[str, Any] = field(default_factory=dict)
+    labels: list[Any] | None = None
+    index_base: int = 0
+    version: str = field(default_factory=_package_version)
+
+    def node_labels(self) -> list[Any]:
+        """Label of every node of ``partition``: ``labels``, or ``index_base, index_base + 1, ...``."""
+        if self.labels is not None:
+            return list(self.labels)
+        return list(range(self.index_base, self.index_base + self.n))
+
+    @property
+    def sets(self) -> tuple[set[Any], set[Any]]:
+        """The cut as networkx gives one: ``(S, T)``, the node labels on side +1 and on side -1.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from derand_fast.maxcut import maxcut
+        >>> S, T = maxcut(nx.path_graph("abc"), n_hyperplanes=10).sets
+        >>> sorted(map(sorted, (S, T)))
+        [['a', 'c'], ['b']]
+        """
+        side = self.partition
+        labels = self.node_labels()
+        return ({lab for lab, x in zip(labels, side) if x > 0}, {lab for lab, x in zip(labels, side) if x <= 0})
+
+    @property
+    def sides(self) -> dict[Any, int]:
+        """Node label -> side (+1 or -1)."""
+        return {lab: int(x) for lab, x in zip(self.node_labels(), self.partition)}
 
     @property
     def ratio(self) -> float:
@@ -131,12 +175,17 @@ class MaxCutResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; keys ``n, m, cut, partition, sdp_value, gw_best, gw_mean, rounding, seed,
         threads, times`` and more (see the attributes); NaN and inf become None."""
-        return _jsonable({
+        d = _jsonable({
+            "version": self.version,
             "graph": self.graph_name,
             "n": self.n,
             "m": self.m,
             "cut": self.cut,
             "partition": self.partition.astype(int).tolist(),
+            "index_base": self.index_base,
+            "partition_nodes": ("partition[k] is the side (+1/-1) of node labels[k]" if self.labels is not None
+                                else f"partition[k] is the side (+1/-1) of node k + {self.index_base}"
+                                + (" (the file's 1-based ids)" if self.index_base == 1 else "")),
             "sdp_value": self.sdp_value,
             "upper_bound": self.upper_bound,
             "gap": self.gap,
@@ -162,6 +211,9 @@ class MaxCutResult:
             "local_search": _jsonable(self.local_search),
             "params": _jsonable(self.params),
         })
+        if self.labels is not None:
+            d["labels"] = [_json_label(lab) for lab in self.labels]
+        return d
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int | None = 1) -> str:
         """The :meth:`to_dict` JSON text (strict JSON: no NaN/inf); also written to ``path`` when given.
@@ -170,9 +222,13 @@ class MaxCutResult:
         then a rename): a failed write leaves the old file intact.
         """
         d = self.to_dict()
-        partition = d["partition"]
-        d["partition"] = _PLACEHOLDER  # one line for the n entries: 4x faster to write than one per line
-        text = json.dumps(d, indent=indent, allow_nan=False).replace(f'"{_PLACEHOLDER}"', json.dumps(partition), 1)
+        # one line for the n entries (partition, labels): 4x faster to write than one per line
+        lines = {key: d[key] for key in ("partition", "labels") if key in d}
+        for key in lines:
+            d[key] = _PLACEHOLDER + key
+        text = json.dumps(d, indent=indent, allow_nan=False)
+        for key, value in lines.items():
+            text = text.replace(f'"{_PLACEHOLDER}{key}"', json.dumps(value, allow_nan=False), 1)
         if path is not None:
             atomic_write_text(path, text + "\n")
         return text
@@ -206,7 +262,9 @@ class MaxCutResult:
             rounding_info=d.get("rounding_info", {}), local_search=d.get("local_search", {}),
             params=d.get("params", {}), graph_name=d.get("graph", "graph"), best_known=d.get("best_known"),
             upper_bound=d.get("upper_bound"), bound_info=d.get("bound", {}), best_stage=d.get("best_stage", ""),
-            history=[(str(h[0]), float(h[1]), float(h[2])) for h in d.get("history", [])], gw=d.get("gw", {}))
+            history=[(str(h[0]), float(h[1]), float(h[2])) for h in d.get("history", [])], gw=d.get("gw", {}),
+            labels=None if d.get("labels") is None else [_label_from_json(lab) for lab in d["labels"]],
+            index_base=int(d.get("index_base", 0)), version=d.get("version", "unknown"))
 
     def plot(self, ax: Any = None) -> Any:
         """Draw the best cut against time (``history``), with the certified bound and the best-known cut.
@@ -295,6 +353,22 @@ class MaxCutResult:
 
 
 _PLACEHOLDER = "@derand_fast:partition@"
+
+
+def _json_label(label: Any) -> Any:
+    """A node label as JSON: str, int, float, bool and None as they are, tuples as lists, anything else its str."""
+    if isinstance(label, np.generic):
+        label = label.item()
+    if label is None or isinstance(label, (str, int, float, bool)):
+        return label
+    if isinstance(label, tuple):
+        return [_json_label(x) for x in label]
+    return str(label)
+
+
+def _label_from_json(label: Any) -> Any:
+    """Inverse of :func:`_json_label` where it can be: lists back to (hashable) tuples."""
+    return tuple(_label_from_json(x) for x in label) if isinstance(label, list) else label
 
 
 def _jsonable(obj: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -341,3 +343,74 @@ def test_estimate_memory_and_the_loader_guard(tmp_path, monkeypatch):
         Graph.from_edges(2 * 10**7, [0], [1])
     monkeypatch.setattr(graph_module, "_physical_memory", lambda: 64 * 2**30)
     assert load_graph(tmp_path / "huge.txt").n == 2 * 10**7
+
+
+def _brute_max_cut(G: nx.Graph) -> float:
+    nodes = list(G)
+    best = 0.0
+    for mask in range(1 << (len(nodes) - 1)):
+        S = {v for k, v in enumerate(nodes) if mask >> k & 1}
+        best = max(best, nx.cut_size(G, S, weight="weight"))
+    return best
+
+
+def test_networkx_labels_survive_to_sets_sides_and_json():
+    """Any hashable node labels: result.sets is networkx's (S, T), result.sides label -> ±1, both agree with
+    the partition and with nx.cut_size; the JSON keeps the labels and the round trip restores them."""
+    from derand_fast.maxcut import MaxCutResult, maxcut
+
+    rng = np.random.default_rng(4)
+    G = nx.Graph()
+    labels = ["a", (1, "t"), 7, 2.5, frozenset({3}), ("n", (0, 1)), "z", -3]
+    G.add_nodes_from(labels)
+    for a in range(len(labels)):
+        for b in range(a + 1, len(labels)):
+            if rng.random() < 0.5:
+                G.add_edge(labels[a], labels[b], weight=float(rng.integers(1, 6)))
+    g = load_graph(G)
+    assert g.labels == tuple(labels) and g.node_labels() == labels
+    res = maxcut(G, seed=1, threads=1, n_hyperplanes=20)
+    S, T = res.sets
+    assert S | T == set(labels) and not S & T
+    assert res.sides == {lab: int(x) for lab, x in zip(labels, res.partition)}
+    assert S == {lab for lab, x in res.sides.items() if x == 1}
+    assert nx.cut_size(G, S, T, weight="weight") == res.cut == _brute_max_cut(G)
+    d = res.to_dict()
+    assert d["labels"][:4] == ["a", [1, "t"], 7, 2.5] and d["labels"][4] == str(frozenset({3}))
+    assert "labels[k]" in d["partition_nodes"]
+    back = MaxCutResult.from_json(res.to_json())
+    assert back.labels[:4] == ["a", (1, "t"), 7, 2.5] and back.labels[5] == ("n", (0, 1))
+    assert back.sides[(1, "t")] == res.sides[(1, "t")] and back.version == res.version
+
+
+def test_labels_kept_only_when_not_0_to_n_minus_1(tmp_path):
+    from derand_fast import __version__
+    from derand_fast.maxcut import MaxCutResult, maxcut
+
+    plain = maxcut(nx.cycle_graph(5), seed=0, threads=1, n_hyperplanes=10)
+    assert plain.labels is None and "labels" not in plain.to_dict()
+    assert plain.sets[0] | plain.sets[1] == set(range(5)) and plain.to_dict()["version"] == __version__
+    shuffled = nx.Graph([(2, 0), (0, 1), (1, 3)])  # ints, but not in the order 0..n-1
+    res = maxcut(shuffled, seed=0, threads=1, n_hyperplanes=10)
+    assert res.labels == [2, 0, 1, 3] and res.to_dict()["labels"] == [2, 0, 1, 3]
+    assert nx.cut_size(shuffled, *res.sets) == res.cut == 3
+    # files keep their 1-based ids: sets and sides name them, the JSON documents the partition's offset
+    f = tmp_path / "g.txt"
+    f.write_text("4 3\n1 2 1\n2 3 1\n3 4 1\n")
+    res = maxcut(f, seed=0, threads=1, n_hyperplanes=10)
+    assert res.index_base == 1 and set(res.sides) == {1, 2, 3, 4} and res.cut == 3
+    assert res.sides[1] == res.partition[0] and res.sides[4] == res.partition[3]
+    d = json.loads(res.to_json())
+    assert d["index_base"] == 1 and "node k + 1" in d["partition_nodes"] and "labels" not in d
+    again = MaxCutResult.from_json(json.dumps(d))
+    assert again.sides == res.sides and again.version == __version__
+
+
+def test_old_json_without_version_still_reads():
+    from derand_fast.maxcut import MaxCutResult, maxcut
+
+    d = json.loads(maxcut(nx.cycle_graph(4), seed=0, threads=1, n_hyperplanes=5).to_json())
+    for key in ("version", "index_base", "partition_nodes"):
+        d.pop(key)
+    back = MaxCutResult.from_json(json.dumps(d))
+    assert back.version == "unknown" and back.index_base == 0 and back.sets[0] | back.sets[1] == {0, 1, 2, 3}
