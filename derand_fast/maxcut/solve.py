@@ -426,4 +426,5 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
                                             "lambda_max": cert.lambda_max, "attempts": cert.attempts,
                                             "time": cert.time, "unrounded": cert.upper_bound},
         gw={k: gw_info[k] for k in ("n_hyperplanes", "requested", "status") if k in gw_info},
+        labels=None if g.labels is None else list(g.labels), index_base=g.index_base,
     )
