@@ -7,13 +7,9 @@ The regularized empirical risk of paper Eq. 5 with the MSE loss,
     R(W, b, a) = \\frac1n \\sum_{i=1}^n \\bigl(a^\\top \\sigma(W x_i + b) - y_i\\bigr)^2
     + \\lambda \\|W\\|_F^2,
 
-its gradient and its Hessian-vector products are computed by parallel Numba
-kernels over the batch, fused per block of 64 samples (pre-activations by one
-BLAS product, vectorized activation, prediction, residual, back-propagation,
-first-layer gradient by one BLAS product): no Python loop per sample and no
-``(n, h)`` temporaries. The batch is cut into chunks that depend only on ``n``
-(never on the thread count); each chunk writes its own partial gradient slot
-and the slots are summed in chunk order afterwards, so results are
+its gradient and its Hessian-vector products are computed by the parallel
+Numba kernels of :mod:`derand_fast.nn.kernels` over the batch, fused per block
+of 64 samples, with partial sums reduced in a fixed order: results are
 bit-identical for every thread count (BLAS runs single-threaded inside the
 kernels, see :func:`derand_fast._threads.thread_scope`).
 
@@ -30,317 +26,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-import numba as nb
 import numpy as np
 
 from .._threads import thread_scope
 from .._validation import check_count
-from ..indicators import relu_iota_scalar
 from ..random import seed_to_key, standard_normal
+from .kernels import chunk_size, hvp_chunks, loss_grad_chunks, predict_chunks, reduce_slots, threads_for
 
 __all__ = ["ACTIVATIONS", "PARAM_NAMES", "TwoLayerStudent", "init_student"]
 
 ACTIVATIONS = ("relu_iota", "tanh", "gelu")
 PARAM_NAMES = ("W", "b", "a")
 
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 # Streams of ``derand_fast.random`` used for the initialisation, far above the
 # data streams (step * n + i) that teachers use with the same seed.
 _INIT_STREAM = 1 << 48
-# At most this many chunks per batch: enough for load balance on a few cores,
-# few enough that the per-chunk gradient slots stay small.
-_MAX_CHUNKS = 16
-_MIN_CHUNK = 64
-# Below this many multiply-adds per pass (n * h * (d + 1)) the kernels run on one
-# thread: a parallel region's barrier costs more than it saves (much more on a
-# loaded machine). Results do not depend on it (the chunking depends on n only).
-_PARALLEL_MIN_WORK = 1 << 21
-
-
-@nb.njit(cache=True, inline="always")
-def _activation(z, kind, iota):
-    """Activation ``kind`` (0 relu_iota, 1 tanh, 2 gelu): value, first and second derivative."""
-    if kind == 0:
-        return relu_iota_scalar(z, iota)
-    if kind == 1:
-        t = math.tanh(z)
-        s = 1.0 - t * t
-        return t, s, -2.0 * t * s
-    phi = _INV_SQRT_2PI * math.exp(-0.5 * z * z)
-    big_phi = 0.5 * math.erfc(-z * _INV_SQRT_2)
-    return z * big_phi, big_phi + z * phi, (2.0 - z * z) * phi
-
-
-# Vectorizable ReLU_iota: exp(-|iota z|) by Cody-Waite reduction + degree-13 Taylor polynomial
-# (|r| <= ln2/2: truncation < 1e-17 relative) and 2^k assembled from the exponent bits;
-# log1p(e) = 2 atanh(e / (2 + e)) by its odd series (e / (2 + e) <= 1/3: 18 terms, < 1e-18).
-# Loops of plain arithmetic, so LLVM vectorizes them (libm exp/log1p calls are scalar);
-# tests check it against derand_fast.indicators.relu_iota_scalar.
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_SHIFT = 6755399441055744.0  # 1.5 * 2**52: t + _SHIFT rounds t to an integer kept in the low bits
-_SHIFT_BITS = np.int64(0x4338000000000000)
-_EXP_CLAMP = 700.0  # exp(-700) ~ 1e-304 stays normal; beyond it the activation changes by < 1e-304
-_BLOCK = 64  # samples per block: one BLAS product each way, pre-activations stay in cache
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _relu_iota_rows(Z, m, iota, F, F1, F2, scale, want_f2):
-    """Rows ``0..m-1`` of ``Z``: value ``F``, derivative ``F1`` (and ``F2`` if ``want_f2``) of ReLU_iota."""
-    h = Z.shape[1]
-    bits = scale.view(np.int64)
-    for s in range(m):
-        z = Z[s]
-        f1s = F1[s]
-        for j in range(h):
-            t = -min(abs(iota * z[j]), _EXP_CLAMP)
-            u = t * _LOG2E + _SHIFT
-            scale[j] = u
-            kf = u - _SHIFT
-            r = (t - kf * _LN2_HI) - kf * _LN2_LO
-            p = 1.0 / 6227020800.0
-            p = p * r + 1.0 / 479001600.0
-            p = p * r + 1.0 / 39916800.0
-            p = p * r + 1.0 / 3628800.0
-            p = p * r + 1.0 / 362880.0
-            p = p * r + 1.0 / 40320.0
-            p = p * r + 1.0 / 5040.0
-            p = p * r + 1.0 / 720.0
-            p = p * r + 1.0 / 120.0
-            p = p * r + 1.0 / 24.0
-            p = p * r + 1.0 / 6.0
-            p = p * r + 0.5
-            p = p * r + 1.0
-            f1s[j] = p * r + 1.0
-        for j in range(h):
-            bits[j] = (bits[j] - _SHIFT_BITS + 1023) << 52
-        fs = F[s]
-        f2s = F2[s] if want_f2 else F2[0]
-        for j in range(h):
-            e = f1s[j] * scale[j]
-            y = iota * z[j]
-            q = e / (2.0 + e)
-            q2 = q * q
-            c = 1.0 / 35.0
-            c = c * q2 + 1.0 / 33.0
-            c = c * q2 + 1.0 / 31.0
-            c = c * q2 + 1.0 / 29.0
-            c = c * q2 + 1.0 / 27.0
-            c = c * q2 + 1.0 / 25.0
-            c = c * q2 + 1.0 / 23.0
-            c = c * q2 + 1.0 / 21.0
-            c = c * q2 + 1.0 / 19.0
-            c = c * q2 + 1.0 / 17.0
-            c = c * q2 + 1.0 / 15.0
-            c = c * q2 + 1.0 / 13.0
-            c = c * q2 + 1.0 / 11.0
-            c = c * q2 + 1.0 / 9.0
-            c = c * q2 + 1.0 / 7.0
-            c = c * q2 + 1.0 / 5.0
-            c = c * q2 + 1.0 / 3.0
-            c = c * q2 + 1.0
-            fs[j] = (max(y, 0.0) + 2.0 * q * c) / iota
-            sig = (1.0 if y >= 0.0 else e) / (1.0 + e)
-            f1s[j] = sig
-            if want_f2:
-                f2s[j] = iota * sig * (1.0 - sig)
-
-
-@nb.njit(cache=True)
-def _activation_rows(Z, m, kind, iota, F, F1, F2, scale, want_f2):
-    """Activation of rows ``0..m-1`` of ``Z`` into ``F``, ``F1`` (``F2``)."""
-    if kind == 0:
-        _relu_iota_rows(Z, m, iota, F, F1, F2, scale, want_f2)
-        return
-    for s in range(m):
-        for j in range(Z.shape[1]):
-            f, f1, f2 = _activation(Z[s, j], kind, iota)
-            F[s, j] = f
-            F1[s, j] = f1
-            if want_f2:
-                F2[s, j] = f2
-
-
-@nb.njit(cache=True)
-def _forward_block(WT, b, X, i0, m):
-    """Pre-activations ``Z[s] = W x_{i0+s} + b``, ``s < m``: one BLAS product per block, shape (m, h)."""
-    Z = np.dot(X[i0:i0 + m], WT)
-    h = WT.shape[1]
-    for s in range(m):
-        zs = Z[s]
-        for j in range(h):
-            zs[j] += b[j]
-    return Z
-
-
-@nb.njit(cache=True)
-def _backward_block(D, X, i0, m, GT):
-    """``GT += X[i0:i0+m]^T D``: the block's first-layer gradient, one BLAS product, added in place."""
-    G = np.dot(np.ascontiguousarray(X[i0:i0 + m].T), D)
-    for k in range(GT.shape[0]):
-        gk = GT[k]
-        Gk = G[k]
-        for j in range(GT.shape[1]):
-            gk[j] += Gk[j]
-
-
-@nb.njit(cache=True, inline="always")
-def _dot4(a, f):
-    """``a . f`` with four interleaved partial sums, combined in a fixed order."""
-    h = a.shape[0]
-    s0 = s1 = s2 = s3 = 0.0
-    j = 0
-    while j + 4 <= h:
-        s0 += a[j] * f[j]
-        s1 += a[j + 1] * f[j + 1]
-        s2 += a[j + 2] * f[j + 2]
-        s3 += a[j + 3] * f[j + 3]
-        j += 4
-    while j < h:
-        s0 += a[j] * f[j]
-        j += 1
-    return (s0 + s1) + (s2 + s3)
-
-
-@nb.njit(cache=True, parallel=True)
-def _loss_grad_chunks(WT, b, a, X, y, kind, iota, chunk, want_a):
-    """Per-chunk partial sums: squared residuals, dR/dW^T, dR/db, dR/da (without the penalty)."""
-    n, d = X.shape
-    h = WT.shape[1]
-    nc = (n + chunk - 1) // chunk
-    sq = np.zeros(nc)
-    gwt = np.zeros((nc, d, h))
-    gb = np.zeros((nc, h))
-    ga = np.zeros((nc, h if want_a else 0))
-    scale2 = 2.0 / n
-    for c in nb.prange(nc):
-        F = np.empty((_BLOCK, h))
-        F1 = np.empty((_BLOCK, h))
-        F2 = np.empty((1, h))
-        scale = np.empty(h)
-        gbc = gb[c]
-        acc = 0.0
-        hi = min(n, (c + 1) * chunk)
-        for i0 in range(c * chunk, hi, _BLOCK):
-            m = min(_BLOCK, hi - i0)
-            Z = _forward_block(WT, b, X, i0, m)
-            _activation_rows(Z, m, kind, iota, F, F1, F2, scale, False)
-            for s in range(m):
-                res = _dot4(a, F[s]) - y[i0 + s]
-                acc += res * res
-                r = scale2 * res
-                ds = Z[s]  # reuse: Z[s] becomes dR/dz for sample s
-                f1s = F1[s]
-                for j in range(h):
-                    dj = r * a[j] * f1s[j]
-                    ds[j] = dj
-                    gbc[j] += dj
-                if want_a:
-                    gac = ga[c]
-                    fs = F[s]
-                    for j in range(h):
-                        gac[j] += r * fs[j]
-            _backward_block(Z, X, i0, m, gwt[c])
-        sq[c] = acc
-    return sq, gwt, gb, ga
-
-
-@nb.njit(cache=True, parallel=True)
-def _hvp_chunks(WT, b, a, VT, vb, va, X, y, kind, iota, chunk, want_a):
-    """Per-chunk partial Hessian-vector products of the data term (R-operator of the backward pass)."""
-    n, d = X.shape
-    h = WT.shape[1]
-    nc = (n + chunk - 1) // chunk
-    hwt = np.zeros((nc, d, h))
-    hb = np.zeros((nc, h))
-    ha = np.zeros((nc, h if want_a else 0))
-    scale2 = 2.0 / n
-    for c in nb.prange(nc):
-        F = np.empty((_BLOCK, h))
-        F1 = np.empty((_BLOCK, h))
-        F2 = np.empty((_BLOCK, h))
-        scale = np.empty(h)
-        hbc = hb[c]
-        hi = min(n, (c + 1) * chunk)
-        for i0 in range(c * chunk, hi, _BLOCK):
-            m = min(_BLOCK, hi - i0)
-            Z = _forward_block(WT, b, X, i0, m)
-            DZ = _forward_block(VT, vb, X, i0, m)
-            _activation_rows(Z, m, kind, iota, F, F1, F2, scale, True)
-            for s in range(m):
-                fs, f1s, f2s, dzs = F[s], F1[s], F2[s], DZ[s]
-                yhat = 0.0
-                dyhat = 0.0
-                for j in range(h):
-                    yhat += a[j] * fs[j]
-                    dyhat += va[j] * fs[j] + a[j] * f1s[j] * dzs[j]
-                r = scale2 * (yhat - y[i0 + s])
-                dr = scale2 * dyhat
-                ts = Z[s]  # reuse: Z[s] becomes the R-derivative of dR/dz
-                for j in range(h):
-                    t = dr * a[j] * f1s[j] + r * va[j] * f1s[j] + r * a[j] * f2s[j] * dzs[j]
-                    ts[j] = t
-                    hbc[j] += t
-                    if want_a:
-                        ha[c, j] += dr * fs[j] + r * f1s[j] * dzs[j]
-            _backward_block(Z, X, i0, m, hwt[c])
-    return hwt, hb, ha
-
-
-@nb.njit(cache=True)
-def _predict(WT, b, a, X, kind, iota, chunk, out):
-    # serial on purpose: evaluation only, and one parallel kernel less to compile
-    n = X.shape[0]
-    h = WT.shape[1]
-    nc = (n + chunk - 1) // chunk
-    for c in range(nc):
-        F = np.empty((_BLOCK, h))
-        F1 = np.empty((_BLOCK, h))
-        F2 = np.empty((1, h))
-        scale = np.empty(h)
-        hi = min(n, (c + 1) * chunk)
-        for i0 in range(c * chunk, hi, _BLOCK):
-            m = min(_BLOCK, hi - i0)
-            Z = _forward_block(WT, b, X, i0, m)
-            _activation_rows(Z, m, kind, iota, F, F1, F2, scale, False)
-            for s in range(m):
-                out[i0 + s] = _dot4(a, F[s])
-
-
-@nb.njit(cache=True, parallel=True)
-def _sum_slots(parts, out):
-    """``out[p] = sum_c parts[c, p]`` in chunk order ``c = 0, 1, ...``; parallel over ``p`` blocks."""
-    nc, p = parts.shape
-    block = 2048
-    for blk in nb.prange((p + block - 1) // block):
-        lo = blk * block
-        hi = min(p, lo + block)
-        for q in range(lo, hi):
-            out[q] = 0.0
-        for c in range(nc):
-            row = parts[c]
-            for q in range(lo, hi):
-                out[q] += row[q]
-
-
-def _chunk_size(n: int) -> int:
-    """Samples per chunk: a function of ``n`` only, so reductions never depend on threads."""
-    return max(_MIN_CHUNK, -(-n // _MAX_CHUNKS))
-
-
-def _threads_for(requested: int | None, n: int, h: int, d: int) -> int | None:
-    return 1 if n * h * (d + 1) < _PARALLEL_MIN_WORK else requested
-
-
-def _reduce(parts: np.ndarray) -> np.ndarray:
-    nc = parts.shape[0]
-    flat = parts.reshape(nc, -1)
-    out = np.empty(flat.shape[1])
-    if flat.shape[1]:
-        _sum_slots(flat, out)
-    return out.reshape(parts.shape[1:])
 
 
 def _check_array(value, name: str, ndim: int) -> np.ndarray:
@@ -484,8 +184,8 @@ class TwoLayerStudent:
             raise ValueError(f"X must have {p['W'].shape[1]} columns, got {X.shape[1]}")
         out = np.empty(X.shape[0])
         with thread_scope(self.threads):
-            _predict(np.ascontiguousarray(p["W"].T), p["b"], p["a"], X, self._kind, self.iota,
-                     _chunk_size(X.shape[0]), out)
+            predict_chunks(np.ascontiguousarray(p["W"].T), p["b"], p["a"], X, self._kind, self.iota,
+                     chunk_size(X.shape[0]), out)
         return out
 
     def loss_and_grad(self, params: Mapping[str, np.ndarray], X, y) -> tuple[float, dict[str, np.ndarray]]:
@@ -507,16 +207,16 @@ class TwoLayerStudent:
         W = p["W"]
         n = X.shape[0]
         want_a = "a" in self.trainable
-        with thread_scope(_threads_for(self.threads, n, *W.shape)):
-            sq, gwt, gb, ga = _loss_grad_chunks(np.ascontiguousarray(W.T), p["b"], p["a"], X, y,
-                                                self._kind, self.iota, _chunk_size(n), want_a)
+        with thread_scope(threads_for(self.threads, n, *W.shape)):
+            sq, gwt, gb, ga = loss_grad_chunks(np.ascontiguousarray(W.T), p["b"], p["a"], X, y,
+                                                self._kind, self.iota, chunk_size(n), want_a)
             grad: dict[str, np.ndarray] = {}
             if "W" in self.trainable:
-                grad["W"] = _reduce(gwt).T + 2.0 * self.lam * W
+                grad["W"] = reduce_slots(gwt).T + 2.0 * self.lam * W
             if "b" in self.trainable:
-                grad["b"] = _reduce(gb)
+                grad["b"] = reduce_slots(gb)
             if want_a:
-                grad["a"] = _reduce(ga)
+                grad["a"] = reduce_slots(ga)
             # inside the scope: BLAS stays on one thread (waking its pool costs more than this dot)
             value = math.fsum(sq.tolist()) / n + self.lam * float(np.dot(W.ravel(), W.ravel()))
         return value, grad
@@ -552,15 +252,15 @@ class TwoLayerStudent:
                 dirs[name] = np.zeros(shapes[name])
         want_a = "a" in self.trainable
         n = X.shape[0]
-        with thread_scope(_threads_for(self.threads, n, h, d)):
-            hwt, hb, ha = _hvp_chunks(np.ascontiguousarray(W.T), p["b"], p["a"],
+        with thread_scope(threads_for(self.threads, n, h, d)):
+            hwt, hb, ha = hvp_chunks(np.ascontiguousarray(W.T), p["b"], p["a"],
                                       np.ascontiguousarray(dirs["W"].T), dirs["b"], dirs["a"],
-                                      X, y, self._kind, self.iota, _chunk_size(n), want_a)
+                                      X, y, self._kind, self.iota, chunk_size(n), want_a)
             out: dict[str, np.ndarray] = {}
             if "W" in self.trainable:
-                out["W"] = _reduce(hwt).T + 2.0 * self.lam * dirs["W"]
+                out["W"] = reduce_slots(hwt).T + 2.0 * self.lam * dirs["W"]
             if "b" in self.trainable:
-                out["b"] = _reduce(hb)
+                out["b"] = reduce_slots(hb)
             if want_a:
-                out["a"] = _reduce(ha)
+                out["a"] = reduce_slots(ha)
         return out

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from derand_fast.indicators import relu_iota
-from derand_fast.nn import student as student_module
-from derand_fast.nn.student import ACTIVATIONS, TwoLayerStudent, _relu_iota_rows, init_student
+from derand_fast.nn import kernels as kernels_module
+from derand_fast.nn.kernels import relu_iota_rows
+from derand_fast.nn.student import ACTIVATIONS, TwoLayerStudent, init_student
 from derand_fast.nn.teachers import single_index_teacher
 
 D, H, N = 3, 7, 150
@@ -38,7 +39,7 @@ def test_vectorized_relu_iota_matches_reference(iota):
     z = np.concatenate([np.linspace(-40, 40, 4001), [0.0, 1e-300, -1e-300, 1e-9, -1e-9, 300.0, -300.0, 1e4, -1e4]])
     Z = z[None, :]
     F, F1, F2 = np.empty_like(Z), np.empty_like(Z), np.empty_like(Z)
-    _relu_iota_rows(Z, 1, iota, F, F1, F2, np.empty(z.size), True)
+    relu_iota_rows(Z, 1, iota, F, F1, F2, np.empty(z.size), True)
     ref = relu_iota(z, iota)
     inside = np.abs(iota * z) <= 700.0
     for got, want in zip((F[0], F1[0], F2[0]), ref):
@@ -103,7 +104,7 @@ def test_trainable_groups_and_penalty(problem):
 def test_bit_identical_for_one_and_two_threads(two_threads, monkeypatch):
     # n = 1000 spans 16 chunks, so two threads really split the batch (small problems
     # normally run on one thread: lift that threshold here)
-    monkeypatch.setattr(student_module, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(kernels_module, "_PARALLEL_MIN_WORK", 0)
     p = init_student(4, 33, seed=5)
     X, y = single_index_teacher(4, seed=6).sample(1000)
     v = {"W": np.ones((33, 4)), "b": np.linspace(-1, 1, 33)}

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from derand_fast.nn import student as student_module
+from derand_fast.nn import kernels as kernels_module
 from derand_fast.nn.student import TwoLayerStudent, init_student
 from derand_fast.nn.teachers import single_index_teacher
 from derand_fast.nn.train import paper_optimizer, train_student
@@ -47,7 +47,7 @@ def test_frozen_second_layer_is_untouched(small_run):
 
 
 def test_training_is_bit_identical_for_one_and_two_threads(two_threads, monkeypatch):
-    monkeypatch.setattr(student_module, "_PARALLEL_MIN_WORK", 0)  # parallel kernels even at this size
+    monkeypatch.setattr(kernels_module, "_PARALLEL_MIN_WORK", 0)  # parallel kernels even at this size
     teacher = single_index_teacher(3, seed=2)
     runs = [train_student(teacher, h=40, student=TwoLayerStudent(threads=t), steps=30, batch_size=300,
                           history_every=10, certificate=False, threads=t) for t in (1, two_threads)]
