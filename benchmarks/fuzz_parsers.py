@@ -1,4 +1,4 @@
-"""Mutation fuzz campaign for the graph parsers (issue #9, item 2).
+"""Mutation fuzz campaign for the graph parsers.
 
 Runs ``N`` inputs through the C++ tokenizer ``_core.parse_edge_text`` (both
 modes) and every ``--file-every``-th input also through

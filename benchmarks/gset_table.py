@@ -1,4 +1,4 @@
-"""Comparison table of the MAXCUT roundings over the Gset graphs (issue #5).
+"""Comparison table of the MAXCUT roundings over the Gset graphs.
 
 For every graph: the mixing-method SDP (its objective bounds the cut), GW
 rounding (best of 1000 hyperplanes), the paper's Monte Carlo derandomization

@@ -1,4 +1,4 @@
-"""The learned-JL results table (issue #6): worst distortion and time per method.
+"""The learned-JL results table: worst distortion and time per method.
 
 Rows: norms / pairwise targets on the paper's synthetic set (100 unit Gaussian
 points, d = 500, k = 30) and on scikit-learn's ``load_digits`` (1797 × 64).

@@ -1,4 +1,4 @@
-"""Long target runs of issue #7 (structure discovery); prints the numbers quoted in the report.
+"""Long target runs of structure discovery (paper §4.3, App. E); prints the numbers quoted in the report.
 
 Not collected by pytest (no ``test_`` prefix). Usage::
 

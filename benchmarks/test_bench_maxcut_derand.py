@@ -1,4 +1,4 @@
-"""Derandomized MAXCUT rounding benchmarks (issue #5), as ratios against NumPy run in the same session.
+"""Derandomized MAXCUT rounding benchmarks, as ratios against NumPy run in the same session.
 
 * **Monte Carlo step** (``test_bench_mc_step``): one pathwise step of the
   paper's method (Eq. 20: value, gradients in ``V`` and ``mu``) on a G81-size
@@ -9,7 +9,7 @@
   loop). Target: ≥ 20× on the samples × edges throughput.
 * **Exact method** (``test_bench_exact``): ``derand_exact`` for 1500 steps
   (one anneal: ``restarts=1, reheats=0``) on G81 (target ≤ 2 s) against
-  :func:`numpy_exact_steps`, the SPEC's NumPy prototype step
+  :func:`numpy_exact_steps`, our first NumPy prototype's step
   (``scipy.special.ndtr`` gradients + Adam), timed over 150 steps and scaled
   to 1500; the default configuration (2 restarts + 1 reheat) is timed once
   and shown next to it.
@@ -116,7 +116,7 @@ def test_bench_mc_step(benchmark, smoke, record_ratio, best_time):
 
 
 def numpy_exact_steps(V, g: Graph, n_steps: int, total_steps: int, seed: int = 0) -> float:
-    """The SPEC's NumPy prototype of derand-exact (gradient by ndtr, Adam) for ``n_steps`` of a ``total_steps`` run."""
+    """Our first NumPy prototype of derand-exact (gradient by ndtr, Adam) for ``n_steps`` of a ``total_steps`` run."""
     norms = np.linalg.norm(V, axis=1)
     Vn = V / norms[:, None]
     rho = np.clip(np.sum(Vn[g.u] * Vn[g.v], axis=1), -1 + 1e-15, 1 - 1e-15)

@@ -1,6 +1,6 @@
 """One training step of the structure-discovery student: package kernel vs plain NumPy, same run.
 
-Full size (``--benchmark-enable``): h = 1000, d = 50, batch 4096 (issue #7); smoke
+Full size (``--benchmark-enable``): h = 1000, d = 50, batch 4096; smoke
 size otherwise. Both sides compute the MSE + λ‖W‖² risk and its gradient in W
 and b (ReLU_2, a frozen) and take the gradient step with lr 1; NumPy uses BLAS
 for the two matrix products (pinned to one thread like the package's kernels).

@@ -1,5 +1,5 @@
 // Exact expected cut of the Gaussian rounding x_i = sgn(v_i . z + mu_i),
-// z ~ N(0, I_r), with V scaled by s > 0 (derand-exact, issue #5):
+// z ~ N(0, I_r), with V scaled by s > 0 (derand-exact; paper Theorem 5.2's rounding in closed form):
 //
 //     E[cut] = sum_ij w_ij (Phi(a_i) + Phi(a_j) - 2 Phi2(a_i, a_j; rho_ij)),
 //     a_i = mu_i / (s ||v_i||),  rho_ij = v_i . v_j / (||v_i|| ||v_j||),

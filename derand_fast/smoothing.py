@@ -333,7 +333,7 @@ def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_sampl
     value is :math:`\hat F = \frac1n \sum_s g(x_s)` and the gradients are
     (all divisions and products elementwise):
 
-    **pathwise** (default; needs :math:`\nabla g`, SPEC "The engine")
+    **pathwise** (default; needs :math:`\nabla g`, differentiated inside the expectation)
 
     .. math::
 
@@ -351,8 +351,9 @@ def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_sampl
     (``baseline=True``; ``b_s = 0`` otherwise). As :math:`b_s` is independent of
     :math:`z_s` and :math:`E[z] = E[z^2 - 1] = 0`, the baseline adds no bias for
     independent samples while removing the variance that a large mean of
-    :math:`g` would cause (SPEC: relative error 6.8 without, 1.1 with, 0.26
-    pathwise on a toy step). With QMC points the samples are dependent and
+    :math:`g` would cause (relative error of the :math:`\mu`-gradient on a
+    smoothed step in d = 50 with 64 samples: 6.8 without, 1.1 with, 0.26
+    pathwise). With QMC points the samples are dependent and
     the baseline is only nearly unbiased.
 
     **antithetic** pairs evaluate :math:`g` at :math:`\mu \pm \sigma \odot z_s`;
@@ -504,7 +505,7 @@ class SampledHessian:
     :math:`E[z] = 0` for the constant control variate :math:`c = \nabla g(\mu)`
     (``baseline=True``; without it the variance grows like
     :math:`\|\nabla g\|^2/\sigma^2`). Unlike the score-function Hessian
-    :math:`E[g\,(zz^\top - I)]/\sigma^2`, which SPEC measured as −48 for a true
+    :math:`E[g\,(zz^\top - I)]/\sigma^2` (paper Eq. 10), which estimated −48 for a true
     :math:`\lambda_{\min}` of −0.05 at 64 samples, it is usable at practical
     sample sizes.
 

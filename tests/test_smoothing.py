@@ -180,7 +180,7 @@ def _rel_err(est, truth):
 
 
 def test_pathwise_beats_score_and_qmc_beats_pathwise_on_same_samples():
-    # SPEC's toy: smoothed step, d = 50, 64 samples. Same (seed, step) -> same normals.
+    # a smoothed step in d = 50 with 64 samples. Same (seed, step) -> same normals.
     rng = np.random.default_rng(5)
     mu = rng.uniform(0.0, 1.5, 50)
     sigma = 0.5

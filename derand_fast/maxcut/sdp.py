@@ -1,7 +1,7 @@
 """The MAXCUT SDP relaxation in low rank, by the mixing method (C++ kernels).
 
 Solves the Burer–Monteiro form of the Goemans–Williamson relaxation
-(paper §5.1, SPEC "MAXCUT" step 2)
+(paper §5.1: the relaxation of Goemans & Williamson whose vectors the rounding of Theorem 5.2 uses)
 
 .. math::
 

@@ -144,7 +144,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
            time_limit: float | None = None, progress: Any = None, sdp_tol: float = 2.5e-4, max_sweeps: int = 1000,
            rounding_options: dict[str, Any] | None = None, initial: Any = None, certify: bool = True,
            self_loops: str = "error", control: RunControl | None = None) -> MaxCutResult:
-    """Approximate MAXCUT with an SDP upper bound (paper §5.1; SPEC "MAXCUT" steps 1–3, 6).
+    """Approximate MAXCUT with an SDP upper bound (paper §5.1, App. F).
 
     1. the low-rank SDP by the mixing method (:func:`solve_sdp`);
     2. the Goemans–Williamson baseline, best of ``n_hyperplanes`` (:func:`gw_rounding`);

@@ -1,5 +1,5 @@
 """Fuzzing the graph parsers: the C++ tokenizer ``_core.parse_edge_text`` and
-:func:`derand_fast.maxcut.load_graph` on files (issue #9, item 2).
+:func:`derand_fast.maxcut.load_graph` on files.
 
 Every input must either parse into a self-consistent result or raise a
 ``ValueError``; nothing else (no crash, no other exception type, no silent

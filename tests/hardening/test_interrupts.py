@@ -1,4 +1,4 @@
-"""Ctrl-C safety of the long-running loops (issue #9, item 4), by real SIGINTs.
+"""Ctrl-C safety of the long-running loops, by real SIGINTs.
 
 One child process runs each long loop in turn with budgets far beyond what the
 test allows (and a ``time_limit`` as a safety net, so an ignored SIGINT shows up

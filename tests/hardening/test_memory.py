@@ -1,4 +1,4 @@
-"""Memory bounds on a large sparse graph (issue #9, item 6).
+"""Memory bounds on a large sparse graph.
 
 n = 10^6 nodes, 1.5·10^6 edges: write it as a Gset file, parse it, compute
 cuts (one vector, a batch of 8), run 1-flip local search briefly, and three SDP

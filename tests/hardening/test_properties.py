@@ -1,4 +1,4 @@
-"""Property tests of the public array/graph entry points (issue #9, item 1).
+"""Property tests of the public array/graph entry points.
 
 Each entry point gets the same clean data in other layouts and dtypes
 (int, float32, complex, object, Fortran order, non-contiguous views), with

@@ -1,4 +1,4 @@
-"""Thread-count invariance matrix (issue #9, item 5): every randomized public
+"""Thread-count invariance matrix: every randomized public
 function gives bit-identical results with 1 and 2 threads for the same seed.
 
 Sizes are chosen above the kernels' parallel thresholds (SDP colour classes of
