@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     raise ImportError("derand_fast.dimod needs dimod: pip install 'derand_fast[dimod]'") from None
 
 from .ising import IsingResult, solve_ising, solve_qubo
+from .runcontrol import RunControl
 
 __all__ = ["DerandSampler"]
 
@@ -106,7 +107,8 @@ class DerandSampler(dimod.Sampler):
         bqm : dimod.BinaryQuadraticModel
             SPIN or BINARY, any hashable variable labels.
         time_limit : float, optional
-            Seconds for the whole run (the pipeline shares them out).
+            Seconds for the whole call, counted from its start (the model's
+            conversion included; the pipeline shares out the rest).
         seed : int, optional
         threads : int, optional
         initial_state : sample-like, SampleSet or IsingResult, optional
@@ -126,6 +128,8 @@ sdp_tol, max_sweeps
         """
         parameters = self.remove_unknown_kwargs(**parameters)
         options = {**self._defaults, **parameters}
+        # the clock starts here: the model's conversion counts against the time limit
+        options["control"] = RunControl(options.pop("time_limit", None))
         initial_state = options.pop("initial_state", None)
         labels = list(bqm.variables)
         n = len(labels)

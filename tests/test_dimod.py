@@ -90,10 +90,10 @@ def test_parameters_pass_through(monkeypatch):
     monkeypatch.setattr(dd, "solve_qubo", spy(solve_qubo))
     sampler = DerandSampler(seed=5, threads=1, rounding="gw")
     sampler.sample_ising({"a": 1.0}, {("a", "b"): -1.0}, seed=7, time_limit=2.0, local_search="1flip")
-    assert seen["seed"] == 7 and seen["threads"] == 1 and seen["time_limit"] == 2.0
+    assert seen["seed"] == 7 and seen["threads"] == 1 and seen["control"].time_limit == 2.0
     assert seen["rounding"] == "gw" and seen["local_search"] == "1flip" and seen["initial_state"] is None
     sampler.sample_qubo({(0, 0): -1.0, (0, 1): 2.0}, initial_state={0: 1, 1: 0})
-    assert seen["seed"] == 5 and list(seen["initial_state"]) == [1.0, 0.0]
+    assert seen["seed"] == 5 and list(seen["initial_state"]) == [1.0, 0.0] and seen["control"].time_limit is None
     with pytest.warns(dimod.exceptions.SamplerUnknownArgWarning, match="num_reads"):
         sampler.sample_ising({"a": 1.0}, {}, num_reads=10)
     assert "num_reads" not in seen
@@ -185,3 +185,18 @@ def test_three_entry_points_agree_on_an_ising_model(tmp_path):
     assert d["energy"] == r.energy == float(ss.first.energy)
     assert d["lower_bound"] == r.lower_bound == ss.info["lower_bound"]
     assert r.energy == pytest.approx(dimod.ising_energy(r.sample, h, J), abs=1e-9)
+
+
+def test_time_limit_reaches_the_pipeline():
+    """Under a time limit the annealing polish runs until the clock stops it: status TIME_LIMIT, the bound still
+    certified (<= the energy); a bad limit is refused."""
+    rng = np.random.default_rng(0)
+    n = 200
+    quad = {(i, j): float(rng.integers(-100, 101)) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.1}
+    bqm = dimod.BQM({i: float(rng.integers(-100, 101)) for i in range(n)}, quad, 0.0, "BINARY")
+    ss = DerandSampler(seed=0, threads=1).sample(bqm, time_limit=0.5)
+    assert ss.info["status"] == 1 and "time limit" in ss.info["message"]
+    assert ss.info["lower_bound"] <= float(ss.first.energy)
+    dimod.testing.assert_sampleset_energies(ss, bqm)
+    with pytest.raises(ValueError, match="time_limit"):
+        DerandSampler().sample(bqm, time_limit=-1.0)
