@@ -1,5 +1,7 @@
 """Type stubs of the private compiled module derand_fast._core."""
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -12,7 +14,7 @@ def relu_iota(x: npt.ArrayLike, iota: float) -> tuple[_F, _F, _F]: ...
 # --- MAXCUT part 1: graph parsing, cut tools, mixing-method SDP, GW rounding ---
 _I8 = npt.NDArray[np.int8]
 
-def parse_edge_text(data: bytes, header: bool) -> dict[str, object]: ...
+def parse_edge_text(data: bytes, header: bool) -> dict[str, Any]: ...
 def cut_values(n: int, u: npt.ArrayLike, v: npt.ArrayLike, w: npt.ArrayLike, X: npt.ArrayLike,
                threads: int) -> _F: ...
 def local_search(indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike, x: npt.ArrayLike,

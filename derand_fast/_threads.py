@@ -22,7 +22,7 @@ _controller: ThreadpoolController | None = None
 
 def resolve_threads(threads: int | None) -> int:
     """Validate a ``threads`` argument; ``None`` means all available (Numba's limit)."""
-    max_threads = int(nb.config.NUMBA_NUM_THREADS)
+    max_threads = int(nb.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]  # numba.config sets it at import
     if threads is None:
         return max_threads
     if isinstance(threads, bool) or not isinstance(threads, (int,)) and not hasattr(threads, "__index__"):

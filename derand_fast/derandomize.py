@@ -42,7 +42,7 @@ import numpy as np
 
 from ._validation import check_count, check_positive
 from .certificate import SOSPCertificate, sosp_certificate
-from .optimizers import Adam, OptimizeResult, _Optimizer
+from .optimizers import Adam, OptimizeResult, Params, _Optimizer
 from .smoothing import smooth, smooth_affine
 
 __all__ = ["DerandomizeResult", "derandomize", "derandomize_affine"]
@@ -127,7 +127,7 @@ def _run(fun: Callable, x0: dict[str, np.ndarray], scale_key: str, mean_key: str
     if not isinstance(opt, _Optimizer):
         raise TypeError(f"optimizer must be one of derand_fast.optimizers' optimizers, got {type(opt).__name__}")
 
-    def record(p: dict[str, np.ndarray]) -> dict[str, float]:
+    def record(p: Params) -> dict[str, float]:  # p has the structure of x0: a dict
         s = p[scale_key]
         return {"scale_norm": float(np.sqrt(np.vdot(s, s))), "scale_max": float(np.max(np.abs(s)))}
 

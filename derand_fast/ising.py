@@ -361,8 +361,8 @@ def _solve(problem: _Problem, binary: bool, energy_of: Any, initial_state: Any,
         raise ValueError("the problem has no variables")
     diag = problem.qi == problem.qj
     if np.any(diag):
-        k = int(np.flatnonzero(diag)[0])
-        raise ValueError(f"J has a key (i, i) for label {problem.labels[int(problem.qi[k])]!r}: "
+        first = int(np.flatnonzero(diag)[0])
+        raise ValueError(f"J has a key (i, i) for label {problem.labels[int(problem.qi[first])]!r}: "
                          "a spin's square is 1, put constants in offset")
     # edges of the reduced graph: couplings, then fields on (i, auxiliary node n)
     eu = np.concatenate([problem.qi, problem.lin_i])

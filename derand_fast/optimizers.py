@@ -362,8 +362,8 @@ class _Optimizer:
             time_limit = check_positive(time_limit, "time_limit")
         if isinstance(history_every, bool) or not isinstance(history_every, (int, np.integer)) or history_every < 1:
             raise ValueError(f"history_every must be an int >= 1, got {history_every!r}")
-        for name, f in (("callback", callback), ("hessp", hessp), ("project", project), ("record", record)):
-            if f is not None and not callable(f):
+        for name, fn in (("callback", callback), ("hessp", hessp), ("project", project), ("record", record)):
+            if fn is not None and not callable(fn):
                 raise TypeError(f"{name} must be callable or None")
         default_rho, default_K = self._certificate_constants()
         rho = default_rho if rho is None else check_positive(rho, "rho")
@@ -497,8 +497,8 @@ class _Optimizer:
             status is OptimizeStatus.MAX_ITER and not self._has_criterion(tol))
         rows = np.asarray(hist, dtype=np.float64).reshape(-1, 3)
         history = {"step": rows[:, 0].astype(np.int64), "fun": rows[:, 1].copy(), "grad_norm": rows[:, 2].copy()}
-        for k, v in hist_extra.items():
-            history[k] = np.asarray(v + [math.nan] * (len(hist) - len(v)), dtype=np.float64)
+        for key, values in hist_extra.items():
+            history[key] = np.asarray(values + [math.nan] * (len(hist) - len(values)), dtype=np.float64)
         x_out = groups.user([a.copy() for a in x_arrays])
         certificate = None
         if hessp is not None and gx is not None and status is not OptimizeStatus.INTERRUPTED:
@@ -509,6 +509,8 @@ class _Optimizer:
 
     def _flat_hvp(self, xu: Params) -> Callable[[np.ndarray], np.ndarray]:
         groups, hessp = self._groups, self._hessp
+        if hessp is None:
+            raise RuntimeError("Hessian-vector products need hessp")
 
         def hvp(v: np.ndarray) -> np.ndarray:
             return groups.flatten(groups.split(hessp(xu, groups.user(groups.unflatten(v))), "hessp(params, v)"))

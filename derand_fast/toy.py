@@ -172,14 +172,13 @@ def toy_minimizer(lam: float, *, train_bias: bool) -> ToyPoint:
         return best
     ws, bs = np.meshgrid(np.linspace(0.0, 2.0, 81), np.linspace(-2.0, 3.0, 88), indexing="ij")
     grid = _objective(ws, bs, lam)[0]
-    best = None
+    found = []
     for flat in np.argsort(grid, axis=None)[:5]:
         x0 = np.array([ws.flat[flat], bs.flat[flat]])
         r = minimize(lambda p: toy_objective(p[0], p[1], lam), x0, jac=True, method="BFGS",
                      options={"gtol": 1e-10, "maxiter": 2000})
-        if best is None or r.fun < best.fun:
-            best = ToyPoint(abs(float(r.x[0])), float(r.x[1]), float(r.fun))
-    return best
+        found.append(ToyPoint(abs(float(r.x[0])), float(r.x[1]), float(r.fun)))
+    return min(found, key=lambda point: point.fun)  # the first of the lowest, as a strict '<' scan keeps
 
 
 @dataclass(frozen=True)

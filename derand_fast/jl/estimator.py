@@ -114,17 +114,15 @@ class JLEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
     def _fit_k(self, problem, k: int, seed: int):
         if self.method == "direct":
-            res = fit_direct(problem, k, seed=seed, max_iter=min(int(self.max_iter), 300), threads=self.threads)
-            hist = {"step": res.history["nfev"], "max_distortion": res.history["max_distortion"],
-                    "max_sigma2": np.zeros(len(res.history["nfev"]))}
-            n_iter = res.nfev
-        else:
-            res = fit_variational(problem, k, objective=self.objective, eps=self.eps, n_samples=self.n_samples,
-                                  max_iter=int(self.max_iter), polish_max_iter=min(int(self.max_iter), 300),
-                                  seed=seed, threads=self.threads)
-            hist = {key: res.history[key] for key in ("step", "max_distortion", "max_sigma2")}
-            n_iter = res.nit
-        return res.x, res.max_distortion, res.median_distortion, hist, max(int(n_iter), 1)
+            d = fit_direct(problem, k, seed=seed, max_iter=min(int(self.max_iter), 300), threads=self.threads)
+            hist = {"step": d.history["nfev"], "max_distortion": d.history["max_distortion"],
+                    "max_sigma2": np.zeros(len(d.history["nfev"]))}
+            return d.x, d.max_distortion, d.median_distortion, hist, max(int(d.nfev), 1)
+        v = fit_variational(problem, k, objective=self.objective, eps=self.eps, n_samples=self.n_samples,
+                            max_iter=int(self.max_iter), polish_max_iter=min(int(self.max_iter), 300),
+                            seed=seed, threads=self.threads)
+        hist = {key: v.history[key] for key in ("step", "max_distortion", "max_sigma2")}
+        return v.x, v.max_distortion, v.median_distortion, hist, max(int(v.nit), 1)
 
     def _exact(self, problem, k: int):
         # k >= rank: the top-k right singular vectors are an isometry on the data's span.

@@ -230,6 +230,7 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
         raise ValueError(f"init must be 'paper' or 'gaussian', got {init!r}")
     scalar = sigma == "scalar"
     x0 = {"M": M0, "sigma": np.array(s0) if scalar else np.full((k, d), s0)}
+    opt: Adam | PerturbedGD
     if optimizer == "adam":
         opt = Adam(lr=lr, lr_decay=lr_decay, seed=seed)
     elif optimizer == "pgd":
@@ -244,7 +245,7 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
         working_set = check_count(working_set, "working_set", 2)
     refresh = check_count(refresh, "refresh", 1)
     sampled = working_set is not None and problem.n_constraints > working_set
-    if sampled:
+    if sampled and working_set is not None:
         base = np.sort(np.random.default_rng(seed).choice(problem.n_constraints, working_set // 2, replace=False))
 
     def rebuild(M):
@@ -322,7 +323,7 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     status = state["status"] or str(res.status)
     messages = {"converged": f"the mean's worst distortion reached tol = {tol}",
                 "stalled": f"no 0.1% improvement of the mean's worst distortion in {patience} steps"}
-    message = messages.get(status, res.message)
+    message = messages[status] if status in messages else str(res.message)
     best_M = state["best_M"]
     if sampled and len(hist["step"]) and status != "interrupted":  # the last mean, judged by the whole problem
         if float(np.abs(signed_distortions(res.x["M"], problem, threads=threads)).max()) < state["best_m"]:

@@ -52,7 +52,7 @@ def exhaustive_max_cut(graph: Graph) -> tuple[float, np.ndarray]:
         raise ValueError(f"exhaustive search is limited to n <= 24 nodes, got {n}")
     if n <= 1 or graph.m == 0:
         return 0.0, np.ones(n, dtype=np.int8)
-    best, best_x = -np.inf, None
+    best, best_x = -np.inf, np.ones(n, dtype=np.int8)  # replaced by the first block (its cuts are finite)
     k = min(n - 1, 16)  # enumerate the last k nodes in blocks, the first n-1-k in an outer loop
     tail = np.array(list(itertools.product((1, -1), repeat=k)), dtype=np.int8)
     for head in itertools.product((1, -1), repeat=n - 1 - k):

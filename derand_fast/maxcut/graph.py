@@ -500,7 +500,7 @@ def _read_bytes(path: Path) -> bytes:
             text = f.read(limit + 1 if limit >= 0 else -1)
     except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"{path}: not a valid gzip file ({exc})") from None
-    if 0 <= limit < len(text):
+    if total is not None and limit < len(text):
         raise ValueError(f"{path}: decompresses to more than {limit / 2**30:.1f} GiB, "
                          f"half of this machine's {total / 2**30:.1f} GiB")
     return text

@@ -266,6 +266,7 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     if isinstance(perturb, bool) or not isinstance(perturb, (int, float, np.integer, np.floating)) \
             or not 0.0 <= float(perturb) <= 1.0:
         raise ValueError(f"perturb must be a fraction in [0, 1], got {perturb!r}")
+    budget: float  # a move count, or inf: the clock stops the search
     if max_moves is not None:
         budget = int(max_moves)
     else:  # no clock at all: the default move budget; with one, the clock stops the search

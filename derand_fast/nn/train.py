@@ -246,7 +246,7 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
 
     def record(p: Mapping[str, np.ndarray]) -> dict[str, float]:
         m = subspace_metrics(objective.full(p)["W"], U)
-        return {"perp_norm": m["perp_norm"], "ratio": m["ratio"]}
+        return {"perp_norm": float(m["perp_norm"]), "ratio": float(m["ratio"])}
 
     t0 = time.perf_counter()
     c0 = time.process_time()

@@ -27,7 +27,7 @@ JLP_CLAIMS = (
 
 
 def _jl_run(quick: bool, out: Path, seed: int, threads: int, target: str, variant: str,
-            stem: str) -> tuple[dict[str, Any], list[Path], dict[str, Any]]:
+            stem: tuple[str, str]) -> tuple[dict[str, Any], list[Path], dict[str, Any]]:
     """:func:`~derand_fast.jl.figures.figures_6_7` with the paper's (or reduced) sizes; PNGs renamed ``stem_*``.
 
     ``variant``: ``"violations"`` or ``"smooth_max"`` (the paper's settings with that objective) or

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def run_gset(ctx: RunContext) -> Outcome:
     quick, out, seed, threads = ctx.quick, ctx.out, ctx.seed, ctx.threads
     names = ["G43"] if quick else ["G1", "G11", "G14", "G43", "G55"]
     skipped = []
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         path = gset_path(name, ctx.data_dir)
         if path is None:
@@ -80,7 +81,7 @@ def run_gset(ctx: RunContext) -> Outcome:
             continue
         res = maxcut(path, seed=seed, threads=threads, rounding="derand-exact",
                      n_hyperplanes=100 if quick else 1000,
-                     rounding_options={"n_steps": 200} if quick else None)
+                     rounding_options={"max_iter": 200} if quick else None)
         rows.append({"graph": name, "n": res.n, "m": res.m, "sdp_value": res.sdp_value, "gw_best": res.gw_best,
                      "gw_mean": res.gw_mean, "derand_exact": res.rounding_cut, "after_local_search": res.cut,
                      "best_known": res.best_known, "status": res.status})

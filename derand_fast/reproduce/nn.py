@@ -20,7 +20,8 @@ def run_fig3(ctx: RunContext) -> Outcome:
     from ..nn.experiment import reproduce_fig3
 
     quick, out, seed, threads = ctx.quick, ctx.out, ctx.seed, ctx.threads
-    settings = dict(h=64, steps=200, batch_size=64, certificate=False) if quick else dict(h=1000, steps=10_000)
+    settings: dict[str, Any] = (dict(h=64, steps=200, batch_size=64, certificate=False) if quick
+                                else dict(h=1000, steps=10_000))
     numbers: dict[str, Any] = {}
     figures: list[Path] = []
     claims: list[Claim] = []
