@@ -1,8 +1,9 @@
-"""The package's module-level import graph has no cycle (read from the source with ``ast``, nothing imported).
+"""House structure checked from the source: no module-level import cycle, citations a reader can open.
 
-An edge ``a -> b`` is an import statement executed when ``a`` is imported:
-at module level, inside ``try``/``with``/``if`` blocks (but not under
-``if TYPE_CHECKING:``), not inside functions or classes. ``from P import x``
+Import graph (read with ``ast``, nothing imported): an edge ``a -> b`` is an
+import statement executed when ``a`` is imported: at module level, inside
+``try``/``with``/``if`` blocks (but not under ``if TYPE_CHECKING:``), not
+inside functions or classes. ``from P import x``
 is an edge to the module ``P.x`` when that is a module of the package, else
 to ``P``.
 """
@@ -10,6 +11,7 @@ to ``P``.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,3 +133,18 @@ def test_the_checker_finds_a_planted_cycle(tmp_path: Path):
     assert graph["pkg.a"] == {"pkg.sub.b"} and graph["pkg.sub.b"] == {"pkg.c"} and graph["pkg.c"] == {"pkg.a"}
     assert graph["pkg.d"] == set()
     assert cycles(graph) == [["pkg.a", "pkg.c", "pkg.sub.b"]]
+
+
+#: references a reader of the repository cannot open (the project's issue tracker, its internal spec)
+_UNREADABLE = re.compile(r"(?i:\bissue\s*#\d+)|\bSPEC\b")
+
+
+def test_sources_cite_the_paper_not_issues():
+    files = [*(ROOT / "derand_fast").rglob("*.py"), *(ROOT / "derand_fast").rglob("*.pyi"),
+             *(ROOT / "cpp").glob("*.[ch]pp")]
+    assert len(files) > 40
+    hits = [f"{f.relative_to(ROOT)}:{n}: {line.strip()}" for f in files
+            for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if _UNREADABLE.search(line)]
+    assert hits == []
+    assert _UNREADABLE.search("see issue #5") and _UNREADABLE.search("(SPEC step 2)")
+    assert not _UNREADABLE.search("permc_spec=...; timespec; the paper's Eq. 5")
