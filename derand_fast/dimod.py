@@ -139,8 +139,10 @@ sdp_tol, max_sweeps
             info = {"lower_bound": off, "gap": 0.0, "optimal": True, "timing": {"total": 0.0}, "status": 0,
                     "message": "completed", "seed": int(options.get("seed", 0)), "threads": None}
             return dimod.SampleSet.from_samples_bqm((np.zeros((1, 0), np.int8), []), bqm, info=info)
-        lin, (irow, icol, qv), off = bqm.to_numpy_vectors(variable_order=labels)
-        lin = np.asarray(lin, dtype=np.float64)
+        vectors = bqm.to_numpy_vectors(variable_order=labels)  # fields by name: dimod's return type is a Union
+        irow, icol, qv = vectors.quadratic
+        off = float(vectors.offset)
+        lin = np.asarray(vectors.linear_biases, dtype=np.float64)
         qv = np.asarray(qv, dtype=np.float64)
         irow = np.asarray(irow, dtype=np.int64)
         icol = np.asarray(icol, dtype=np.int64)
