@@ -1,6 +1,6 @@
 """Type stubs of the private compiled module derand_fast._core."""
 
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,10 @@ def bvn_cdf(a: npt.ArrayLike, b: npt.ArrayLike, rho: npt.ArrayLike) -> _F: ...
 
 class ExactCut:
     def __init__(self, V: npt.ArrayLike, edges: npt.ArrayLike, weights: npt.ArrayLike, threads: int = 1) -> None: ...
+    @overload
+    def evaluate(self, mu: npt.ArrayLike, s: float, value: bool, grad: Literal[True],
+                 threads: int = 1) -> tuple[float, _F, float]: ...
+    @overload
     def evaluate(self, mu: npt.ArrayLike, s: float = 1.0, value: bool = True, grad: bool = True,
                  threads: int = 1) -> tuple[float, _F | None, float | None]: ...
     def ascend(self, mu: _F, m1: _F, m2: _F, best_cut: _F, best_x: npt.NDArray[np.int8], s: npt.ArrayLike, t0: int,

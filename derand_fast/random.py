@@ -87,7 +87,9 @@ def _ziggurat_tables(n_layers: int = 256) -> tuple[float, np.ndarray, np.ndarray
         else:
             hi = mid
     r = hi
-    xs = widths(r) + [0.0]
+    closed = widths(r)
+    assert closed is not None  # closure(hi) >= 0: the layers fit below the peak
+    xs = closed + [0.0]
     assert len(xs) == n_layers + 1
     scale = 2.0**-52
     w = np.array([x * scale for x in xs[:n_layers]])

@@ -210,7 +210,9 @@ class RunControl:
             self._shared.best_x = np.array(x, dtype=np.int8, copy=True)
             self._shared.best_value = value
             self._shared.best_stage = stage
-            self._shared.history.append((stage, time.perf_counter() - float(self._shared.t0), value))
+            t0 = self._shared.t0
+            assert t0 is not None  # set by the run's first control (__post_init__)
+            self._shared.history.append((stage, time.perf_counter() - t0, value))
             return True
 
     @property

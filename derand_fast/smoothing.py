@@ -156,7 +156,7 @@ def _sigma_vector(sigma: float | ArrayLike, d: int, *, positive: bool) -> tuple[
         kind = np.asarray(sigma).dtype.kind
         if kind not in "iuf":
             raise TypeError(f"sigma must be a real number or a 1-D array, got {type(sigma).__name__}")
-        vec = np.full(d, float(sigma))
+        vec = np.full(d, float(np.asarray(sigma)))
         scalar = True
     else:
         vec = _real_array(sigma, "sigma", 1)

@@ -497,8 +497,9 @@ def _row_key(row: Mapping[str, Any]) -> tuple[str, str, str, str]:
 def _encode(row: Mapping[str, Any], fmt: str) -> str:
     clean = {c: row.get(c) for c in COLUMNS}
     for c in COLUMNS:
-        if isinstance(clean[c], str):
-            clean[c] = _one_line(clean[c])
+        value = clean[c]
+        if isinstance(value, str):
+            clean[c] = _one_line(value)
     if fmt == "jsonl":
         return json.dumps(clean, separators=(",", ":"), allow_nan=False) + "\n"
     buf = io.StringIO()

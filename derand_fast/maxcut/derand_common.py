@@ -89,7 +89,7 @@ def polish_outcome(graph: Graph, outcome: RoundingOutcome, polish: bool) -> Roun
 
 def best_cut_tracker(graph: Graph):
     """``(update, state)``: ``update(u)`` evaluates the sign cut of ``u`` and keeps the best one."""
-    state = {"x": np.ones(graph.n, dtype=np.int8)}
+    state: dict[str, Any] = {"x": np.ones(graph.n, dtype=np.int8)}
     state["cut"] = cut_value(graph, state["x"])
 
     def update(u: np.ndarray) -> float:

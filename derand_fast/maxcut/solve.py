@@ -403,6 +403,8 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     status = ctl.reason if ctl.reason is not None else (Status.TIME_LIMIT if cut_short else Status.COMPLETED)
     times["total"] = time.perf_counter() - t_start
 
+    if x is None:  # not expected: the fallback above or the annealing offers a partition
+        raise RuntimeError("maxcut: no stage produced a partition")
     params = {"rank": rank, "max_rank": max_rank, "seed": seed, "threads": threads, "rounding": rounding,
               "n_hyperplanes": int(n_hyperplanes), "local_search": polish or "none",
               "polish_moves": polish_moves, "polish_sweeps": polish_sweeps, "polish_time": polish_time,
