@@ -76,16 +76,17 @@ def run_graph(path: Path, best: float | None, *, mc_time: float, tabu_time: floa
     sdp = solve_sdp(g, seed=seed, threads=threads)
     t_sdp = time.perf_counter() - t
     t = time.perf_counter()
-    x_gw, gw = gw_rounding(g, sdp.V, seed=seed, threads=threads, n_hyperplanes=1000)
+    gw_out = gw_rounding(g, sdp.V, seed=seed, threads=threads, n_hyperplanes=1000)
+    x_gw, gw = gw_out.x, gw_out.info
     t_gw = time.perf_counter() - t
     mc, t_mc, mc_ls = None, math.nan, None
     if mc_time > 0:
         t = time.perf_counter()
-        mc = derand_mc(g, sdp.V, seed=seed, threads=threads, polish=False, time_limit=mc_time)
+        mc = derand_mc(g, sdp.V, seed=seed, threads=threads, time_limit=mc_time)
         t_mc = time.perf_counter() - t
         mc_ls = local_search(g, mc.x).cut
     t = time.perf_counter()
-    ex = derand_exact(g, sdp.V, seed=seed, threads=threads, polish=False)
+    ex = derand_exact(g, sdp.V, seed=seed, threads=threads)
     t_exact = time.perf_counter() - t
     t = time.perf_counter()
     ls_exact = local_search(g, ex.x)

@@ -152,7 +152,7 @@ def test_bench_exact(benchmark, smoke, record_ratio, best_time):
 
     def run():
         t = time.perf_counter()
-        out = derand_exact(g, V, n_steps=steps, restarts=1, reheats=0, polish=False)
+        out = derand_exact(g, V, max_iter=steps, restarts=1, reheats=0)
         times.append(time.perf_counter() - t)
         return out
 
@@ -161,7 +161,7 @@ def test_bench_exact(benchmark, smoke, record_ratio, best_time):
     t_np = best_time(lambda: numpy_exact_steps(V, g, k, steps), 1) * steps / k
     # the defaults: 2 restarts (one per thread) + 1 reheat of steps // 2, i.e. 3x the steps
     t = time.perf_counter()
-    full = derand_exact(g, V, n_steps=steps, polish=False)
+    full = derand_exact(g, V, max_iter=steps)
     t_full = time.perf_counter() - t
     benchmark.extra_info.update(cut=out.cut, time=min(times), numpy_time_scaled=t_np, default_cut=full.cut,
                                 default_time=t_full)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SEED_MAX", "check_betas", "check_count", "check_positive", "check_seed", "check_time_limit"]
+__all__ = ["SEED_MAX", "check_betas", "check_count", "check_positive", "check_seed", "check_time_limit", "renamed"]
 
 #: The largest seed: seeds are ints in ``[0, SEED_MAX]`` (the non-negative int64 range).
 SEED_MAX = 2**63 - 1
@@ -69,3 +69,17 @@ def check_betas(betas: Any) -> tuple[float, float]:
     if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
         raise ValueError(f"betas must lie in [0, 1), got {betas!r}")
     return b1, b2
+
+
+def renamed(new_value: Any, old_value: Any, old: str, new: str, *, stacklevel: int = 3) -> Any:
+    """The value of a keyword renamed from ``old`` to ``new``: ``old_value`` (with a DeprecationWarning) if given.
+
+    ``old_value`` is None when the caller did not pass the old name (the old
+    name then takes precedence over the new one's default).
+    """
+    if old_value is None:
+        return new_value
+    import warnings
+
+    warnings.warn(f"{old} is deprecated: use {new}", DeprecationWarning, stacklevel=stacklevel)
+    return old_value

@@ -12,18 +12,56 @@ stream's key. Normal ``j`` is drawn from word ``j`` by a 256-layer ziggurat
 (Marsaglia & Tsang 2000); in the ~1.5 % of cases where its first try fails,
 further words come from a second hash of ``(stream key, j, attempt)``, so
 normal ``j`` still depends on nothing but ``(seed, stream, j)``.
+
+Named streams
+-------------
+One user seed drives a whole run; the consumers of random numbers never share
+a stream. :data:`STREAMS` gives each consumer its own block of
+``STREAM_BLOCK = 2^40`` stream indices (block ``b`` is streams
+``[b * 2^40, (b + 1) * 2^40)``); a consumer draws stream ``STREAMS[name].first + i``
+(:meth:`Stream.at`), so two consumers under the same seed never draw the same
+numbers. A consumer with a generator of its own (the C++ tabu search and
+annealer, NumPy's ``default_rng``, scikit-learn's ``random_state``, an
+optimizer's noise) seeds it with :meth:`Stream.seed`: the 63-bit hash of the
+block's stream ``i`` under the user's seed, distinct for every block and ``i``.
+
+=========================  =====  ==================================================================
+name                       block  consumer
+=========================  =====  ==================================================================
+``sdp.start``              0      SDP random start: row ``i`` of ``V_0`` is stream ``i``
+                                  (:func:`derand_fast.maxcut.sdp.initial_factor`)
+``gw.hyperplanes``         1      GW hyperplane ``h`` (:func:`derand_fast.maxcut.rounding.gw_rounding`)
+``derand_exact.starts``    2      derand-exact restart ``k``'s random start :math:`\\mu_0`
+``derand_mc.samples``      3      derand-mc / hyperplane-mc Monte Carlo sample ``k`` of step ``t``:
+                                  stream ``t B + k`` of the block
+``derand_mc.perturbation`` 4      derand-mc's perturbed gradient descent (its own generator: ``seed``)
+``hyperplane_mc.start``    5      hyperplane-mc's start :math:`m_0`
+``bound.lanczos``          6      the certified bound's Lanczos / power-iteration starts
+``anneal``                 7      simulated annealing chain ``k`` (C++ and the random start: ``seed(s, k)``)
+``tabu``                   8      tabu search's perturbations (C++: ``seed``)
+``jl``                     9      JL fits (NumPy / scikit-learn generators: ``seed``)
+``nn.init``                256    NN student initialisation (:math:`2^{48}`, as before the table)
+``nn.teacher``             1024   NN teacher directions (:math:`2^{50}`, as before the table)
+=========================  =====  ==================================================================
+
+Blocks 0, 1, 256 and 1024 are where those consumers drew before the table
+(their numbers are unchanged); the others moved out of overlaps (derand-exact's
+restarts and the Monte Carlo samples used to start at stream 0, the SDP start's
+streams). ``tests/test_random.py`` asserts the blocks are disjoint.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
 
-from ._validation import check_seed
+from ._validation import check_count, check_seed
 
-__all__ = ["standard_normal", "fill_stream", "fill_normals", "stream_key", "seed_to_key"]
+__all__ = ["standard_normal", "fill_stream", "fill_normals", "stream_key", "seed_to_key", "STREAMS", "Stream",
+           "STREAM_BLOCK"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -247,3 +285,57 @@ def standard_normal(seed: int, n_streams: int, dim: int, *, first_stream: int = 
         with thread_scope(threads):
             _fill_streams(key, np.int64(first_stream), out)
     return out
+
+
+#: streams per named block of :data:`STREAMS`
+STREAM_BLOCK = 1 << 40
+
+
+class Stream(NamedTuple):
+    """A named block of streams: ``[first, first + size)`` (see the module docstring's table)."""
+
+    name: str
+    first: int
+    size: int
+
+    def at(self, i: int) -> int:
+        """Stream index ``first + i``; ValueError unless ``0 <= i < size``."""
+        i = check_count(i, f"the index into stream block {self.name!r}", 0)
+        if i >= self.size:
+            raise ValueError(f"stream block {self.name!r} has {self.size} streams, asked for index {i}")
+        return self.first + i
+
+    def seed(self, seed: int, i: int = 0) -> int:
+        """A 63-bit seed for a consumer's own generator: the key of stream :meth:`at` ``(i)`` under ``seed``.
+
+        Distinct blocks (and distinct ``i``) give unrelated seeds, so a C++ or
+        NumPy generator seeded with it draws nothing a stream of another block
+        draws (up to a 2^-63 coincidence).
+
+        Examples
+        --------
+        >>> STREAMS["tabu"].seed(0) != STREAMS["anneal"].seed(0)
+        True
+        """
+        return int(stream_key(seed_to_key(seed), np.uint64(self.at(i))) >> np.uint64(1))
+
+
+def _table(blocks: dict[str, int]) -> dict[str, Stream]:
+    return {name: Stream(name, b * STREAM_BLOCK, STREAM_BLOCK) for name, b in blocks.items()}
+
+
+#: name -> :class:`Stream`: one block per consumer (module docstring's table)
+STREAMS: dict[str, Stream] = _table({
+    "sdp.start": 0,
+    "gw.hyperplanes": 1,
+    "derand_exact.starts": 2,
+    "derand_mc.samples": 3,
+    "derand_mc.perturbation": 4,
+    "hyperplane_mc.start": 5,
+    "bound.lanczos": 6,
+    "anneal": 7,
+    "tabu": 8,
+    "jl": 9,
+    "nn.init": 256,
+    "nn.teacher": 1024,
+})

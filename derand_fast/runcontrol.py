@@ -54,12 +54,34 @@ __all__ = ["Status", "RunControl", "signal_handlers", "process_start_time", "EXI
 
 
 class Status(enum.IntEnum):
-    """Why a stage or a run ended. Int-compatible (JSON stores the number), ``message`` the text."""
+    """Why a stage or a run ended. Int-compatible (JSON stores the number), ``message`` the text.
+
+    One table for every stage (the SDP, GW, the roundings, the polishes) and
+    for the run: a stage's result carries one of these as ``status``
+    (:class:`derand_fast._result.StageResult`), with a stage-specific
+    ``message`` where it says more (the SDP's "converged: ...").
+
+    ============  ====  ==========================================================
+    member        int   meaning
+    ============  ====  ==========================================================
+    COMPLETED     0     the stage ran to its end (converged, or its budget used
+                        where the budget is the normal end: GW's hyperplanes,
+                        annealing's sweeps)
+    TIME_LIMIT    1     the deadline came first: best result so far
+    INTERRUPTED   2     SIGINT / KeyboardInterrupt: best result so far
+    TERMINATED    3     SIGTERM: best result so far
+    MAX_ITER      4     the iteration budget (``max_iter``, ``max_sweeps``) ran
+                        out before the stopping rule was met
+    CALLBACK      5     the user's callback asked to stop
+    ============  ====  ==========================================================
+    """
 
     COMPLETED = 0
     TIME_LIMIT = 1
     INTERRUPTED = 2
     TERMINATED = 3
+    MAX_ITER = 4
+    CALLBACK = 5
 
     @property
     def message(self) -> str:
@@ -76,10 +98,13 @@ _MESSAGES = {
     Status.TIME_LIMIT: "time limit reached: best result so far",
     Status.INTERRUPTED: "interrupted (SIGINT / KeyboardInterrupt): best result so far",
     Status.TERMINATED: "terminated (SIGTERM): best result so far",
+    Status.MAX_ITER: "iteration budget reached before the stopping rule was met",
+    Status.CALLBACK: "stopped by the callback",
 }
 
 #: process exit code of the command for each final status
-EXIT_CODES = {Status.COMPLETED: 0, Status.TIME_LIMIT: 0, Status.INTERRUPTED: 130, Status.TERMINATED: 143}
+EXIT_CODES = {Status.COMPLETED: 0, Status.TIME_LIMIT: 0, Status.INTERRUPTED: 130, Status.TERMINATED: 143,
+              Status.MAX_ITER: 0, Status.CALLBACK: 0}
 
 
 def process_start_time() -> float:

@@ -73,3 +73,38 @@ def test_rejections_are_pure_functions_of_the_index():
     fill_normals(skey, out)
     one_by_one = np.array([_normal_slow(skey, j) for j in range(out.size)])
     np.testing.assert_array_equal(out, one_by_one)
+
+
+def test_named_streams_are_disjoint_blocks():
+    from derand_fast.random import STREAM_BLOCK, STREAMS
+
+    blocks = sorted((s.first, s.first + s.size, name) for name, s in STREAMS.items())
+    for (a0, a1, an), (b0, b1, bn) in zip(blocks, blocks[1:]):
+        assert a1 <= b0, f"streams {an!r} and {bn!r} overlap"
+    assert all(s.name == name and s.size == STREAM_BLOCK and s.first % STREAM_BLOCK == 0
+               for name, s in STREAMS.items())
+    assert blocks[-1][1] <= 2**63  # stream indices are int64 in the kernels
+    # the blocks that existed before the table kept their places (numbers unchanged)
+    assert STREAMS["sdp.start"].first == 0 and STREAMS["gw.hyperplanes"].first == 1 << 40
+    assert STREAMS["nn.init"].first == 1 << 48 and STREAMS["nn.teacher"].first == 1 << 50
+    s = STREAMS["gw.hyperplanes"]
+    assert s.at(5) == s.first + 5
+    with pytest.raises(ValueError, match="gw.hyperplanes"):
+        s.at(s.size)
+    # seeds for consumers' own generators: distinct per block and index, and in the seed range
+    seeds = {STREAMS[name].seed(7, i) for name in STREAMS for i in range(3)}
+    assert len(seeds) == 3 * len(STREAMS) and all(0 <= v < 2**63 for v in seeds)
+
+
+def test_no_magic_stream_offsets_left():
+    """Every consumer's stream offset comes from the STREAMS table, not a literal power of two."""
+    import pathlib
+    import re
+
+    import derand_fast
+
+    root = pathlib.Path(derand_fast.__file__).parent
+    pattern = re.compile(r"first_stream\s*=\s*1\s*<<|_STREAM\w*\s*=\s*1\s*<<")
+    hits = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py")
+            for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert hits == [], hits

@@ -1,55 +1,110 @@
-"""Shared pieces of the derandomized roundings (``derand-exact``, ``derand-mc``, ``hyperplane-mc``).
+"""Shared pieces of the rounding methods (``gw``, ``derand-exact``, ``derand-mc``, ``hyperplane-mc``).
 
-The result record, the sign rule of the final cut, argument checks and the
-optional local-search polish (part 1's :func:`derand_fast.maxcut.polish.local_search`).
+The outcome record every method returns (:class:`RoundingOutcome`), the sign
+rule of the final cut and argument checks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
 from typing import Any
 
 import numpy as np
 
+from .._result import StageResult
+from ..runcontrol import Status
 from .cut import cut_value
 from .graph import Graph, load_graph
 from .polish import local_search
 
-__all__ = ["RoundingOutcome", "signs_of", "as_graph", "check_factor", "polish_outcome"]
+__all__ = ["RoundingOutcome", "as_outcome", "signs_of", "as_graph", "check_factor", "polish_outcome"]
 
 
-@dataclass
-class RoundingOutcome:
-    """What a derandomized rounding returns.
+class RoundingOutcome(StageResult):
+    """What every rounding method returns (a :class:`~derand_fast._result.StageResult`).
 
-    Attributes
-    ----------
+    The registry's protocol (:mod:`derand_fast.maxcut.rounding`): GW and the
+    derandomized roundings all return one, and the pipeline reads it the same
+    way for every method.
+
+    Parameters / attributes
+    -----------------------
     x : ndarray of int8, shape (n,)
-        The cut, ±1 per node (after the polish when it ran).
+        The cut, ±1 per node.
     cut : float
         Weight of ``x``.
-    cut_before_polish : float
-        Weight of the derandomized cut itself (equal to ``cut`` without polish).
-    status : str
-        ``"done"``, ``"time_limit"`` or ``"interrupted"`` (Ctrl-C); the best cut so far is returned.
+    cut_before_polish : float, optional
+        Weight of the rounding's own cut before the deprecated in-method polish
+        (default ``cut``).
+    status : Status (or a former status string: ``"done"``, ``"time_limit"``, ``"interrupted"``)
+        Why the method stopped; the best cut so far is returned in every case.
     nit : int
-        Optimisation steps taken (summed over restarts).
+        Iterations: optimisation steps (summed over restarts), hyperplanes for GW.
     time : float
-        Seconds (optimisation + polish).
+        Seconds.
     history : dict of ndarray
         Recorded steps (method-specific keys, e.g. ``"step"``, ``"cut"``).
     info : dict
-        Method-specific extras (e.g. ``"gw_expected_cut"``).
+        Method-specific extras (e.g. ``"gw_expected_cut"``, GW's ``"gw_best"``).
+    message, success
+        As in every :class:`~derand_fast._result.StageResult`.
+
+    Notes
+    -----
+    The registry's methods (GW included) returned a tuple ``(x, info)``
+    before this type: read ``outcome.x`` and ``outcome.as_info()`` (or
+    ``outcome.info``) instead. ``x, info = outcome`` now fails loudly
+    (``ValueError: too many values to unpack``), never silently.
     """
 
-    x: np.ndarray
-    cut: float
-    cut_before_polish: float
-    status: str
-    nit: int
-    time: float
-    history: dict[str, np.ndarray] = field(default_factory=dict)
-    info: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, x: Any, cut: float, cut_before_polish: float | None = None, status: Any = Status.COMPLETED,
+                 nit: int = 0, time: float = 0.0, history: dict[str, np.ndarray] | None = None,
+                 info: dict[str, Any] | None = None, **fields: Any) -> None:
+        super().__init__(status=status, x=x, cut=float(cut),
+                         cut_before_polish=float(cut if cut_before_polish is None else cut_before_polish),
+                         nit=int(nit), time=float(time), history={} if history is None else history,
+                         info={} if info is None else info, **fields)
+
+    @classmethod
+    def from_partition(cls, graph: Graph, x: Any, **fields: Any) -> RoundingOutcome:
+        """An outcome for the partition ``x`` of ``graph``, its cut evaluated here (for methods written elsewhere)."""
+        from .cut import as_partition
+
+        x = as_partition(x, graph.n)
+        return cls(x=x, cut=cut_value(graph, x), **fields)
+
+    def as_info(self) -> dict[str, Any]:
+        """The JSON-friendly summary the pipeline stores as ``rounding_info`` (numbers, strings and lists).
+
+        ``cut``, ``cut_before_polish``, ``status`` (a :class:`Status`), ``nit``, ``time``,
+        ``interrupted`` (the method stopped before its end) and the scalar or list entries of ``info``.
+        """
+        out: dict[str, Any] = {"cut": self.cut, "cut_before_polish": self.cut_before_polish, "status": self.status,
+                               "nit": self.nit, "time": self.time, "interrupted": self.status != Status.COMPLETED}
+        for k, v in self.info.items():
+            if isinstance(v, (bool, int, float, str)) or v is None:
+                out[k] = v
+            elif isinstance(v, (list, tuple)):
+                out[k] = [float(e) for e in v]
+        return out
+
+
+def as_outcome(graph: Graph, result: Any) -> RoundingOutcome:
+    """A registered method's return value as a :class:`RoundingOutcome`.
+
+    A method written before the outcome type returned ``(partition, info)``:
+    accepted for one release with a ``DeprecationWarning``, ``info`` kept as
+    the outcome's ``info`` (its ``"status"``, if any, becomes the status).
+    """
+    if isinstance(result, RoundingOutcome):
+        return result
+    if isinstance(result, tuple) and len(result) == 2:
+        warnings.warn("a rounding method returning (partition, info) is deprecated: return a RoundingOutcome "
+                      "(RoundingOutcome.from_partition(graph, x, info=info))", DeprecationWarning, stacklevel=3)
+        x, info = result
+        info = dict(info or {})
+        return RoundingOutcome.from_partition(graph, x, status=info.pop("status", Status.COMPLETED), info=info)
+    raise TypeError(f"a rounding method must return a RoundingOutcome, got {type(result).__name__}")
 
 
 def signs_of(u: np.ndarray) -> np.ndarray:
@@ -77,9 +132,19 @@ def check_factor(V: Any, n: int) -> np.ndarray:
     return arr
 
 
-def polish_outcome(graph: Graph, outcome: RoundingOutcome, polish: bool) -> RoundingOutcome:
-    """Apply 1-flip local search to ``outcome.x`` when ``polish`` (never lowers the cut)."""
+def polish_outcome(graph: Graph, outcome: RoundingOutcome, polish: bool | None) -> RoundingOutcome:
+    """The deprecated in-method polish: 1-flip local search on ``outcome.x`` when ``polish`` (never lowers the cut).
+
+    ``polish=None`` (the methods' default) does nothing; ``True`` / ``False``
+    warn (the pipeline's ``local_search`` is the one polish; call
+    :func:`~derand_fast.maxcut.polish.local_search` on ``outcome.x`` instead).
+    """
     outcome.cut_before_polish = outcome.cut
+    if polish is None:
+        return outcome
+    warnings.warn("the rounding methods' polish argument is deprecated: the pipeline's local_search is the one "
+                  "polish (or call derand_fast.maxcut.local_search on the outcome's x)", DeprecationWarning,
+                  stacklevel=3)
     if polish and graph.m > 0:
         ls = local_search(graph, outcome.x)
         outcome.x, outcome.cut = ls.x, float(ls.cut)

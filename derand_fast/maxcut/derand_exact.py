@@ -36,11 +36,13 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
-from .._validation import check_betas, check_count, check_positive
-from ..random import standard_normal
-from ..runcontrol import RunControl, as_control
+from .._validation import check_betas, check_count, check_positive, renamed
+from ..random import STREAMS, standard_normal
+from ..runcontrol import RunControl, Status, as_control
 from .cut import cut_value
 from .derand_common import RoundingOutcome, as_graph, check_factor, polish_outcome, signs_of
+from .progress import make_progress
+from .rounding import register_rounding
 
 __all__ = ["bivariate_normal_cdf", "ExactCutObjective", "derand_exact"]
 
@@ -168,17 +170,18 @@ def _s_schedule(n_steps: int, s_final: float, anneal_fraction: float) -> np.ndar
     return np.where(step >= t_end, s_final, 1.0 + (s_final - 1.0) * step / t_end)
 
 
-def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
+def derand_exact(graph: Any, V: Any, *, max_iter: int = 1200, lr: float = 0.02,
                  betas: tuple[float, float] = (0.9, 0.999), s_final: float = 1e-3, anneal_fraction: float = 1.0,
                  mu0_scale: float = 1e-3, restarts: int = 2, reheats: int = 1, reheat_steps: int | None = None,
                  reheat_scale: float = 0.5, check_every: int = 10, record_every: int = 250,
-                 polish: bool = True, seed: int = 0, threads: int | None = None, time_limit: float | None = None,
-                 callback: Any = None, control: RunControl | None = None) -> RoundingOutcome:
+                 seed: int = 0, threads: int | None = None, time_limit: float | None = None,
+                 callback: Any = None, progress: Any = None, control: RunControl | None = None,
+                 n_steps: int | None = None, polish: bool | None = None) -> RoundingOutcome:
     r"""Derandomized GW rounding by the exact expected cut (beyond the paper: Theorem 5.2's rounding, in closed form).
 
     Maximizes :math:`\mathbb E[\mathrm{cut}](\mu; s_t)` over :math:`\mu` with
     Adam while the scale :math:`s_t` of :math:`V` anneals linearly from 1 to
-    ``s_final`` over the first ``anneal_fraction`` of ``n_steps`` (the
+    ``s_final`` over the first ``anneal_fraction`` of ``max_iter`` steps (the
     variance-shrinking role of :math:`\lambda\|V\|_F^2` in paper Eq. 7/20),
     leaving the deterministic cut :math:`\mathrm{sgn}(\mu)`. Starts at
     :math:`\mu_0 =` ``mu0_scale`` :math:`\cdot N(0, I)`: the perturbation
@@ -187,9 +190,8 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     :math:`x` into :math:`\mu_i = x_i\, s_h \|v_i\|` (:math:`a_i = \pm 1` at
     :math:`s_h =` ``reheat_scale``) and anneal again from :math:`s_h` for
     ``reheat_steps`` steps. Every ``check_every`` steps the current sign cut is
-    evaluated; the best sign cut over all steps, restarts and reheats is kept,
-    then polished by 1-flip local search when ``polish``. Ctrl-C returns the
-    best cut so far with ``status="interrupted"``.
+    evaluated; the best sign cut over all steps, restarts and reheats is kept.
+    Ctrl-C returns the best cut so far with status ``INTERRUPTED``.
 
     The steps run in C++ (``_core.ExactCut.ascend``: gradient, Adam update and
     sign-cut checks fused, one call per ~0.05 s of work, without the GIL);
@@ -220,8 +222,9 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     graph : Graph or anything :func:`~derand_fast.maxcut.graph.load_graph` accepts
     V : ndarray, shape (n, r)
         SDP vectors.
-    n_steps : int
-        Adam steps per restart.
+    max_iter : int
+        Adam steps of each restart's anneal (formerly ``n_steps``, still accepted
+        with a DeprecationWarning).
     lr, betas : float, (float, float)
         Adam step size and moment decays (defaults: those of our first NumPy prototype). With one plain
         anneal over the 71 Gset graphs, lr = 0.01 and 0.04 gave mean gaps 0.887 % and
@@ -231,11 +234,12 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     mu0_scale : float
         Standard deviation of the random start.
     restarts : int
-        Independent starts (streams ``0 .. restarts-1`` of ``seed``), run in batches
+        Independent starts (streams ``0 .. restarts-1`` of the ``derand_exact.starts`` block of
+        :data:`derand_fast.random.STREAMS` under ``seed``), run in batches
         of one per thread (no synchronisation per step; each batch finishes its
         reheats before the next starts).
     reheats, reheat_steps, reheat_scale : int, int or None, float
-        Number of warm restarts from the best cut, their steps (None: ``n_steps // 2``),
+        Number of warm restarts from the best cut, their steps (None: ``max_iter // 2``),
         and their starting scale :math:`s_h` in (0, 1] (their schedule is :math:`s_h`
         times the main one's).
     check_every : int
@@ -243,23 +247,29 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     record_every : int
         History interval (the expected cut value costs a bivariate normal CDF
         per edge, ~30 gradient steps, so it is recorded sparsely).
-    polish : bool
-        1-flip local search on the final cut (part 1's ``local_search``).
     seed : int
     threads : int or None
         Threads; the result does not depend on it. Restarts run one per thread;
         a single restart's steps use one thread below 65 536 edges (too short to
         share: waking threads costs more, and far more on a loaded machine).
     time_limit : float or None
-        Seconds; when reached, the best cut so far is returned (``status="time_limit"``).
+        Seconds; when reached, the best cut so far is returned (status ``TIME_LIMIT``).
     callback : callable ``(step, mu, s) -> bool | None``, optional
         Called after every C++ call (~0.05 s of work, and at each history record)
         with the last step taken (counted over the anneal and its reheats), ``mu``
         after it (shape (batch, n): the restarts running; do not modify) and its
-        scale; returning True ends the run.
+        scale; returning True ends the run (status ``CALLBACK``).
+    progress : None, bool or callable(stage, fraction, info)
+        Reported as stage ``"rounding derand-exact"`` after every C++ call.
     control : RunControl, optional
         The run this rounding belongs to: its deadline and stop flag apply too
         (checked between the C++ calls), and the best cut is offered to its record.
+    n_steps : int, optional
+        Deprecated name of ``max_iter``.
+    polish : bool, optional
+        Deprecated: 1-flip local search on the final cut. The pipeline's
+        ``local_search`` is the one polish; call
+        :func:`~derand_fast.maxcut.polish.local_search` on ``x`` instead.
 
     Returns
     -------
@@ -277,12 +287,13 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     >>> import numpy as np
     >>> edges = np.array([[0, 1], [1, 2], [2, 0]])   # a triangle: max cut 2
     >>> V = np.array([[1.0, 0.0], [-0.5, 0.866], [-0.5, -0.866]])
-    >>> derand_exact((edges, np.ones(3)), V, n_steps=200, polish=False).cut
-    2.0
+    >>> out = derand_exact((edges, np.ones(3)), V, max_iter=200)
+    >>> out.cut, out.status.name
+    (2.0, 'COMPLETED')
     """
     obj = ExactCutObjective(graph, V, threads=threads)
     g = obj.graph
-    n_steps = check_count(n_steps, "n_steps")
+    n_steps = check_count(renamed(max_iter, n_steps, "n_steps", "max_iter"), "max_iter")
     restarts = check_count(restarts, "restarts")
     reheats = check_count(reheats, "reheats", minimum=0)
     reheat_steps = max(1, n_steps // 2) if reheat_steps is None else check_count(reheat_steps, "reheat_steps")
@@ -297,13 +308,17 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable or None")
     ctl = as_control(control, None if time_limit is None else check_positive(time_limit, "time_limit"))
+    report, close = make_progress(progress)
+    if report is not None:
+        report("rounding derand-exact", 0.0, "started")
     adam_eps = 1e-8
     t0 = time.perf_counter()
     n = g.n
     kernel, nt = obj._kernel, obj._threads
     hist: dict[str, list] = {"restart": [], "step": [], "s": [], "expected_cut": [], "cut": []}
-    status, nit = "done", 0
-    starts = standard_normal(seed, restarts, n, threads=threads) * mu0_scale
+    status, nit = Status.COMPLETED, 0
+    stream = STREAMS["derand_exact.starts"]
+    starts = standard_normal(seed, restarts, n, first_stream=stream.first, threads=threads) * mu0_scale
     best_cut = np.full(restarts, -math.inf)  # per restart: best sign cut and its signs (updated in C++ too)
     best_x = np.ones((restarts, n), dtype=np.int8)
     # steps per C++ call: ~_CHUNK_WORK node + edge terms (~0.05 s), between Ctrl-C / time-limit checks;
@@ -311,6 +326,7 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
     chunk = max(1, _CHUNK_WORK // (g.m + n + 1))
     # a reheat starts at a_i = +-1 on the best cut's side (zero rows: +-mu0_scale)
     reheat_mu = np.where(obj.norms > 0.0, reheat_scale * obj.norms, mu0_scale)
+    total_steps = restarts * (n_steps + reheats * reheat_steps)  # for the progress fraction
     phases = [(0, _s_schedule(n_steps, s_final, anneal_fraction))]
     for _ in range(reheats):
         phases.append((phases[-1][0] + phases[-1][1].size,
@@ -342,11 +358,14 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
             kernel.ascend(mu, m1, m2, bc, bx, schedule[step:end], step, lr, b1, b2, adam_eps, check_every, nt)
             nit += (end - step) * mu.shape[0]
             step = end
+            if report is not None:
+                report("rounding derand-exact", min(1.0, nit / total_steps), f"step {offset + step}")
             if callback is not None and callback(offset + step - 1, mu, float(schedule[step - 1])):
+                status = Status.CALLBACK
                 return True
             stop = ctl.poll()
             if stop is not None:
-                status = stop.name.lower()
+                status = stop
                 return True
         record(step)
         return False
@@ -368,17 +387,22 @@ def derand_exact(graph: Any, V: Any, *, n_steps: int = 1200, lr: float = 0.02,
             if stop:
                 break
     except KeyboardInterrupt:
-        status = ctl.interrupt().name.lower()
+        status = ctl.interrupt()
+    finally:
+        close()
     order = np.lexsort((hist["step"], hist["restart"]))  # by restart, then step: the same for any batching
     hist = {k: [v[i] for i in order] for k, v in hist.items()}
     x = best_x[int(np.argmax(best_cut))].copy()
     cut = cut_value(g, x)  # in the shared cut tool's summation order
     ctl.offer("rounding derand-exact", x, cut)
     out = RoundingOutcome(
-        x=x, cut=cut, cut_before_polish=cut, status=status, nit=nit, time=0.0,
+        x=x, cut=cut, cut_before_polish=cut, status=status, nit=nit, nfev=nit, time=0.0,
         history={k: np.asarray(v) for k, v in hist.items()},
         info={"method": "derand-exact", "gw_expected_cut": obj.gw_expected_cut(),
               "restart_cuts": best_cut[best_cut > -math.inf].tolist()})
     polish_outcome(g, out, polish)
     out.time = time.perf_counter() - t0
     return out
+
+
+register_rounding("derand-exact", derand_exact, replace=True)

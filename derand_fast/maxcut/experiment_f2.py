@@ -125,9 +125,9 @@ def run_f2(*, n: int = 15, p: float = 0.6, n_iter: int = 5000, n_samples: int = 
     g = random_graph(n, p, graph_seed)
     optimum, _ = exhaustive_max_cut(g)
     V = solve_sdp(g, seed=seed, threads=threads).V
-    _, gw = gw_rounding(g, V, seed=seed, threads=threads, n_hyperplanes=1000)
-    out = hyperplane_mc(g, V, n_iter=n_iter, n_samples=n_samples, seed=seed, threads=threads,
-                        record_every=record_every, polish=False, **options)
+    gw = gw_rounding(g, V, seed=seed, threads=threads, n_hyperplanes=1000).info
+    out = hyperplane_mc(g, V, max_iter=n_iter, n_samples=n_samples, seed=seed, threads=threads,
+                        record_every=record_every, **options)
     res = F2Result(graph=g, optimum=optimum, gw_expected=gw["gw_expected"], gw_mean=gw["gw_mean"],
                    gw_best=gw["gw_best"], cut=out.cut, steps=out.history["step"], cut_history=out.history["cut"],
                    objective_history=out.history["objective"], max_sigma2=out.history["max_sigma2"])

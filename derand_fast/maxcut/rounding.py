@@ -1,19 +1,23 @@
 """Rounding an SDP factor ``V`` to a cut, and the registry of rounding methods.
 
-Every rounding method is a callable
+The rounding protocol: every method is a callable
 
-``fn(graph, V, *, seed, threads, time_limit, progress, control, **options) -> (partition, info)``
+``fn(graph, V, *, seed=0, threads=None, time_limit=None, progress=None, control=None, **options)``
 
-returning a ±1 int8 vector of length ``n`` and a JSON-friendly ``dict`` of
-numbers, ``info["status"]`` a :class:`~derand_fast.runcontrol.Status`.
+returning a :class:`~derand_fast.maxcut.derand_common.RoundingOutcome`
+(``x``: a ±1 int8 vector of length ``n``, ``cut``, ``status`` a
+:class:`~derand_fast.runcontrol.Status`, ``nit``, ``time``, ``info``).
 ``control`` (a :class:`~derand_fast.runcontrol.RunControl`: deadline, stop
-flag, best-so-far record) is passed only to methods whose signature names it.
-:data:`ROUNDINGS` maps method names to these callables;
-:func:`register_rounding` adds methods defined in other modules, and
-:func:`get_rounding` looks a name up for :func:`derand_fast.maxcut.maxcut`
-and the command line. Methods in modules that are slow to import are listed
-in :data:`LAZY_ROUNDINGS` (name -> module registering it on import) and
-imported on first use, which keeps the command's start-up short.
+flag, best-so-far record) and ``progress`` (``progress(stage, fraction,
+info)``, :mod:`~derand_fast.maxcut.progress`) pass straight through; the
+method polls the control between chunks of work and offers its cut to the
+control's record. Each method registers itself with
+:func:`register_rounding` in its own module; :data:`ROUNDINGS` maps names to
+the callables and :func:`get_rounding` looks a name up for
+:func:`derand_fast.maxcut.maxcut` and the command line. Methods in modules
+that are slow to import are listed in :data:`LAZY_ROUNDINGS` (name -> the
+module that registers it on import) and imported on first use, which keeps
+the command's start-up short.
 
 Goemans–Williamson (``"gw"``) is the randomized baseline: ``x = sign(V z)``
 for Gaussian ``z`` (Goemans & Williamson 1995; paper §5.1, Theorem 5.2 at
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,32 +36,31 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
-from ..random import standard_normal
+from ..random import STREAMS, standard_normal
 from ..runcontrol import RunControl, Status, as_control
 from .cut import cut_value
-from .derand_common import check_factor
+from .derand_common import RoundingOutcome, check_factor
 from .graph import Graph
 from .progress import make_progress
 
 __all__ = ["ROUNDINGS", "LAZY_ROUNDINGS", "register_rounding", "get_rounding", "available_roundings", "gw_rounding",
-           "gw_expected_cut", "hyperplanes", "GW_STREAM0"]
+           "gw_expected_cut", "hyperplanes", "GW_STREAM0", "RoundingOutcome"]
 
-RoundingFn = Callable[..., tuple[np.ndarray, dict[str, Any]]]
+RoundingFn = Callable[..., RoundingOutcome]
 
 #: name -> rounding callable; see the module docstring for the signature.
 ROUNDINGS: dict[str, RoundingFn] = {}
 
 #: name -> module that registers the method when imported (see :func:`get_rounding`).
 LAZY_ROUNDINGS: dict[str, str] = {
-    "derand-exact": "derand_fast.maxcut.derand",
-    "derand-mc": "derand_fast.maxcut.derand",
-    "hyperplane-mc": "derand_fast.maxcut.derand",
+    "derand-exact": "derand_fast.maxcut.derand_exact",
+    "derand-mc": "derand_fast.maxcut.derand_mc",
+    "hyperplane-mc": "derand_fast.maxcut.derand_mc",
 }
 
-#: First random stream of the GW hyperplanes: hyperplane ``h`` is stream
-#: ``GW_STREAM0 + h`` of :func:`derand_fast.random.standard_normal`, disjoint
-#: from the SDP start (streams ``0 .. n-1``).
-GW_STREAM0 = 1 << 40
+#: First random stream of the GW hyperplanes (``STREAMS["gw.hyperplanes"]``, :mod:`derand_fast.random`):
+#: hyperplane ``h`` is stream ``GW_STREAM0 + h`` of :func:`derand_fast.random.standard_normal`.
+GW_STREAM0 = STREAMS["gw.hyperplanes"].first
 
 _CHUNK = 64  # at most this many hyperplanes per C++ call between Ctrl-C / time-limit checks
 _CHUNK_WORK = 1 << 24  # ... and about this many node x rank + edge terms per call (~0.05 s)
@@ -126,7 +130,7 @@ def gw_expected_cut(graph: Graph, V: Any, *, threads: int | None = None) -> floa
 
 def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None, n_hyperplanes: int = 1000,
                 time_limit: float | None = None, progress: Any = None,
-                control: RunControl | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+                control: RunControl | None = None) -> RoundingOutcome:
     """Goemans–Williamson rounding: the best of ``n_hyperplanes`` random hyperplanes.
 
     Hyperplane ``h`` has normal ``z_h`` = stream ``GW_STREAM0 + h`` (seeded by
@@ -151,16 +155,26 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
 
     Returns
     -------
-    partition : ndarray of int8, shape (n,)
-        The best hyperplane's partition (lowest index among ties).
-    info : dict
-        ``gw_best``, ``gw_mean`` (over the hyperplanes evaluated), ``gw_expected``
-        (:func:`gw_expected_cut`; None when the run had to stop), ``n_hyperplanes`` (evaluated), ``requested``,
-        ``best_index``, ``status`` (:class:`~derand_fast.runcontrol.Status`) and
-        ``interrupted`` (stopped before all were evaluated).
+    RoundingOutcome
+        ``x``: the best hyperplane's partition (lowest index among ties), ``cut``
+        its weight, ``status``, ``nit`` = ``nfev`` = hyperplanes evaluated, ``time``;
+        ``info``: ``gw_best`` (= ``cut``), ``gw_mean`` (over the hyperplanes evaluated),
+        ``gw_expected`` (:func:`gw_expected_cut`; None when the run had to stop),
+        ``n_hyperplanes`` (evaluated), ``requested``, ``best_index`` and ``interrupted``
+        (stopped before all were evaluated).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from derand_fast.maxcut import solve_sdp
+    >>> g = nx.cycle_graph(5)
+    >>> out = gw_rounding(g, solve_sdp(g).V, n_hyperplanes=20)
+    >>> out.cut, out.status.name, out.nit
+    (4.0, 'COMPLETED', 20)
     """
     from .graph import load_graph
 
+    t0 = time.perf_counter()
     graph = graph if isinstance(graph, Graph) else load_graph(graph)
     V = check_factor(V, graph.n)
     if isinstance(n_hyperplanes, bool) or not isinstance(n_hyperplanes, (int, np.integer)) or n_hyperplanes < 1:
@@ -206,9 +220,10 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
     best_value = cut_value(graph, x)  # in the cut tool's summation order, like every cut the run compares
     ctl.offer("gw", x, best_value)
     info = {"gw_best": best_value, "gw_mean": mean, "gw_expected": expected,
-            "n_hyperplanes": int(done), "requested": int(n_hyperplanes), "best_index": best, "status": status,
+            "n_hyperplanes": int(done), "requested": int(n_hyperplanes), "best_index": best,
             "interrupted": done < n_hyperplanes}
-    return x, info
+    return RoundingOutcome(x=x, cut=best_value, status=status, nit=int(done), nfev=int(done),
+                           time=time.perf_counter() - t0, info=info)
 
 
 register_rounding("gw", gw_rounding)

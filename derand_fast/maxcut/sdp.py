@@ -19,26 +19,29 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .. import _core
+from .._result import StageResult
 from .._threads import thread_scope
 from .._validation import check_count, check_seed, check_time_limit
 from ..random import standard_normal
+from ..runcontrol import Status
 from .graph import Graph, _physical_memory, load_graph
 from .progress import make_progress
 
 __all__ = ["SDPResult", "solve_sdp", "default_rank", "check_factor_size", "SDP_STATUS"]
 
-#: status code -> message, one table for every caller (SciPy convention).
+#: the SDP's message for each :class:`~derand_fast.runcontrol.Status` it can end with (keys are ``Status``
+#: members, so ``SDP_STATUS[0]`` still reads the converged message; the codes of the former 0-3 table map as
+#: 0 -> COMPLETED, 1 (max_sweeps) -> MAX_ITER = 4, 2 (time limit) -> TIME_LIMIT = 1, 3 -> INTERRUPTED = 2)
 SDP_STATUS = {
-    0: "converged: a full sweep improved the objective by less than tol times the mean |w|",
-    1: "stopped: max_sweeps reached",
-    2: "stopped: time limit reached",
-    3: "interrupted (KeyboardInterrupt): V is the last completed sweep",
+    Status.COMPLETED: "converged: a full sweep improved the objective by less than tol times the mean |w|",
+    Status.MAX_ITER: "stopped: max_sweeps reached",
+    Status.TIME_LIMIT: "stopped: time limit reached",
+    Status.INTERRUPTED: "interrupted (KeyboardInterrupt): V is the last completed sweep",
 }
 
 _CHUNK_SECONDS = 0.1  # C++ runs sweeps for ~this long between Python checks (Ctrl-C, progress)
@@ -65,9 +68,8 @@ def default_rank(n: int, max_rank: int | None = None) -> int:
     return max(1, min(r, int(cap)))
 
 
-@dataclass
-class SDPResult:
-    """Outcome of :func:`solve_sdp`.
+class SDPResult(StageResult):
+    """Outcome of :func:`solve_sdp` (a :class:`~derand_fast._result.StageResult`: dict with attribute access).
 
     Attributes
     ----------
@@ -76,13 +78,15 @@ class SDPResult:
     objective : float
         :math:`\\sum_E w_{ij}(1 - v_i\\cdot v_j)/2` at ``V`` (cut units).
     rank : int
-    sweeps : int
-        Full sweeps done.
+    nit : int
+        Full sweeps done (also readable as ``sweeps``).
     last_delta : float
         Objective increase of the last sweep.
-    status : int
-        Key of :data:`SDP_STATUS`; ``success`` is ``status == 0``.
+    status : Status
+        ``COMPLETED`` (converged), ``MAX_ITER`` (``max_sweeps`` reached),
+        ``TIME_LIMIT`` or ``INTERRUPTED``; ``success`` is ``status == COMPLETED``.
     message : str
+        :data:`SDP_STATUS` of the status.
     time : float
         Wall seconds (initialisation included).
     sweep_time : float
@@ -95,22 +99,7 @@ class SDPResult:
         ``"sweep"`` and ``"delta"`` at the end of each chunk of sweeps.
     """
 
-    V: np.ndarray
-    objective: float
-    rank: int
-    sweeps: int
-    last_delta: float
-    status: int
-    message: str
-    time: float
-    n_colors: int
-    sweep_time: float = 0.0
-    parallel_classes: int = 0
-    history: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def success(self) -> bool:
-        return self.status == 0
+    _aliases = {"sweeps": "nit"}
 
 
 def _weight_scale(graph: Graph) -> tuple[float, float]:
@@ -231,7 +220,7 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
     nothing measurable per sweep here.
 
     Ctrl-C stops the run between chunks of sweeps and returns the last
-    completed sweep with status 3.
+    completed sweep with status ``INTERRUPTED``.
 
     Examples
     --------
@@ -271,7 +260,7 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
     report, close = make_progress(progress)
     hist_sweep: list[int] = []
     hist_delta: list[float] = []
-    sweeps, delta, status = 0, math.inf, 1
+    sweeps, delta, status = 0, math.inf, Status.MAX_ITER
     with thread_scope(threads) as nt:
         # sweeps on w / scale (exact: a power of two), tol relative to the mean |w|
         solver = _core.MixingSolver(g.indptr, g.indices, g.data if scale == 1.0 else g.data / scale, V, nt)
@@ -281,7 +270,7 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
             while sweeps < max_sweeps:
                 elapsed = time.perf_counter() - t0
                 if elapsed >= limit:
-                    status = 2
+                    status = Status.TIME_LIMIT
                     break
                 budget = min(_CHUNK_SECONDS, limit - elapsed)
                 done, delta, converged = solver.run(max_sweeps - sweeps, tol_run, budget)
@@ -289,7 +278,7 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
                 hist_sweep.append(sweeps)
                 hist_delta.append(delta * scale)
                 if converged:
-                    status = 0
+                    status = Status.COMPLETED
                     break
                 if report is not None:
                     # Progress: log-scale distance of the sweep gain to tol.
@@ -298,14 +287,14 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
                         frac = max(frac, 1.0 - math.log10(max(delta / tol_run, 1.0)) / 6.0)
                     report("sdp", frac, f"sweep {sweeps}, gain {delta * scale:.3g}")
         except KeyboardInterrupt:
-            status = 3
+            status = Status.INTERRUPTED
         finally:
             close()
         sweep_time = time.perf_counter() - t_sweeps
         objective = solver.objective() * scale
         n_colors = int(solver.n_colors)
         parallel_classes = int(solver.parallel_classes)
-    return SDPResult(V=V, objective=float(objective), rank=int(V.shape[1]), sweeps=int(sweeps),
+    return SDPResult(V=V, objective=float(objective), rank=int(V.shape[1]), nit=int(sweeps),
                      last_delta=float(delta * scale), status=status, message=SDP_STATUS[status],
                      time=time.perf_counter() - t0, n_colors=n_colors, sweep_time=sweep_time,
                      parallel_classes=parallel_classes,

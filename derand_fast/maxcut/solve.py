@@ -22,6 +22,7 @@ from .._validation import check_count, check_seed, check_time_limit
 from ..runcontrol import RunControl, Status
 from .cut import as_partition, cut_value
 from .data import best_known
+from .derand_common import as_outcome
 from .graph import Graph, load_graph
 from .polish import _check_moves, tabu_search
 from .polish import local_search as run_local_search
@@ -305,9 +306,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
             times["sdp"] = time.perf_counter() - t
             _log.info("sdp: %s after %d sweeps, value %.6g (%.2f s)", sdp.message, sdp.sweeps, sdp.objective,
                       times["sdp"])
-            if sdp.status == 3:
+            if sdp.status == Status.INTERRUPTED:
                 ctl.interrupt()
-            cut_short |= sdp.status == 2
+            cut_short |= sdp.status == Status.TIME_LIMIT
             if certify and ctl.reason is None:
                 t = time.perf_counter()
                 cert = _certify(g, sdp.V, seed, ctl, times["sdp"])
@@ -316,8 +317,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
             t = time.perf_counter()
             # GW takes at most a third of the rounding window unless it is the rounding itself
             gw_end = rounding_end if rounding == "gw" else t + (rounding_end - t) / 3
-            x_gw, gw_info = gw_rounding(g, sdp.V, seed=seed, threads=nt, n_hyperplanes=int(n_hyperplanes),
-                                        progress=report, control=until(gw_end))
+            gw = gw_rounding(g, sdp.V, seed=seed, threads=nt, n_hyperplanes=int(n_hyperplanes), progress=report,
+                             control=until(gw_end))
+            x_gw, gw_info = gw.x, gw.as_info()
             times["gw"] = time.perf_counter() - t
             _log.info("gw: best %.6g of %d hyperplanes (%s)", gw_info["gw_best"], gw_info["n_hyperplanes"],
                       gw_info["status"].message)
@@ -333,11 +335,13 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
                 left = rounding_end - t
                 kwargs["time_limit"] = None if math.isinf(left) else max(left, 1e-3)
             try:
-                x_round, info = round_fn(g, sdp.V, seed=seed, threads=nt, progress=report, **kwargs)
+                out = as_outcome(g, round_fn(g, sdp.V, seed=seed, threads=nt, progress=report, **kwargs))
             except KeyboardInterrupt:
                 ctl.interrupt()
             else:
-                x_round = as_partition(x_round, g.n, f"the partition of rounding {rounding!r}")
+                if out.status.stopped_early:
+                    ctl.stop(out.status)
+                x_round, info = as_partition(out.x, g.n, f"the partition of rounding {rounding!r}"), out.as_info()
                 ctl.offer(f"rounding {rounding}", x_round, cut_value(g, x_round))
                 cut_short |= info.get("status") == Status.TIME_LIMIT
             times["rounding"] = time.perf_counter() - t
@@ -350,7 +354,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         # partition by itself
         t = time.perf_counter()
         if sdp is not None:
-            x0, _ = gw_rounding(g, sdp.V, seed=seed, threads=1, n_hyperplanes=1)
+            x0 = gw_rounding(g, sdp.V, seed=seed, threads=1, n_hyperplanes=1).x
         else:
             x0 = np.ones(g.n, dtype=np.int8)
         # a 1-flip local optimum: one chunk at least, however the run was stopped

@@ -22,14 +22,14 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..random import standard_normal
+from ..random import STREAMS, standard_normal
 from .student import TwoLayerStudent, init_student
 from .teachers import MultiIndexTeacher, single_index_teacher
 from .train import TrainResult, train_student
 
 __all__ = ["additive_tanh_link", "default_teacher", "run_grid", "reproduce_fig3", "plot_weights", "plot_metrics"]
 
-_TEACHER_STREAM = 1 << 50
+_TEACHER_STREAM = STREAMS["nn.teacher"].first  # 2^50
 
 
 def additive_tanh_link(z: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ import numpy as np
 
 from .._threads import thread_scope
 from .._validation import check_count
-from ..random import seed_to_key, standard_normal
+from ..random import STREAMS, seed_to_key, standard_normal
 from .kernels import chunk_size, hvp_chunks, loss_grad_chunks, predict_chunks, reduce_slots, threads_for
 
 __all__ = ["ACTIVATIONS", "PARAM_NAMES", "TwoLayerStudent", "init_student"]
@@ -40,7 +40,7 @@ PARAM_NAMES = ("W", "b", "a")
 
 # Streams of ``derand_fast.random`` used for the initialisation, far above the
 # data streams (step * n + i) that teachers use with the same seed.
-_INIT_STREAM = 1 << 48
+_INIT_STREAM = STREAMS["nn.init"].first  # 2^48
 
 
 def _check_array(value, name: str, ndim: int) -> np.ndarray:

@@ -99,7 +99,7 @@ PIPELINE_CHILD = textwrap.dedent(r"""
     base = status("VmRSS")
     g = load_graph(sys.argv[1])
     loaded = peak()
-    maxcut(g, rank=8, rounding="derand-exact", rounding_options={"n_steps": 50}, polish_moves=200_000,
+    maxcut(g, rank=8, rounding="derand-exact", rounding_options={"max_iter": 50}, polish_moves=200_000,
            max_sweeps=3, threads=1)
     print(json.dumps({"n": g.n, "m": g.m, "load": loaded - base, "total": peak() - base,
                       "estimate": estimate_memory(g.n, g.m, rank=8)}))

@@ -196,7 +196,7 @@ def test_factor_layouts(g: Graph, how: str, r: int, seed: int) -> None:
     if how == "int64":
         V = np.sign(V) + (V == 0)  # integer-valued, nonzero rows, so the int64 layout keeps the values
     works_like_float64(lambda a: gw_expected_cut(g, a, threads=1), relayout(V, how))
-    works_like_float64(lambda a: gw_rounding(g, a, n_hyperplanes=3, threads=1)[0], relayout(V, how))
+    works_like_float64(lambda a: gw_rounding(g, a, n_hyperplanes=3, threads=1).x, relayout(V, how))
     works_like_float64(lambda a: solve_sdp(g, V0=a, max_sweeps=3, threads=1).V, relayout(V, how))
 
 

@@ -72,16 +72,16 @@ def test_cut_tools(big_graph: Graph, factor: np.ndarray, two_threads: int) -> No
 
 
 def test_gw_rounding(big_graph: Graph, factor: np.ndarray, two_threads: int) -> None:
-    identical(gw_rounding(big_graph, factor, seed=4, n_hyperplanes=100, threads=1),
-              gw_rounding(big_graph, factor, seed=4, n_hyperplanes=100, threads=two_threads))
+    identical(_outcome(gw_rounding(big_graph, factor, seed=4, n_hyperplanes=100, threads=1)),
+              _outcome(gw_rounding(big_graph, factor, seed=4, n_hyperplanes=100, threads=two_threads)))
 
 
 def _outcome(o: Any) -> tuple:
-    return o.x, o.cut, o.cut_before_polish, o.status, o.nit, o.history
+    return o.x, o.cut, o.cut_before_polish, o.status, o.nit, o.history, o.info
 
 
 def test_derand_exact(big_graph: Graph, factor: np.ndarray, two_threads: int) -> None:
-    kw = dict(n_steps=12, check_every=4, record_every=4, polish=False, seed=2)
+    kw = dict(max_iter=12, check_every=4, record_every=4, seed=2)
     identical(_outcome(derand_exact(big_graph, factor, threads=1, **kw)),
               _outcome(derand_exact(big_graph, factor, threads=two_threads, **kw)))
 
@@ -92,7 +92,7 @@ def test_derand_mc(two_threads: int) -> None:
     u, v = rng.integers(0, n, m), rng.integers(0, n, m)
     g = Graph.from_edges(n, u[u != v], v[u != v])
     V = solve_sdp(g, rank=8, max_sweeps=5, threads=1).V
-    kw = dict(n_samples=64, max_iter=20, check_every=5, record_every=5, polish=False, seed=5)
+    kw = dict(n_samples=64, max_iter=20, check_every=5, record_every=5, seed=5)
     identical(_outcome(derand_mc(g, V, threads=1, **kw)), _outcome(derand_mc(g, V, threads=two_threads, **kw)))
 
 

@@ -11,6 +11,7 @@ import pytest
 from derand_fast.maxcut import Graph, load_graph, solve_sdp
 from derand_fast.maxcut.bound import CertifiedBound, certified_bound
 from derand_fast.maxcut.data import best_known
+from derand_fast.runcontrol import Status
 
 
 def _exact_dual(g: Graph, V: np.ndarray) -> float:
@@ -237,7 +238,7 @@ def test_gset_g81_stopped_early(gset_dir):
     """G81 with the SDP stopped after 4 s (far from converged): the bound still holds (>= 14 060)."""
     g = load_graph(gset_dir / "G81", fmt="gset")
     sdp = solve_sdp(g, seed=0, threads=1, time_limit=4.0)
-    assert sdp.status == 2
+    assert sdp.status == Status.TIME_LIMIT
     b = certified_bound(g, sdp.V)
     assert b.method == "sparse-ldl"
     assert b.floor >= best_known("G81") == 14060

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from derand_fast.maxcut import Graph, gw_expected_cut, solve_sdp
+from derand_fast.maxcut import Graph, gw_expected_cut, local_search, solve_sdp
 import derand_fast.maxcut.derand_exact as derand_exact_module
+from derand_fast.runcontrol import Status
 from derand_fast.maxcut.derand_exact import ExactCutObjective, derand_exact
 
 
@@ -209,7 +210,7 @@ def test_reheats_start_from_the_best_cut_and_never_lose():
     g = random_graph(60, 0.15, seed=37, negative=0.3)
     V = solve_sdp(g, seed=2).V
     # check_every beyond the run: only the history records update the best cut, so it is observable
-    kw = dict(n_steps=200, restarts=2, record_every=50, check_every=10**6, polish=False, seed=5)
+    kw = dict(max_iter=200, restarts=2, record_every=50, check_every=10**6, seed=5)
     plain = derand_exact(g, V, reheats=0, **kw)
     hot = derand_exact(g, V, reheats=2, reheat_steps=80, reheat_scale=0.4, **kw)
     # the main anneal is the same; the reheats can only add better cuts
@@ -230,7 +231,7 @@ def test_results_do_not_depend_on_the_chunking(monkeypatch):
     # C++ calls end at different steps; sign-cut checks and records fall on the same steps
     g = random_graph(50, 0.2, seed=36, negative=0.2)
     V = solve_sdp(g, seed=1).V
-    kw = dict(n_steps=120, check_every=7, record_every=50, restarts=2, polish=False, seed=4)
+    kw = dict(max_iter=120, check_every=7, record_every=50, restarts=2, seed=4)
     a = derand_exact(g, V, **kw)
     monkeypatch.setattr(derand_exact_module, "_CHUNK_WORK", 3 * (g.m + g.n + 1))
     b = derand_exact(g, V, **kw)
@@ -282,8 +283,8 @@ def test_same_result_with_one_and_two_threads(two_threads):
     b = ExactCutObjective(g, V, threads=two_threads).value_and_grad(mu, 0.5)
     assert a[0] == b[0] and a[2] == b[2]
     np.testing.assert_array_equal(a[1], b[1])
-    ra = derand_exact(g, V, n_steps=30, check_every=7, record_every=20, threads=1, seed=3)
-    rb = derand_exact(g, V, n_steps=30, check_every=7, record_every=20, threads=two_threads, seed=3)
+    ra = derand_exact(g, V, max_iter=30, check_every=7, record_every=20, threads=1, seed=3)
+    rb = derand_exact(g, V, max_iter=30, check_every=7, record_every=20, threads=two_threads, seed=3)
     np.testing.assert_array_equal(ra.x, rb.x)
     np.testing.assert_array_equal(ra.history["expected_cut"], rb.history["expected_cut"])
 
@@ -295,9 +296,9 @@ def test_derand_exact_on_small_graphs_beats_gw_and_finds_the_optimum():
         g = random_graph(n, 0.5, seed=100 + k, negative=0.2 if k % 3 == 0 else 0.0)
         V = solve_sdp(g, seed=k).V
         gw = gw_expected_cut(g, V)
-        raw = derand_exact(g, V, n_steps=300, polish=False, seed=k)
-        assert raw.cut_before_polish >= gw - 1e-9  # derandomization never loses to the GW expectation
-        out = derand_exact(g, V, n_steps=300, polish=True, seed=k)
+        raw = derand_exact(g, V, max_iter=300, seed=k)
+        assert raw.cut == raw.cut_before_polish >= gw - 1e-9  # derandomization never loses to the GW expectation
+        out = local_search(g, raw.x)  # the polish is the caller's (the pipeline's local_search)
         assert out.cut >= raw.cut
         hits += out.cut == exhaustive_max_cut(g)
         trials += 1
@@ -317,14 +318,16 @@ def test_interrupt_and_time_limit_return_the_best_cut():
             raise KeyboardInterrupt
 
     # record_every = 5 ends a C++ call every 5 steps (the graph is far below one call's work)
-    out = derand_exact(g, V, n_steps=200, polish=False, callback=stop, record_every=5, restarts=2, threads=1)
-    assert out.status == "interrupted"
+    out = derand_exact(g, V, max_iter=200, callback=stop, record_every=5, restarts=2, threads=1)
+    assert out.status == Status.INTERRUPTED and not out.success
     assert seen == [4, 9, 14, 19, 24, 29]  # called after every C++ call
     assert out.nit == 30  # steps 0..29 of the first restart (one thread: one restart at a time)
     assert len(out.info["restart_cuts"]) == 1  # the second never started
     assert out.cut == float(g.weights @ (out.x[g.u] != out.x[g.v]))
-    out = derand_exact(g, V, n_steps=10**6, polish=False, time_limit=0.2)
-    assert out.status == "time_limit" and out.nit < 10**6
+    out = derand_exact(g, V, max_iter=10**6, time_limit=0.2)
+    assert out.status == Status.TIME_LIMIT and out.nit < 10**6
+    out = derand_exact(g, V, max_iter=200, callback=lambda step, mu, s: step >= 20, record_every=5, threads=1)
+    assert out.status == Status.CALLBACK and out.nit == 25
 
 
 def test_bad_input():
@@ -347,15 +350,27 @@ def test_bad_input():
         with pytest.raises(ValueError, match="s"):
             obj.value(np.zeros(6), s)
     for kw in ({"s_final": 2.0}, {"s_final": 0.0}, {"lr": np.nan}, {"anneal_fraction": 0.0},
-               {"mu0_scale": -1.0}, {"n_steps": 0}, {"betas": (1.0, 0.9)}, {"time_limit": -1.0},
+               {"mu0_scale": -1.0}, {"max_iter": 0}, {"betas": (1.0, 0.9)}, {"time_limit": -1.0},
                {"restarts": 0}, {"reheats": -1}, {"reheat_steps": 0}, {"reheat_scale": 0.0}, {"reheat_scale": 1.5}):
         with pytest.raises(ValueError, match=next(iter(kw))):
             derand_exact(g, V, **kw)
-    with pytest.raises(TypeError, match="n_steps"):
-        derand_exact(g, V, n_steps=1.5)
+    with pytest.raises(TypeError, match="max_iter"):
+        derand_exact(g, V, max_iter=1.5)
+
+
+def test_deprecated_names_still_work():
+    g = random_graph(12, 0.5, seed=23)
+    V = solve_sdp(g, seed=0).V
+    new = derand_exact(g, V, max_iter=40, seed=1)
+    with pytest.warns(DeprecationWarning, match="n_steps"):
+        old = derand_exact(g, V, n_steps=40, seed=1)
+    assert np.array_equal(old.x, new.x) and old.nit == new.nit
+    with pytest.warns(DeprecationWarning, match="polish"):
+        pol = derand_exact(g, V, max_iter=40, seed=1, polish=True)
+    assert pol.cut_before_polish == new.cut and pol.cut == local_search(g, new.x).cut
 
 
 def test_empty_graph():
     g = Graph.from_edges(3, [], [], [])
-    out = derand_exact(g, np.eye(3), n_steps=5)
+    out = derand_exact(g, np.eye(3), max_iter=5)
     assert out.cut == 0.0 and out.x.shape == (3,)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from derand_fast.maxcut import Graph, default_rank, gw_rounding, load_graph, local_search, solve_sdp
+from derand_fast.runcontrol import Status
 
 
 def _objective(g: Graph, V: np.ndarray) -> float:
@@ -45,7 +46,8 @@ def test_sdp_bounds_exhaustive_optimum(small_graph, brute_force):
     sdp = solve_sdp(g, tol=1e-10, max_sweeps=100000, seed=2)
     assert sdp.success
     assert sdp.objective >= opt - 1e-6
-    x, info = gw_rounding(g, sdp.V, seed=0, n_hyperplanes=200)
+    gw = gw_rounding(g, sdp.V, seed=0, n_hyperplanes=200)
+    x, info = gw.x, gw.info
     assert info["gw_best"] <= opt + 1e-9
     assert local_search(g, x).cut <= opt + 1e-9
     if np.all(g.weights >= 0):
@@ -76,9 +78,9 @@ def test_g1_reference_value(gset_dir):
 def test_stops_on_time_limit_max_sweeps_and_interrupt(make_graph):
     g = make_graph(200, 0.1, 1)
     r0 = solve_sdp(g, max_sweeps=0)
-    assert r0.sweeps == 0 and r0.status == 1 and not r0.success
+    assert r0.sweeps == r0.nit == 0 and r0.status == Status.MAX_ITER and not r0.success
     r1 = solve_sdp(g, max_sweeps=3, tol=0.0)
-    assert r1.sweeps == 3 and r1.status == 1
+    assert r1.sweeps == 3 and r1.status == Status.MAX_ITER
 
     def interrupt(stage, fraction, info):
         raise KeyboardInterrupt
@@ -86,10 +88,10 @@ def test_stops_on_time_limit_max_sweeps_and_interrupt(make_graph):
     # The progress callback runs between chunks of sweeps; Ctrl-C there keeps the last sweep.
     big = load_graph(nx.random_regular_graph(3, 20000, seed=2))
     r2 = solve_sdp(big, rank=8, tol=0.0, max_sweeps=10**6, progress=interrupt)
-    assert r2.status == 3 and r2.sweeps >= 1 and "interrupted" in r2.message
+    assert r2.status == Status.INTERRUPTED and r2.sweeps >= 1 and "interrupted" in r2.message
     assert r2.objective == pytest.approx(_objective(big, r2.V), rel=1e-12)
     r3 = solve_sdp(big, rank=8, tol=0.0, max_sweeps=10**6, time_limit=0.3)
-    assert r3.status == 2 and r3.time < 5.0
+    assert r3.status == Status.TIME_LIMIT and r3.time < 5.0
 
 
 def test_warm_start_and_edgeless_graph(make_graph):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from derand_fast.maxcut import Graph, MaxCutResult, ROUNDINGS, cut_value, load_graph, maxcut, register_rounding
+from derand_fast.maxcut.derand_common import RoundingOutcome
 from derand_fast.runcontrol import Status
 
 REQUIRED_KEYS = {"n", "m", "cut", "partition", "sdp_value", "upper_bound", "gap", "optimal", "gw_best", "gw_mean",
@@ -95,15 +96,16 @@ def test_edgeless_graph_cuts_zero():
 
 
 def test_custom_rounding_is_used_and_polished(make_graph):
-    def all_plus(graph, V, *, seed, threads, time_limit, progress, flip=False):
-        return np.ones(graph.n, dtype=np.int8) * (-1 if flip else 1), {"flip": flip}
+    def all_plus(graph, V, *, seed, threads, time_limit=None, progress=None, control=None, flip=False):
+        return RoundingOutcome.from_partition(graph, np.ones(graph.n, dtype=np.int8) * (-1 if flip else 1),
+                                              info={"flip": flip})
 
     register_rounding("all-plus-test", all_plus)
     try:
         g = make_graph(30, 0.3, 1)
         res = maxcut(g, rounding="all-plus-test", n_hyperplanes=0, rounding_options={"flip": True})
         assert res.rounding_cut == 0.0 and res.cut > 0.0 and res.gw_best is None
-        assert res.rounding_info == {"flip": True}
+        assert res.rounding_info["flip"] is True and res.rounding_info["cut"] == 0.0
     finally:
         del ROUNDINGS["all-plus-test"]
 
@@ -143,7 +145,7 @@ def test_ctrl_c_returns_best_so_far():
             raise KeyboardInterrupt
 
     res = maxcut(g, rank=8, sdp_tol=0.0, max_sweeps=10**6, n_hyperplanes=10, progress=ctrl_c)
-    assert res.status == 2 and "interrupted" in res.message and res.sdp["status"] == 3
+    assert res.status == 2 and "interrupted" in res.message and res.sdp["status"] == Status.INTERRUPTED
     assert res.cut == cut_value(g, res.partition) > 0
 
 
