@@ -78,8 +78,8 @@ def main() -> None:
             g2 = load_graph(path)
             t_parse = time.perf_counter() - t1
         assert g2.same_as(g)
-    res = maxcut(g, rank=args.rank, seed=args.seed, threads=args.threads, n_hyperplanes=args.hyperplanes,
-                 max_sweeps=args.max_sweeps)
+    res = maxcut(g, rank=args.rank, seed=args.seed, threads=args.threads, rounding="gw",
+                 n_hyperplanes=args.hyperplanes, max_sweeps=args.max_sweeps)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     out = {
         "n": g.n, "m": g.m, "rank": res.sdp["rank"], "threads": res.threads,

@@ -34,9 +34,9 @@ from derand_fast.maxcut import load_graph, maxcut  # noqa: E402
 from derand_fast.sweep import sweep  # noqa: E402
 
 #: about 0.1 s a task on one core: SDP, certified bound (a forked child), GW, 1-flip
-TASK = {"n_hyperplanes": 100, "local_search": "1flip"}
+TASK = {"rounding": "gw", "n_hyperplanes": 100, "local_search": "1flip"}
 #: about 2 ms a task: the scheduling and the row dominate
-TINY = {"n_hyperplanes": 10, "local_search": "1flip", "certify": False}
+TINY = {"rounding": "gw", "n_hyperplanes": 10, "local_search": "1flip", "certify": False}
 
 
 @pytest.fixture(scope="module")

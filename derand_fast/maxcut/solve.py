@@ -139,7 +139,7 @@ def _anneal_chains(g: Graph, start: np.ndarray | None, *, seed: int, chains: int
 
 
 def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, seed: int = 0,
-           threads: int | None = None, rounding: str = "gw", n_hyperplanes: int = 1000,
+           threads: int | None = None, rounding: str = "derand-exact", n_hyperplanes: int = 1000,
            local_search: bool | str = True, polish_moves: int | None = None, polish_sweeps: int | None = None,
            polish_time: float | None = None,
            time_limit: float | None = None, progress: Any = None, sdp_tol: float = 2.5e-4, max_sweeps: int = 1000,
@@ -168,9 +168,12 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         One seed for everything (SDP start, hyperplanes, the rounding).
     threads : int, optional
         Threads for every stage (default: all); the result does not depend on it.
-    rounding : str
-        A name known to :func:`~derand_fast.maxcut.rounding.get_rounding`:
-        ``"gw"``, or a registered method such as ``"derand-exact"``.
+    rounding : str, default "derand-exact"
+        A name known to :func:`~derand_fast.maxcut.rounding.get_rounding`.
+        The default, as on the command line, is ``"derand-exact"``: GW
+        derandomized by gradient ascent on the exact expected cut
+        (:func:`~derand_fast.maxcut.derand_exact.derand_exact`); ``"gw"`` is
+        the randomized baseline alone.
     n_hyperplanes : int >= 0
         GW hyperplanes (0 skips the GW baseline unless ``rounding="gw"``).
     local_search : {True, "anneal", "tabu", "1flip", False, "none"}
@@ -403,12 +406,12 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     if ctl.reason is not None:
         _log.warning("run stopped: %s", ctl.reason.message)
     x = ctl.best_x
+    if x is None:  # not expected: the fallback above or the annealing offers a partition
+        raise RuntimeError("maxcut: no stage produced a partition")
     cut = cut_value(g, x)
     status = ctl.reason if ctl.reason is not None else (Status.TIME_LIMIT if cut_short else Status.COMPLETED)
     times["total"] = time.perf_counter() - t_start
 
-    if x is None:  # not expected: the fallback above or the annealing offers a partition
-        raise RuntimeError("maxcut: no stage produced a partition")
     params = {"rank": rank, "max_rank": max_rank, "seed": seed, "threads": threads, "rounding": rounding,
               "n_hyperplanes": int(n_hyperplanes), "local_search": polish or "none",
               "polish_moves": polish_moves, "polish_sweeps": polish_sweeps, "polish_time": polish_time,

@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from derand_fast.maxcut import Graph, MaxCutResult, ROUNDINGS, cut_value, load_graph, maxcut, register_rounding
+from derand_fast.maxcut import ROUNDINGS, Graph, MaxCutResult, cut_value, load_graph, maxcut, register_rounding
 from derand_fast.maxcut.derand_common import RoundingOutcome
 from derand_fast.runcontrol import Status
 
@@ -18,12 +18,32 @@ REQUIRED_KEYS = {"n", "m", "cut", "partition", "sdp_value", "upper_bound", "gap"
 
 def test_pipeline_on_small_graphs_against_exhaustive_search(small_graph, brute_force):
     opt = brute_force(small_graph)
-    res = maxcut(small_graph, seed=1, n_hyperplanes=100)
+    res = maxcut(small_graph, seed=1, rounding="gw", n_hyperplanes=100)
     assert isinstance(res, MaxCutResult) and res.success
     assert res.cut == cut_value(small_graph, res.partition)
     assert res.rounding_cut == res.gw_best <= res.cut <= opt + 1e-9 <= res.sdp_value + 1e-3
     assert opt <= res.upper_bound and res.gap >= 0 and res.optimal == (res.cut >= res.upper_bound)
     assert set(res.times) >= {"sdp", "gw", "local_search", "total"}
+
+
+def test_default_rounding_is_the_commands(make_graph):
+    import argparse
+    import inspect
+
+    from derand_fast import cli
+
+    p = argparse.ArgumentParser()
+    cli._pipeline_arguments(p)
+    default = inspect.signature(maxcut).parameters["rounding"].default
+    assert default == p.parse_args([]).rounding == "derand-exact"
+    g = make_graph(40, 0.2, 5, "pm1")
+    res = maxcut(g, seed=3, n_hyperplanes=10, local_search=False)
+    explicit = maxcut(g, seed=3, n_hyperplanes=10, local_search=False, rounding="derand-exact")
+    assert res.rounding == res.params["rounding"] == res.rounding_info["method"] == "derand-exact"
+    assert res.rounding_cut == explicit.rounding_cut and np.array_equal(res.partition, explicit.partition)
+    # without GW hyperplanes the default rounding still runs (only rounding="gw" needs them)
+    alone = maxcut(g, seed=3, n_hyperplanes=0, local_search=False)
+    assert alone.gw_best is None and alone.rounding_cut == alone.cut == cut_value(g, alone.partition)
 
 
 def test_same_seed_same_cut_one_and_two_threads(two_threads):
@@ -39,7 +59,7 @@ def test_same_seed_same_cut_one_and_two_threads(two_threads):
 
 def test_result_json_and_summary(tmp_path, make_graph):
     g = make_graph(40, 0.2, 0)
-    res = maxcut(g, n_hyperplanes=20, local_search=False)
+    res = maxcut(g, rounding="gw", n_hyperplanes=20, local_search=False)  # the cut is GW's best
     d = json.loads(res.to_json(tmp_path / "r.json"))
     assert REQUIRED_KEYS <= set(d)
     assert d == json.loads((tmp_path / "r.json").read_text())
@@ -73,8 +93,8 @@ def test_tabu_polish_beats_1flip_on_a_toroidal_grid():
     g = load_graph(nx.grid_2d_graph(20, 20, periodic=True))
     rng = np.random.default_rng(0)
     g = Graph.from_edges(g.n, g.u, g.v, rng.choice([-1.0, 1.0], g.m))
-    one = maxcut(g, seed=1, n_hyperplanes=20, local_search="1flip")
-    tabu = maxcut(g, seed=1, n_hyperplanes=20, local_search="tabu", polish_moves=200_000)
+    one = maxcut(g, seed=1, rounding="gw", n_hyperplanes=20, local_search="1flip")
+    tabu = maxcut(g, seed=1, rounding="gw", n_hyperplanes=20, local_search="tabu", polish_moves=200_000)
     assert one.rounding_cut == tabu.rounding_cut
     assert tabu.cut > one.cut
 
@@ -83,7 +103,7 @@ def test_time_limit_leaves_time_for_the_polish():
     g = load_graph(nx.random_regular_graph(3, 20000, seed=8))
     res = maxcut(g, rank=8, time_limit=2.0, sdp_tol=0.0, max_sweeps=10**6, n_hyperplanes=10, threads=1,
                  local_search="tabu")
-    # the SDP may use 15 % of the time, SDP + GW the first 30 %; the tabu search runs until the deadline
+    # the SDP may use 15 % of the time, SDP + roundings the first 30 %; the tabu search runs until the deadline
     assert res.times["sdp"] < 1.0 and res.local_search["method"] == "tabu" and res.local_search["moves"] > 0
     assert res.local_search["status"] == Status.TIME_LIMIT and res.status == 1
     assert res.times["total"] < 4.0 and res.cut == cut_value(g, res.partition) >= res.rounding_cut
@@ -124,7 +144,7 @@ def test_bad_arguments(make_graph):
     with pytest.raises(ValueError, match="n_hyperplanes"):
         maxcut(g, n_hyperplanes=-1)
     with pytest.raises(ValueError, match="n_hyperplanes >= 1"):
-        maxcut(g, n_hyperplanes=0)
+        maxcut(g, rounding="gw", n_hyperplanes=0)
     with pytest.raises(ValueError, match="no nodes"):
         maxcut(Graph.from_edges(0, [], []))
     with pytest.raises(ValueError, match="time_limit"):
