@@ -1,5 +1,8 @@
-"""Tabu search (polish.tabu_search, C++ TabuSearch): never worse than its start, exhaustive optima on small
-graphs, determinism, interrupts, bad input."""
+"""The polish searches of maxcut/polish.py.
+
+1-flip local search: never lowers the cut, ends at a 1-flip local optimum, move budget. Tabu search
+(C++ TabuSearch): never worse than its start, exhaustive optima on small graphs, determinism, interrupts,
+bad input."""
 
 from __future__ import annotations
 
@@ -20,6 +23,44 @@ WEIGHTS = ["unit", "pm1", "real"]  # unit/±1: bucket queues (integer gains); re
 
 def _search(g: Graph, x: np.ndarray, seed: int = 0, tenure=(2, 5), stall: int = 200, perturb: int = 2):
     return _core.TabuSearch(g.indptr, g.indices, g.data, x, tenure[0], tenure[1], stall, perturb, _tolerance(g), seed)
+
+
+def _gains(g: Graph, x: np.ndarray) -> np.ndarray:
+    A = g.to_scipy()
+    return x * (A @ x)
+
+
+@pytest.mark.parametrize("seed,weights", [(0, "unit"), (1, "pm1"), (2, "real"), (3, "real")])
+def test_local_search_never_lowers_and_ends_at_local_optimum(seed, weights, make_graph, np_cut):
+    g = make_graph(120, 0.08, seed, weights)
+    x0 = np.random.default_rng(seed + 10).choice([-1, 1], size=g.n)
+    start = np_cut(g, x0)
+    res = local_search(g, x0)
+    assert res.converged and not res.interrupted
+    assert res.cut >= start
+    assert res.cut == pytest.approx(np_cut(g, res.x), abs=1e-9)
+    assert res.gain == pytest.approx(res.cut - start, abs=1e-9)
+    # 1-flip local optimum: no single flip raises the cut (tolerance 1e-9 * max weighted degree).
+    wdeg = np.abs(g.to_scipy()).sum(axis=1).max()
+    assert _gains(g, res.x.astype(float)).max() <= 1e-9 * wdeg + 1e-12
+    # Deterministic, and idempotent at a local optimum.
+    again = local_search(g, x0)
+    assert np.array_equal(again.x, res.x)
+    fixed = local_search(g, res.x)
+    assert fixed.moves == 0 and np.array_equal(fixed.x, res.x)
+
+
+def test_local_search_max_moves_stops_early_without_lowering(make_graph):
+    g = make_graph(200, 0.05, 4, "unit")
+    x0 = np.ones(g.n)
+    res = local_search(g, x0, max_moves=5)
+    assert res.moves == 5 and not res.converged and res.cut > 0.0
+    assert local_search(g, x0, max_moves=0).cut == 0.0
+
+def test_local_search_on_edgeless_graph_and_bad_budget(make_graph):
+    assert local_search(Graph.from_edges(5, [], []), -np.ones(5)).cut == 0.0
+    with pytest.raises(ValueError, match="max_moves"):
+        local_search(make_graph(10, 0.5, 0), np.ones(10), max_moves=-1)
 
 
 @pytest.mark.parametrize("weights", WEIGHTS)
