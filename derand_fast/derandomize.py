@@ -33,6 +33,7 @@ two gradients of ``O(cert_samples · d²)``.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,12 +41,15 @@ from typing import Any
 
 import numpy as np
 
+from ._userfunc import as_numba_objective
 from ._validation import check_count, check_positive
 from .certificate import SOSPCertificate, sosp_certificate
 from .optimizers import Adam, OptimizeResult, Params, _Optimizer
 from .smoothing import smooth, smooth_affine
 
 __all__ = ["DerandomizeResult", "derandomize", "derandomize_affine"]
+
+_log = logging.getLogger(__name__)
 
 #: Relative step of the central differences behind the certificate's Hessian-vector products.
 _FD_STEP = 1e-5
@@ -102,6 +106,16 @@ def _positive_or_zero(value: Any, name: str) -> float:
     if not (math.isfinite(v) and v >= 0):
         raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
     return v
+
+
+def _objective(g: Any, caller: str) -> Any:
+    """``g`` as the Numba function the smoothing kernels take, logging which kind was given."""
+    g_numba, kind = as_numba_objective(g)
+    if kind == "python":
+        _log.info("%s: g is a plain Python function: slow path (one sample at a time under the GIL)", caller)
+    else:
+        _log.info("%s: g is a Numba function", caller)
+    return g_numba
 
 
 def _finite_array(a: Any, name: str, ndim: int) -> np.ndarray:
@@ -174,7 +188,10 @@ def derandomize(g, mu0, sigma0: float | np.ndarray = 1.0, *, lam: float, optimiz
     ----------
     g : numba.njit function ``g(x: float64[:], grad_out: float64[:]) -> float``
         Fills ``grad_out`` with :math:`\\nabla g(x)` (needed by the pathwise
-        estimator and by the certificate).
+        estimator and by the certificate). A plain Python function with the
+        same signature works too, on a slow path (:mod:`derand_fast._userfunc`:
+        one sample at a time under the GIL, same numbers); which one was
+        given is logged (``derand_fast.derandomize`` logger, INFO).
     mu0 : array_like of float, shape (d,)
         Starting mean.
     sigma0 : float or array_like of float, shape (d,), >= 0
@@ -222,6 +239,7 @@ def derandomize(g, mu0, sigma0: float | np.ndarray = 1.0, *, lam: float, optimiz
     (True, True)
     """
     lam = check_positive(lam, "lam")
+    g = _objective(g, "derandomize")
     mu = _finite_array(mu0, "mu0", 1)
     if np.ndim(sigma0) == 0:
         sigma = np.full(mu.shape, _positive_or_zero(sigma0, "sigma0"))
@@ -272,6 +290,7 @@ def derandomize_affine(g, W0, b0, *, lam: float, optimizer: _Optimizer | None = 
     Parameters
     ----------
     g : numba.njit function ``g(u: float64[:], grad_out: float64[:]) -> float`` on :math:`\\mathbb R^k`
+        Or a plain Python function, on the slow path of :func:`derandomize`.
     W0 : array_like of float, shape (k, d)
     b0 : array_like of float, shape (k,)
     lam : float > 0
@@ -290,6 +309,7 @@ def derandomize_affine(g, W0, b0, *, lam: float, optimizer: _Optimizer | None = 
         ``mean`` is ``b``, ``scale`` is ``W``, ``scale_norm`` the :math:`\\|W\\|_F` trajectory.
     """
     lam = check_positive(lam, "lam")
+    g = _objective(g, "derandomize_affine")
     w = _finite_array(W0, "W0", 2)
     b = _finite_array(b0, "b0", 1)
     if b.shape != (w.shape[0],):

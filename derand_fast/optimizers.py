@@ -36,9 +36,11 @@ Examples
 from __future__ import annotations
 
 import enum
+import inspect
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Union
 
@@ -81,7 +83,7 @@ class OptimizeStatus(str, enum.Enum):
 _MESSAGES = {
     OptimizeStatus.CONVERGED: "converged",
     OptimizeStatus.MAX_ITER: "maximum number of iterations reached",
-    OptimizeStatus.CALLBACK: "stopped by the callback",
+    OptimizeStatus.CALLBACK: "stopped by the callback (it raised StopIteration or returned True)",
     OptimizeStatus.TIME_LIMIT: "time limit reached",
     OptimizeStatus.INTERRUPTED: "interrupted (KeyboardInterrupt); x is the best point so far",
     OptimizeStatus.NONFINITE: "the objective returned a non-finite value or gradient; x is the last finite iterate",
@@ -270,6 +272,62 @@ def _want_progress(progress: bool | None, max_iter: int) -> bool:
     return bool(progress)
 
 
+# ----------------------------------------------------------------------------- scipy conventions
+
+
+def _with_args(fun: Callable[..., Any], jac: Any, hessp: Callable[..., Any] | None,
+               args: Any) -> tuple[Callable[[Params], Any], Callable[..., Any] | None]:
+    """``fun(params) -> (value, grad)`` and ``hessp(params, v)`` from SciPy's ``fun, jac, args, hessp``."""
+    if not callable(fun):
+        raise TypeError("fun must be callable")
+    extra = args if isinstance(args, tuple) else (args,)  # SciPy's rule: one extra argument needs no tuple
+    if jac is True:
+        if not extra:
+            fg = fun
+        else:
+            def fg(p: Params) -> Any:
+                return fun(p, *extra)
+    elif callable(jac):
+        jac_fn = jac
+
+        def fg(p: Params) -> Any:
+            value = fun(p, *extra)
+            if isinstance(value, tuple):
+                raise TypeError("with a callable jac, fun must return the value alone (got a tuple)")
+            return value, jac_fn(p, *extra)
+    else:
+        raise ValueError(f"jac must be True (fun returns (value, grad)) or a callable jac(params, *args), got "
+                         f"{jac!r}: these optimizers need gradients")
+    if hessp is None or not extra:
+        return fg, hessp
+    hp = hessp
+
+    def hessp_args(p: Params, v: Params) -> Any:
+        return hp(p, v, *extra)
+
+    return fg, hessp_args
+
+
+def _wrap_callback(callback: Callable[..., Any] | None) -> tuple[Callable[..., Any] | None, bool]:
+    """``(callback, new_style)``; new style is SciPy's ``callback(intermediate_result)``.
+
+    Recognized as SciPy does, by a parameter named ``intermediate_result``;
+    anything else is the older ``callback(step, params, value, grad)``, which
+    warns that it is deprecated.
+    """
+    if callback is None:
+        return None, False
+    try:
+        new_style = "intermediate_result" in inspect.signature(callback).parameters
+    except (TypeError, ValueError):  # no signature to read (some builtins): the old form
+        new_style = False
+    if not new_style:
+        warnings.warn("callback(step, params, value, grad) is deprecated: take one argument named "
+                      "'intermediate_result' (an OptimizeResult with x, fun, jac, nit, nfev) and raise "
+                      "StopIteration to stop, as scipy.optimize.minimize does", DeprecationWarning, stacklevel=3)
+    return callback, new_style
+
+
 # ----------------------------------------------------------------------------- base class
 
 
@@ -301,9 +359,9 @@ class _Optimizer:
         return None, None
 
     # driver -----------------------------------------------------------------
-    def minimize(self, fun: Callable[[Params], tuple[float, Params]], x0: Params, *,
-                 max_iter: int = 1000, tol: float | None = None,
-                 callback: Callable[[int, Params, float, Params], bool | None] | None = None,
+    def minimize(self, fun: Callable[..., Any], x0: Params, args: tuple = (), *,
+                 jac: bool | Callable[..., Params] = True, max_iter: int = 1000, tol: float | None = None,
+                 callback: Callable[..., Any] | None = None,
                  progress: bool | None = None, time_limit: float | None = None,
                  hessp: Callable[[Params, Params], Params] | None = None, history_every: int = 1,
                  project: Callable[[Params], Params] | None = None,
@@ -314,25 +372,37 @@ class _Optimizer:
 
         Parameters
         ----------
-        fun : callable ``params -> (value, grad)``
-            Objective and gradient; ``grad`` has the structure and shapes of ``params``.
+        fun : callable ``fun(params, *args)``
+            Returns ``(value, grad)`` when ``jac=True`` (``grad`` has the
+            structure and shapes of ``params``), or the value alone when
+            ``jac`` is a callable (SciPy's convention).
         x0 : ndarray (any shape) or dict of str to ndarray
             Starting point (copied; never modified).
+        args : tuple
+            Extra arguments passed to ``fun``, ``jac`` and ``hessp``.
+        jac : True or callable ``jac(params, *args) -> grad``
+            ``True``: ``fun`` returns the gradient with the value. These
+            optimizers need gradients: there is no finite-difference fallback.
         max_iter : int >= 0
             Maximum number of parameter updates.
         tol : float or None
             Stop when :math:`\\|\\nabla f\\| \\le` ``tol`` (SGD, Adam; PerturbedGD
             and HessianDescent have their own rules and take ``tol=None``).
-        callback : callable ``(step, params, value, grad) -> bool | None``
-            Called after each evaluation; returning ``True`` stops the run
-            (status ``"callback"``). ``params`` (as passed to ``fun``) lives in
-            the optimizer's reused buffers: copy it to keep it.
+        callback : callable ``callback(intermediate_result)``
+            Called after each evaluation with an :class:`OptimizeResult`
+            holding ``x``, ``fun``, ``jac``, ``nit`` and ``nfev`` (SciPy >= 1.11
+            convention, recognized like SciPy does by the parameter's name
+            ``intermediate_result``); raising ``StopIteration`` stops the run
+            (status ``"callback"``). ``x`` (as passed to ``fun``) lives in the
+            optimizer's reused buffers: copy it to keep it. The older form
+            ``callback(step, params, value, grad) -> bool | None`` (returning
+            ``True`` stops) still works but is deprecated (``DeprecationWarning``).
         progress : bool or None
             Draw a stderr progress bar; ``None`` draws one only when stderr is a
             terminal and ``max_iter >= 1000``.
         time_limit : float or None
             Wall-clock budget in seconds (status ``"time_limit"``).
-        hessp : callable ``(params, v) -> Hv`` or None
+        hessp : callable ``(params, v, *args) -> Hv`` or None
             Hessian-vector products; when given, the result carries an
             :class:`SOSPCertificate` at ``x``.
         history_every : int >= 1
@@ -350,8 +420,6 @@ class _Optimizer:
         -------
         OptimizeResult
         """
-        if not callable(fun):
-            raise TypeError("fun must be callable")
         if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
             raise ValueError(f"max_iter must be an int >= 0, got {max_iter!r}")
         if tol is not None:
@@ -365,6 +433,8 @@ class _Optimizer:
         for name, fn in (("callback", callback), ("hessp", hessp), ("project", project), ("record", record)):
             if fn is not None and not callable(fn):
                 raise TypeError(f"{name} must be callable or None")
+        fun, hessp = _with_args(fun, jac, hessp, args)
+        callback, new_callback = _wrap_callback(callback)
         default_rho, default_K = self._certificate_constants()
         rho = default_rho if rho is None else check_positive(rho, "rho")
         K = default_K if K is None else check_positive(K, "K")
@@ -412,7 +482,7 @@ class _Optimizer:
                 try:
                     value, grad = out
                 except (TypeError, ValueError):
-                    raise TypeError("fun must return a pair (value, grad)") from None
+                    raise TypeError("fun must return a pair (value, grad) (or pass jac=callable)") from None
                 value = float(value)
                 last = t == max_iter
                 rec = last or t % history_every == 0
@@ -450,9 +520,17 @@ class _Optimizer:
                     if tol is not None and gnorm <= tol:
                         status = OptimizeStatus.CONVERGED
                         break
-                    if callback is not None and callback(t, xu, value, grad):
-                        status = OptimizeStatus.CALLBACK
-                        break
+                    if callback is not None:
+                        try:
+                            if new_callback:
+                                callback(intermediate_result=OptimizeResult(x=xu, fun=value, jac=grad, nit=t,
+                                                                            nfev=nfev))
+                            elif callback(t, xu, value, grad):
+                                status = OptimizeStatus.CALLBACK
+                                break
+                        except StopIteration:
+                            status = OptimizeStatus.CALLBACK
+                            break
                     if not last and time_limit is not None and now - t0 >= time_limit:
                         status = OptimizeStatus.TIME_LIMIT
                         break

@@ -96,13 +96,29 @@ def test_derandomize_with_sgd_groups_sigma_floor_and_interrupt():
     assert np.all(r.scale >= 0.01) and np.all(r.result.x["sigma"] == r.scale)
     assert r.status == "max_iter" and r.success and r.certificate is None
 
-    def stop(step, p, f, g):
-        if step == 4:
+    def stop(intermediate_result):
+        if intermediate_result.nit == 4:
             raise KeyboardInterrupt
 
     r = derandomize(double_well, np.full(2, 0.5), 0.5, lam=LAM, max_iter=100, callback=stop, threads=1)
     assert r.status == "interrupted" and not r.success and r.certificate is None
     assert len(r.steps) == 5 and r.fun == r.result.history["fun"].min()
+
+
+def test_a_plain_python_g_gives_the_numba_run(caplog):
+    # the same function uncompiled (numba's py_func): the slow path draws the same samples in the same order
+    import logging
+
+    kw = dict(lam=LAM, n_samples=8, seed=2, max_iter=15, cert_samples=16, threads=2)
+    with caplog.at_level(logging.INFO, logger="derand_fast.derandomize"):
+        fast = derandomize(double_well, np.array([0.5, -0.4]), 0.5, **kw)
+        slow = derandomize(double_well.py_func, np.array([0.5, -0.4]), 0.5, **kw)
+    np.testing.assert_array_equal(slow.mean, fast.mean)
+    np.testing.assert_array_equal(slow.scale, fast.scale)
+    assert slow.fun == fast.fun and slow.certificate.lambda_min == pytest.approx(fast.certificate.lambda_min)
+    said = [r.getMessage() for r in caplog.records]
+    assert said == ["derandomize: g is a Numba function",
+                    "derandomize: g is a plain Python function: slow path (one sample at a time under the GIL)"]
 
 
 @pytest.mark.parametrize(
@@ -117,7 +133,7 @@ def test_derandomize_with_sgd_groups_sigma_floor_and_interrupt():
         (lambda: derandomize(double_well, np.zeros(2), lam=0.1, estimator="score"), ValueError, "sigma_min"),
         (lambda: derandomize(double_well, np.zeros(2), lam=0.1, n_samples=0), ValueError, "n_samples"),
         (lambda: derandomize(double_well, np.zeros(2), lam=0.1, optimizer="adam"), TypeError, "optimizer"),
-        (lambda: derandomize(lambda x, g: 0.0, np.zeros(2), lam=0.1, max_iter=1), TypeError, "Numba"),
+        (lambda: derandomize(3.0, np.zeros(2), lam=0.1, max_iter=1), TypeError, "Numba"),
         (lambda: derandomize_affine(double_well, np.zeros((1, 2)), np.zeros(2), lam=0.1), ValueError, "b0"),
         (lambda: derandomize_affine(double_well, np.zeros(2), np.zeros(2), lam=0.1), ValueError, "W0 must be 2-D"),
     ],

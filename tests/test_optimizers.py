@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 import pytest
+import scipy.optimize
 
-from derand_fast.optimizers import SGD, Adam, HessianDescent, OptimizeStatus, PerturbedGD
+from derand_fast.optimizers import SGD, Adam, HessianDescent, OptimizeResult, OptimizeStatus, PerturbedGD
 
 SQRT2 = math.sqrt(2.0)
 
@@ -283,9 +284,15 @@ def test_tol_callback_time_limit_history_record_project():
     assert res.nit == 11  # |g_t| = |x_t| = 2 * 0.5^t <= 1e-3 first at t = 11
 
     seen = []
-    res = SGD(lr=0.1).minimize(quad, np.ones(4), max_iter=100,
-                               callback=lambda step, p, f, g: seen.append(step) or step == 3)
+
+    def stop_at_3(intermediate_result):
+        seen.append(intermediate_result.nit)
+        if intermediate_result.nit == 3:
+            raise StopIteration
+
+    res = SGD(lr=0.1).minimize(quad, np.ones(4), max_iter=100, callback=stop_at_3)
     assert res.status == "callback" and res.success and seen == [0, 1, 2, 3] and res.nit == 3
+    assert "callback" in res.message
     np.testing.assert_allclose(res.x, 0.9**3)
 
     res = SGD(lr=0.1).minimize(quad, np.ones(4), max_iter=10**6, time_limit=1e-9)
@@ -312,8 +319,8 @@ def test_progress_bar_only_when_asked(capsys):
 
 def test_keyboard_interrupt_returns_the_best_point_so_far():
     # lr = 2.5 on 1/2 x^2 diverges: x_t = (-1.5)^t, so the best point is x0
-    def stop(step, p, f, g):
-        if step == 5:
+    def stop(intermediate_result):
+        if intermediate_result.nit == 5:
             raise KeyboardInterrupt
 
     res = SGD(lr=2.5).minimize(quad, np.ones(2), max_iter=100, callback=stop)
@@ -434,3 +441,98 @@ def test_learning_rate_groups_must_match():
         SGD(lr={"W": 0.1}).minimize(quad, np.ones(2))
     with pytest.raises(ValueError, match="tol=None"):
         PerturbedGD(lr=0.1, radius=1.0, threshold=1.0, interval=1).minimize(quad, np.ones(2), tol=1e-3)
+
+
+# ----------------------------------------------------------------------------- SciPy's conventions
+
+
+def test_scipy_style_args_and_callable_jac_give_the_same_run():
+    # f(x) = 1/2 sum c_i x_i^2 with c passed through args; jac as a separate callable
+    c = np.array([1.0, 2.0, 3.0])
+
+    def f_and_g(x, scale):
+        return 0.5 * float(np.sum(scale * x * x)), scale * x
+
+    def f(x, scale):
+        return 0.5 * float(np.sum(scale * x * x))
+
+    def g(x, scale):
+        return scale * x
+
+    a = SGD(lr=0.1).minimize(f_and_g, np.ones(3), args=(c,), max_iter=30)
+    b = SGD(lr=0.1).minimize(f, np.ones(3), (c,), jac=g, max_iter=30)
+    # closed form of gradient descent on a diagonal quadratic: x_t = (1 - lr c)^t x_0
+    np.testing.assert_allclose(a.x, (1.0 - 0.1 * c) ** 30, rtol=1e-12)
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.fun == b.fun and a.nfev == b.nfev == 31
+    # one extra argument need not be wrapped in a tuple (SciPy's rule)
+    np.testing.assert_array_equal(SGD(lr=0.1).minimize(f, np.ones(3), c, jac=g, max_iter=30).x, a.x)
+
+
+def test_hessp_receives_args():
+    c = np.array([2.0, -2.0])
+
+    def fg(x, scale):
+        return 0.5 * float(np.sum(scale * x * x)), scale * x
+
+    def hessp(x, v, scale):
+        return scale * v
+
+    res = SGD(lr=0.1).minimize(fg, np.zeros(2), args=(c,), max_iter=1, hessp=hessp, rho=1e-3, K=1.0)
+    assert res.certificate.lambda_min == pytest.approx(-2.0)
+
+
+def test_intermediate_result_is_an_optimize_result_of_the_current_iterate():
+    got = []
+
+    def cb(intermediate_result):
+        r = intermediate_result
+        assert isinstance(r, OptimizeResult)
+        got.append((r.nit, r.nfev, r.x.copy(), r.fun, np.array(r.jac)))  # x lives in reused buffers: copied
+
+    res = SGD(lr=0.1).minimize(quad, np.ones(2), max_iter=3, callback=cb)
+    assert [g[0] for g in got] == [0, 1, 2, 3] and [g[1] for g in got] == [1, 2, 3, 4]
+    for t, (_, _, x, f, jac) in enumerate(got):  # gradient descent on 1/2 |x|^2: x_t = 0.9^t x_0
+        np.testing.assert_allclose(x, 0.9**t, rtol=1e-14)
+        assert f == pytest.approx(0.81**t, rel=1e-14)
+        np.testing.assert_array_equal(jac, x)
+    assert res.status == "max_iter"
+
+
+def test_the_same_callback_works_with_scipy_minimize():
+    # one callback, written for scipy.optimize.minimize (>= 1.11), stops both runs after 3 evaluations
+    def make():
+        seen = []
+
+        def cb(intermediate_result):
+            seen.append(float(intermediate_result.fun))
+            if len(seen) == 3:
+                raise StopIteration
+
+        return cb, seen
+
+    x0 = np.array([-1.2, 1.0, 0.5])
+    cb, seen = make()
+    ours = Adam(lr=1e-3).minimize(scipy.optimize.rosen, x0, jac=scipy.optimize.rosen_der, max_iter=1000, callback=cb)
+    cb2, seen2 = make()
+    theirs = scipy.optimize.minimize(scipy.optimize.rosen, x0, jac=scipy.optimize.rosen_der, method="BFGS",
+                                     callback=cb2)
+    assert ours.status == "callback" and ours.success and len(seen) == 3 and ours.nit == 2
+    assert seen[0] == scipy.optimize.rosen(x0)  # our first call sees x0
+    assert len(seen2) == 3 and theirs.status == 99  # SciPy's status for a callback's StopIteration
+
+
+def test_old_callback_form_warns_but_still_stops():
+    with pytest.warns(DeprecationWarning, match="intermediate_result"):
+        res = SGD(lr=0.1).minimize(quad, np.ones(4), max_iter=100, callback=lambda step, p, f, g: step == 3)
+    assert res.status == "callback" and res.success and res.nit == 3
+    np.testing.assert_allclose(res.x, 0.9**3)
+
+
+def test_scipy_style_bad_input():
+    with pytest.raises(ValueError, match="jac must be True"):
+        SGD(lr=0.1).minimize(lambda p: 0.0, np.ones(2), jac=False)
+    with pytest.raises(TypeError, match="value alone"):
+        SGD(lr=0.1).minimize(quad, np.ones(2), jac=lambda p: p)
+    with pytest.raises(TypeError, match="jac=callable"):
+        SGD(lr=0.1).minimize(lambda p: 1.0, np.ones(2))

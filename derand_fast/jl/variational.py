@@ -284,7 +284,9 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
         gs = np.array(est.grad_sigma) if scalar else est.grad_sigma
         return est.value, {"M": est.grad_M, "sigma": gs}
 
-    def callback(t, params, value, grad):
+    def callback(intermediate_result):
+        r = intermediate_result
+        t, params, value = r.nit, r.x, r.fun
         M = params["M"]
         m = state["mean_max"]
         if m is None:
@@ -303,10 +305,10 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
             state["best_m"], state["best_M"] = m, M.copy()
         if m <= tol:
             state["status"] = "converged"
-            return True
+            raise StopIteration
         if patience is not None and t - state["best_step"] >= patience:
             state["status"] = "stalled"
-            return True
+            raise StopIteration
         return None
 
     snap = _SNAP * s0

@@ -273,7 +273,8 @@ def derand_mc(graph: Any, V: Any, *, eps: float = 0.1, lam: float = 0.03, n_samp
         Vp = p["V"]
         return -value / dbar + lam * float(np.vdot(Vp, Vp)), {"V": 2.0 * lam * Vp - gV / dbar, "mu": -gmu / dbar}
 
-    def callback(step, p, value, grad):
+    def callback(intermediate_result):
+        step, p = intermediate_result.nit, intermediate_result.x
         state["step"] = step + 1
         nv = float(np.linalg.norm(p["V"]))
         if step % check_every == 0 or step % record_every == 0 or nv < v_tol:
@@ -281,7 +282,8 @@ def derand_mc(graph: Any, V: Any, *, eps: float = 0.1, lam: float = 0.03, n_samp
             if step % record_every == 0:
                 for k, v in (("step", step), ("objective", state["value"]), ("norm_V", nv), ("cut", c)):
                     hist[k].append(v)
-        return nv < v_tol
+        if nv < v_tol:
+            raise StopIteration
 
     with est.scope():
         res = opt.minimize(fun, {"V": V0, "mu": np.zeros(g.n)}, max_iter=max_iter, callback=callback,
@@ -352,7 +354,8 @@ def hyperplane_mc(graph: Any, V: Any, *, n_iter: int = 5000, n_samples: int = 10
     def project(p):
         return {"m": p["m"], "log_sigma": np.clip(p["log_sigma"], llo, lhi)}
 
-    def callback(step, p, value, grad):
+    def callback(intermediate_result):
+        step, p = intermediate_result.nit, intermediate_result.x
         state["step"] = step + 1
         if step % record_every == 0 or step == n_iter:
             c = update_best(Vc @ p["m"])

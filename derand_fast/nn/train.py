@@ -209,7 +209,9 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
     time_limit : float or None
         Wall-clock budget in seconds.
     progress : bool or None
-    callback : callable ``(step, params, value, grad) -> bool | None`` or None
+    callback : callable ``callback(intermediate_result)`` or None
+        Passed to the optimizer's ``minimize`` (SciPy's convention: an
+        ``OptimizeResult`` each step; raise ``StopIteration`` to stop).
     threads : int or None
 
     Returns

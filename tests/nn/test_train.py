@@ -81,8 +81,8 @@ def test_diverging_run_stops_with_last_finite_iterate():
 def test_interrupt_returns_best_point():
     teacher = single_index_teacher(2, seed=3)
 
-    def stop(step, params, value, grad):
-        if step == 5:
+    def stop(intermediate_result):
+        if intermediate_result.nit == 5:
             raise KeyboardInterrupt
 
     r = train_student(teacher, h=8, steps=100, batch_size=32, callback=stop, threads=1)
