@@ -18,11 +18,15 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def quick_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
     """The quick run twice: through the command line (all threads), then through the API with 1 thread."""
-    out1 = tmp_path_factory.mktemp("quick1")
-    assert main(["reproduce", "--quick", "--out", str(out1)]) == 0
-    first = json.loads((out1 / "results.json").read_text())
-    out2 = tmp_path_factory.mktemp("quick2")
-    second = rp.reproduce(out2, quick=True, threads=1, progress=None)
+    from derand_fast.maxcut.data import DATA_ENV
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(DATA_ENV, raising=False)
+        out1 = tmp_path_factory.mktemp("quick1")
+        assert main(["reproduce", "--quick", "--out", str(out1)]) == 0
+        first = json.loads((out1 / "results.json").read_text())
+        out2 = tmp_path_factory.mktemp("quick2")
+        second = rp.reproduce(out2, quick=True, threads=1, progress=None)
     return out1, first, second
 
 
@@ -30,7 +34,7 @@ def test_quick_run_writes_every_figure_and_valid_results(quick_runs: tuple[Path,
     out, res, _ = quick_runs
     assert rp.validate_results(res) == []
     assert list(res["experiments"]) == list(rp.EXPERIMENTS)
-    assert res["quick"] is True and res["seed"] == 0 and res["version"]
+    assert res["quick"] is True and res["seed"] == 0 and res["version"] and res["data_dir"] is None
     report = (out / "REPRODUCTION.md").read_text(encoding="utf-8")
     n_png = 0
     for name, e in res["experiments"].items():
@@ -71,8 +75,9 @@ def test_validator_reports_each_kind_of_problem(quick_runs: tuple[Path, dict, di
     svg = f"fig4_5.figures[{len(e['figures']) - 1}]"
     bad["experiments"]["fig1_2"]["claims"] = []
     bad["experiments"]["fig3"]["status"] = "done"
+    bad["data_dir"] = 3
     errors = "\n".join(rp.validate_results(bad))
-    for needle in ("missing 'version'", "results.seed", "verdict: 'maybe'", "missing 'ours'", svg,
+    for needle in ("missing 'version'", "results.seed", "results.data_dir", "verdict: 'maybe'", "missing 'ours'", svg,
                    "fig1_2.claims: empty", "fig3.status"):
         assert needle in errors
     assert rp.validate_results([]) == ["results: expected an object, got list"]
@@ -169,3 +174,7 @@ def test_data_folder_from_the_argument_or_the_environment(tmp_path: Path, monkey
                  str(tmp_path / "G1")]) == 2
     assert "--data: " in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # refused before anything ran
+    monkeypatch.delenv(DATA_ENV)
+    res = rp.reproduce(tmp_path / "out", only=["fig1"], quick=True, data_dir=tmp_path, progress=None)
+    assert res["data_dir"] == str(tmp_path) and rp.validate_results(res) == []
+    assert f"derand-fast reproduce --quick --data {tmp_path}`" in (tmp_path / "out" / "REPRODUCTION.md").read_text()

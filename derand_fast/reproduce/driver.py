@@ -91,7 +91,8 @@ def reproduce(out_dir: str | Path, *, only: Sequence[str] | None = None, quick: 
         progress.write(f"derand-fast reproduce: {len(names)} experiment(s), {'quick' if quick else 'full'} settings, "
                        f"expected ~{sum(expected.values()) / 60:.1f} min (as measured on a busy 2-core machine)\n")
     results: dict[str, Any] = {"package": "derand_fast", "version": __version__, "quick": bool(quick),
-                               "seed": int(seed), "threads": None, "total_seconds": 0.0, "experiments": {}}
+                               "seed": int(seed), "threads": None, "data_dir": None if data is None else str(data),
+                               "total_seconds": 0.0, "experiments": {}}
     t_all = time.perf_counter()
     interrupted = False
     with thread_scope(threads) as nt:

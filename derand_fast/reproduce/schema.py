@@ -91,7 +91,10 @@ _SCHEMA_CLAIM = {"figure": str, "statement": str, "paper": str, "ours": str, "ve
 
 
 def validate_results(data: Any) -> list[str]:
-    """Check a loaded ``results.json`` against the schema; returns the problems found (empty: valid)."""
+    """Check a loaded ``results.json`` against the schema; returns the problems found (empty: valid).
+
+    ``data_dir`` (the Gset folder of the run, or None) is optional: files written before it existed stay valid.
+    """
     errors: list[str] = []
 
     def check(obj: Any, schema: dict[str, Any], where: str) -> bool:
@@ -110,6 +113,8 @@ def validate_results(data: Any) -> list[str]:
 
     if not check(data, _SCHEMA_TOP, "results"):
         return errors
+    if not isinstance(data.get("data_dir"), (str, type(None))):
+        errors.append(f"results.data_dir: expected a path string or null, got {type(data['data_dir']).__name__}")
     for name, e in data.get("experiments", {}).items():
         if not check(e, _SCHEMA_EXP, name):
             continue
