@@ -88,13 +88,16 @@ from ..random import standard_normal
 from ..runcontrol import RunControl, as_control
 from .graph import Graph, load_graph
 
-__all__ = ["CertifiedBound", "certified_bound", "certified_bound_within"]
+__all__ = ["CertifiedBound", "certified_bound", "certified_bound_within", "FactorizationFloor", "factorization_floor"]
 
 _U = 2.0**-53  # unit roundoff of float64
 _ETA = 2.0**-1074  # smallest positive subnormal
 _METHODS = ("auto", "dense", "sparse", "gershgorin")
 _GROWTH = 3.0  # the margin delta is multiplied by this after a failed inertia check
 _DENSE_IN_PROCESS = 3000  # largest n certified in-process where no child process can be started
+#: flops per second assumed when a factorization's cost floor is turned into time: faster than SuperLU runs on
+#: one core, so the predicted time is a floor too and a factorization is skipped only when it cannot fit
+_FAST_FLOPS = 1e10
 
 
 def _gamma(k: float) -> float:
@@ -455,6 +458,122 @@ def _certify(g: Graph, V: np.ndarray, t0: float, method: str, rel_tol: float, la
         floor=float(math.floor(ub)) if integer else None)
 
 
+@dataclass(frozen=True)
+class FactorizationFloor:
+    """Lower bounds on the cost of a sparse Cholesky-like factorization of a matrix with a graph's pattern.
+
+    Attributes
+    ----------
+    lambda2 : float
+        Estimate of the algebraic connectivity of the unweighted graph (a Lanczos Ritz value; NaN when it
+        had not settled, and then every floor below is 0).
+    separator : float
+        Lower bound on the size of a balanced vertex separator, hence on the treewidth + 1.
+    entries : float
+        Lower bound on the factor's off-diagonal nonzeros, any ordering.
+    flops : float
+        Lower bound on the factorization's multiply-adds, any ordering.
+    seconds : float
+        ``flops`` at :data:`_FAST_FLOPS` per second: a floor on the factorization's time.
+    bytes : float
+        ``entries`` at 12 bytes each (a value and an index): a floor on the factor's memory.
+    time : float
+        Seconds spent on the estimate.
+    """
+
+    lambda2: float
+    separator: float
+    entries: float
+    flops: float
+    seconds: float
+    bytes: float
+    time: float
+
+
+def factorization_floor(g: Graph, *, steps: int = 40, seed: int = 0) -> FactorizationFloor:
+    """How much a factorization of ``mu I - A`` must cost at least, before trying one (O(steps m) time, O(n) memory).
+
+    **Argument.** A graph of treewidth :math:`k` has a vertex separator
+    :math:`S`, :math:`|S| \\le k + 1`, whose removal leaves components of at
+    most :math:`(n - |S|)/2` nodes (Robertson & Seymour), so two groups
+    :math:`A, B` of them with :math:`|A|, |B| \\ge R/3`, :math:`R = n - |S|`.
+    The vector equal to :math:`1/|A|` on :math:`A`, :math:`-1/|B|` on
+    :math:`B` and 0 on :math:`S` is orthogonal to the constants, and only
+    edges at :math:`S` (at most :math:`\\Delta |S|`, :math:`\\Delta` the
+    maximum degree) enter its Rayleigh quotient, which gives
+    :math:`\\lambda_2 \\le 9\\Delta|S|/(4R)`, i.e.
+    :math:`|S| \\ge 4\\lambda_2 n/(9\\Delta + 4\\lambda_2)` for the unweighted
+    Laplacian. Every elimination ordering's filled graph is chordal with a
+    clique of :math:`\\omega \\ge k + 1 \\ge |S|` nodes, so the factor has at
+    least :math:`\\omega(\\omega - 1)/2` off-diagonal entries and its
+    elimination costs at least :math:`\\sum_{c < \\omega} c^2/2 \\approx
+    \\omega^3/6` multiply-adds. Expanders (:math:`\\lambda_2` bounded below)
+    thus need :math:`\\Omega(n^2)` memory and :math:`\\Omega(n^3)` work; planar
+    and mesh-like graphs get a small floor and are tried.
+
+    :math:`\\lambda_2` is estimated by ``steps`` Lanczos steps on the Laplacian
+    restricted to the complement of the constants (three-term recurrence, no
+    stored basis); a Ritz value lies above :math:`\\lambda_2`, so the estimate is
+    used only when it has settled (within 25 % of the one after half as many
+    steps; checked every 10 steps from 20 on, up to ``steps``), and lowered
+    by 20 %. It decides whether a factorization is worth starting; it
+    certifies nothing, and a wrong estimate costs a looser (still valid)
+    bound, never a wrong one.
+    """
+    from scipy.linalg import eigvalsh_tridiagonal
+
+    t0 = time.perf_counter()
+    n = g.n
+    deg = np.diff(g.indptr).astype(np.float64)
+    zero = FactorizationFloor(math.nan, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    if n < 3 or g.m == 0:
+        return FactorizationFloor(**{**zero.__dict__, "time": time.perf_counter() - t0})
+    pattern = sp.csr_array((np.ones(g.indices.shape[0]), g.indices, g.indptr), shape=(n, n))
+    x = standard_normal(seed, 1, n, first_stream=7, threads=1)[0]
+    x -= x.mean()
+    x /= np.linalg.norm(x)
+    prev = np.zeros(n)
+    alpha, beta = [], []
+    b = 0.0
+    steps = max(2, min(int(steps), n - 1))
+
+    def lowest(k: int) -> float:
+        return float(eigvalsh_tridiagonal(np.asarray(alpha[:k]), np.asarray(beta[: k - 1]),
+                                          select="i", select_range=(0, 0))[0])
+
+    def settled(k: int) -> tuple[float, bool]:
+        theta = lowest(k)
+        return theta, theta > 0 and abs(lowest(max(1, k // 2)) - theta) <= 0.25 * theta
+
+    theta, ok = math.nan, False
+    for step in range(1, steps + 1):
+        w = deg * x - pattern @ x
+        w -= w.mean()  # stay orthogonal to the constants (the kernel)
+        a = float(x @ w)
+        alpha.append(a)
+        if step % 10 == 0 and step >= 20:  # stop as soon as the estimate has settled
+            theta, ok = settled(step)
+            if ok:
+                break
+        w -= a * x + b * prev
+        b = float(np.linalg.norm(w))
+        if b <= 1e-12 * max(abs(a), 1.0):
+            break
+        beta.append(b)
+        prev, x = x, w / b
+    if not ok and len(alpha) % 10:
+        theta, ok = settled(len(alpha))
+    if not ok:
+        return FactorizationFloor(**{**zero.__dict__, "time": time.perf_counter() - t0})
+    lam = 0.8 * theta
+    delta_max = float(deg.max())
+    sep = 4.0 * lam * n / (9.0 * delta_max + 4.0 * lam)
+    entries = sep * max(sep - 1.0, 0.0) / 2.0
+    flops = max(sep - 1.0, 0.0) ** 3 / 6.0
+    return FactorizationFloor(lambda2=theta, separator=sep, entries=entries, flops=flops,
+                              seconds=flops / _FAST_FLOPS, bytes=12.0 * entries, time=time.perf_counter() - t0)
+
+
 def certified_bound_within(graph: Graph, V: Any, seconds: float, *, seed: int = 0,
                            control: RunControl | None = None) -> CertifiedBound:
     """:func:`certified_bound` with a time budget: the factorization never holds the run up.
@@ -464,7 +583,11 @@ def certified_bound_within(graph: Graph, V: Any, seconds: float, *, seed: int = 
     GIL, so the certificate is computed in a forked child process that is
     stopped when ``seconds`` run out or the run is stopped (``control``);
     the bound then falls back to the Gershgorin certificate, computed here
-    in O(m r) (``method="gershgorin"``: valid, looser). Where no child can be
+    in O(m r) (``method="gershgorin"``: valid, looser). Above 3000 nodes,
+    :func:`factorization_floor` first bounds the factorization's cost from
+    below (O(m) per Lanczos step): when even that floor exceeds the budget
+    or half the machine's memory (an expander of millions of nodes), no
+    child is started and the Gershgorin certificate comes at once. Where no child can be
     forked (non-POSIX, or a daemonic process such as a Dask worker) graphs up
     to 3000 nodes get the dense check in this process and larger ones the
     Gershgorin certificate.
@@ -493,6 +616,14 @@ def certified_bound_within(graph: Graph, V: Any, seconds: float, *, seed: int = 
         if graph.n <= _DENSE_IN_PROCESS:
             return certified_bound(graph, V, seed=seed, method="dense")
         return certified_bound(graph, V, method="gershgorin", seed=seed)
+    if graph.n > _DENSE_IN_PROCESS:
+        # a factorization that cannot fit in the time or the memory is not started (factorization_floor)
+        from .graph import _physical_memory
+
+        floor = factorization_floor(graph, seed=seed)
+        memory = _physical_memory()
+        if floor.seconds > end - time.perf_counter() or (memory is not None and floor.bytes > memory / 2):
+            return certified_bound(graph, V, method="gershgorin", seed=seed)
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
 

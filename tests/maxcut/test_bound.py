@@ -265,3 +265,80 @@ def test_row_wise_gershgorin_certificate_is_valid_and_no_looser(brute_force, mak
         y_rows = y + np.maximum(r, 0.0)
         assert np.linalg.eigvalsh(np.diag(y_rows) - 0.25 * L)[0] >= -1e-9
         assert b.upper_bound == pytest.approx(y_rows.sum(), rel=1e-9, abs=1e-9)
+
+
+def _cubic(n: int, seed: int) -> Graph:
+    """Three random perfect matchings: an expander with high probability (max degree 3)."""
+    rng = np.random.default_rng(seed)
+    pairs = [rng.permutation(n).reshape(-1, 2) for _ in range(3)]
+    e = np.concatenate(pairs)
+    e = e[e[:, 0] != e[:, 1]]
+    return Graph.from_edges(n, e[:, 0], e[:, 1])
+
+
+def _lu_fill(g: Graph) -> int:
+    """Off-diagonal nonzeros of SuperLU's L for a diagonally dominant matrix of g's pattern (the check's ordering)."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import splu
+
+    A = sp.csc_array((-np.ones(g.indices.size), g.indices, g.indptr), shape=(g.n, g.n)) + sp.diags_array(
+        np.diff(g.indptr) + 1.0)
+    lu = splu(sp.csc_array(A), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+              options={"SymmetricMode": True, "Equil": False})
+    return int(lu.L.nnz - g.n)
+
+
+def _cubic_nx(n: int, seed: int) -> nx.Graph:
+    G = nx.empty_graph(n)
+    G.add_edges_from(_cubic(n, seed).edges.tolist())
+    return G
+
+
+@pytest.mark.parametrize("make", [
+    lambda: _cubic_nx(600, 1), lambda: _cubic_nx(2000, 2), lambda: nx.random_regular_graph(5, 400, seed=3),
+    lambda: nx.complete_graph(60), lambda: nx.grid_2d_graph(30, 30, periodic=True),
+    lambda: nx.disjoint_union(nx.complete_graph(30), nx.cycle_graph(50)), lambda: nx.gnm_random_graph(1500, 4000, 4)])
+def test_factorization_floor_is_below_the_real_cost(make):
+    """The floor never exceeds what a factorization really needs: the separator bound stays below a treewidth
+    upper bound (+1) and the fill bound below SuperLU's fill with the ordering the certificate uses."""
+    from networkx.algorithms.approximation import treewidth_min_degree
+
+    from derand_fast.maxcut.bound import factorization_floor
+
+    G = make()
+    g = load_graph(G)
+    f = factorization_floor(g)
+    tw, _ = treewidth_min_degree(nx.convert_node_labels_to_integers(G))
+    assert f.separator <= tw + 1
+    assert f.entries <= _lu_fill(g)
+    assert f.flops <= max(tw, 1) ** 3 * 1.0 * g.n  # a loose sanity ceiling: at most n eliminations of <= tw^2
+    assert f.seconds == f.flops / 1e10 and f.bytes == 12 * f.entries
+
+
+def test_factorization_floor_sees_expanders_and_spares_meshes():
+    from derand_fast.maxcut.bound import factorization_floor
+
+    f = factorization_floor(_cubic(20000, 5))
+    assert f.lambda2 == pytest.approx(3 - 2 * math.sqrt(2), rel=0.25)  # Friedman: lambda_2 -> 3 - 2 sqrt 2
+    assert f.separator > 0.005 * 20000 and f.entries > 1e4
+    mesh = factorization_floor(load_graph(nx.grid_2d_graph(150, 150, periodic=True)))
+    assert mesh.entries < 1e4  # lambda_2 ~ 4 pi^2 / 150^2: no floor worth the name
+
+
+def test_within_skips_a_factorization_that_cannot_fit(monkeypatch):
+    """When the floor exceeds the budget no child process is started: the Gershgorin certificate comes at once."""
+    import multiprocessing
+
+    import derand_fast.maxcut.bound as bound
+
+    g = _cubic(6000, 7)
+    V = np.random.default_rng(0).standard_normal((g.n, 4))
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("a factorization was started")
+
+    monkeypatch.setattr(bound, "_FAST_FLOPS", 1.0)  # every factorization "takes" far longer than the budget
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    b = bound.certified_bound_within(g, V, 30.0)
+    assert b.method == "gershgorin" and b.attempts == 0
+    assert b.upper_bound >= g.m / 2  # some cut has half the (unit) weight: a valid bound cannot be lower
