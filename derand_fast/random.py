@@ -37,7 +37,8 @@ name                       block  consumer
 ``derand_mc.perturbation`` 4      derand-mc's perturbed gradient descent (its own generator: ``seed``)
 ``hyperplane_mc.start``    5      hyperplane-mc's start :math:`m_0`
 ``bound.lanczos``          6      the certified bound's Lanczos / power-iteration starts
-``anneal``                 7      simulated annealing chain ``k`` (C++ and the random start: ``seed(s, k)``)
+``anneal``                 7      simulated annealing chain ``k``'s Metropolis draws (C++: ``seed(s, k)``)
+``anneal.start``           10     simulated annealing chain ``k``'s random start partition: stream ``k``
 ``tabu``                   8      tabu search's perturbations (C++: ``seed``)
 ``jl``                     9      JL fits (NumPy / scikit-learn generators: ``seed``)
 ``nn.init``                256    NN student initialisation (:math:`2^{48}`, as before the table)
@@ -336,6 +337,7 @@ STREAMS: dict[str, Stream] = _table({
     "anneal": 7,
     "tabu": 8,
     "jl": 9,
+    "anneal.start": 10,
     "nn.init": 256,
     "nn.teacher": 1024,
 })

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .. import _core
-from .._validation import check_seed
+from .._result import StageResult
+from .._validation import check_count, check_seed, renamed
+from ..random import STREAMS, standard_normal
 from ..runcontrol import RunControl, Status, as_control
 from .cut import as_partition, cut_value
 from .graph import Graph
@@ -29,7 +30,7 @@ from .polish import _tolerance
 
 __all__ = ["anneal", "AnnealResult", "default_beta_range", "default_beta_start", "DEFAULT_SWEEPS"]
 
-#: sweep budget of :func:`anneal` when neither ``sweeps`` nor a time limit is given
+#: sweep budget of :func:`anneal` when neither ``max_sweeps`` nor a time limit is given
 DEFAULT_SWEEPS = 10_000
 
 # seconds of C++ work per call between two checks of the clock / Ctrl-C
@@ -40,9 +41,8 @@ _CHUNK_SECONDS = 0.05
 _OFFER_SECONDS = 0.5
 
 
-@dataclass
-class AnnealResult:
-    """Outcome of :func:`anneal`.
+class AnnealResult(StageResult):
+    """Outcome of :func:`anneal` (a :class:`~derand_fast._result.StageResult`: dict with attribute access).
 
     Attributes
     ----------
@@ -52,8 +52,8 @@ class AnnealResult:
         Its cut value (evaluated afresh, edges in order).
     gain : float
         ``cut`` minus the cut of the start (>= 0).
-    sweeps : int
-        Metropolis sweeps run (each visits every node once).
+    nit : int
+        Metropolis sweeps run (each visits every node once); also readable as ``sweeps``.
     restarts : int
         Anneals started after the first one (each from the best partition, re-heated to ``beta_start``).
     status : Status
@@ -70,16 +70,7 @@ class AnnealResult:
         The schedule's first and last beta (cut units).
     """
 
-    x: np.ndarray
-    cut: float
-    gain: float
-    sweeps: int
-    restarts: int
-    status: Status
-    time: float
-    trace: list[tuple[float, float]] = field(default_factory=list)
-    flips: int = 0
-    beta_range: tuple[float, float] = (0.0, 0.0)
+    _aliases = {"sweeps": "nit"}
 
 
 def _weighted_degrees(graph: Graph) -> np.ndarray:
@@ -146,9 +137,10 @@ def _check_int(v: Any, name: str, low: int = 0) -> int:
     return int(v)
 
 
-def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, sweeps: int | None = None,
-           seed: int = 0, beta_range: tuple[float, float] | None = None, beta_start: float | None = None,
-           restarts: bool = True, control: RunControl | None = None) -> AnnealResult:
+def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, max_sweeps: int | None = None,
+           seed: int = 0, chain: int = 0, beta_range: tuple[float, float] | None = None,
+           beta_start: float | None = None, restarts: bool = True, control: RunControl | None = None,
+           sweeps: int | None = None) -> AnnealResult:
     """Simulated-annealing polish of a partition; anytime, never returns a worse cut than the start.
 
     One anneal is a geometric schedule of :math:`\\beta` (cut units, see the
@@ -162,7 +154,7 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, swee
     1-flip sweeps to a local optimum.
 
     Deterministic for a sweep budget: the result is a pure function of
-    (graph, ``x``, ``seed``, ``beta_range``, ``beta_start``, ``sweeps``).
+    (graph, ``x``, ``seed``, ``chain``, ``beta_range``, ``beta_start``, ``max_sweeps``).
     With a time limit the number of sweeps depends on the machine's speed
     (status ``TIME_LIMIT``). Ctrl-C or a stop of ``control`` returns the best
     partition so far. Single-threaded.
@@ -175,11 +167,16 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, swee
         from ``seed``, annealed from the hot end of ``beta_range``.
     time_limit : float, optional
         Seconds (a cap; ``control``'s deadline applies too).
-    sweeps : int >= 0, optional
+    max_sweeps : int >= 0, optional
         Sweep budget of the first anneal (a cap with a time limit). Default:
         :data:`DEFAULT_SWEEPS` without any deadline, else the time decides.
+        (Formerly ``sweeps``, still accepted with a DeprecationWarning.)
     seed : int >= 0
-        The random stream (start partition and Metropolis draws).
+        The run's seed. The Metropolis draws use the generator seeded by
+        ``STREAMS["anneal"].seed(seed, chain)`` and a random start the signs of
+        stream ``chain`` of the ``anneal.start`` block (:data:`derand_fast.random.STREAMS`).
+    chain : int >= 0
+        Which of a run's independent annealing chains this is (the pipeline runs one per thread).
     beta_range : (float, float), optional
         ``(beta_hot, beta_cold)``, ``0 < hot <= cold``: the schedule from a
         random start; its cold end ends every anneal. Default
@@ -201,7 +198,7 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, swee
     Raises
     ------
     ValueError
-        ``x`` not ±1 of length n, a negative ``sweeps`` or ``seed``, a bad
+        ``x`` not ±1 of length n, a negative ``max_sweeps`` or ``seed``, a bad
         ``beta_range`` / ``beta_start`` / ``time_limit``.
 
     Examples
@@ -209,15 +206,17 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, swee
     >>> import numpy as np
     >>> from derand_fast.maxcut import Graph
     >>> g = Graph.from_edges(5, [0, 1, 2, 3, 4], [1, 2, 3, 4, 0], np.ones(5))  # a 5-cycle: max cut 4
-    >>> res = anneal(g, np.ones(5, dtype=np.int8), sweeps=200, seed=1)
+    >>> res = anneal(g, np.ones(5, dtype=np.int8), max_sweeps=200, seed=1)
     >>> res.cut, res.gain, res.status.name
     (4.0, 4.0, 'COMPLETED')
     """
     t0 = time.perf_counter()
     n = graph.n
-    seed = check_seed(seed)  # the kernel takes an int64: larger seeds are refused here, not in the binding
+    seed = check_seed(seed)
+    chain = check_count(chain, "chain", 0)
+    sweeps = renamed(max_sweeps, sweeps, "sweeps", "max_sweeps")
     if sweeps is not None:
-        sweeps = _check_int(sweeps, "sweeps")
+        sweeps = _check_int(sweeps, "max_sweeps")
     tl = None if time_limit is None else _check_positive(time_limit, "time_limit")
     if beta_range is None:
         hot, cold = default_beta_range(graph)
@@ -236,13 +235,14 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, swee
     ctl = as_control(control, tl)
     rng_start = x is None
     if rng_start:
-        x = np.where(np.random.default_rng(seed).random(n) < 0.5, 1, -1).astype(np.int8)
+        z = standard_normal(seed, 1, n, first_stream=STREAMS["anneal.start"].at(chain), threads=1)[0]
+        x = np.where(z < 0.0, -1, 1).astype(np.int8)
     else:
         x = as_partition(x, n)
     timed = math.isfinite(ctl.deadline)
     budget = sweeps if sweeps is not None else (None if timed else DEFAULT_SWEEPS)
 
-    ann = _core.Annealer(graph.indptr, graph.indices, graph.data, x, seed)
+    ann = _core.Annealer(graph.indptr, graph.indices, graph.data, x, STREAMS["anneal"].seed(seed, chain))
     start_cut = float(ann.start_cut)
     trace: list[tuple[float, float]] = [(time.perf_counter() - t0, start_cut)]
     status = Status.COMPLETED
@@ -323,7 +323,7 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, swee
     if cut > trace[-1][1] or len(trace) == 1:
         trace.append((elapsed, cut))
     ctl.offer("polish anneal", best_x, cut)
-    return AnnealResult(x=best_x, cut=cut, gain=cut - start_exact, sweeps=int(ann.sweeps),
+    return AnnealResult(x=best_x, cut=cut, gain=cut - start_exact, nit=int(ann.sweeps),
                         restarts=n_restarts, status=status, time=elapsed, trace=trace, flips=int(ann.flips),
                         beta_range=(hot if rng_start else b_start, cold))
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .. import _core
+from .._result import StageResult
 from .._validation import check_seed, check_time_limit
+from ..random import STREAMS
 from ..runcontrol import RunControl, Status, as_control
 from .cut import as_partition, cut_value
 from .graph import Graph
@@ -26,9 +27,8 @@ from .progress import make_progress
 __all__ = ["local_search", "LocalSearchResult", "tabu_search", "TabuResult", "default_tabu_moves"]
 
 
-@dataclass
-class LocalSearchResult:
-    """Outcome of :func:`local_search`.
+class LocalSearchResult(StageResult):
+    """Outcome of :func:`local_search` (a :class:`~derand_fast._result.StageResult`: dict with attribute access).
 
     Attributes
     ----------
@@ -38,21 +38,18 @@ class LocalSearchResult:
         Its cut value.
     gain : float
         Cut increase over the start.
-    moves : int
-        Number of flips.
+    nit : int
+        Number of flips (also readable as ``moves``).
     converged : bool
         True when ``x`` is a 1-flip local optimum (no flip gains more than the tolerance).
     status : Status
         ``COMPLETED`` (local optimum or move budget), ``TIME_LIMIT``, or
         ``INTERRUPTED`` / ``TERMINATED`` (Ctrl-C or a stop of the run).
+    time : float
+        Seconds.
     """
 
-    x: np.ndarray
-    cut: float
-    gain: float
-    moves: int
-    converged: bool
-    status: Status = Status.COMPLETED
+    _aliases = {"moves": "nit"}
 
     @property
     def interrupted(self) -> bool:
@@ -88,6 +85,7 @@ def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
     -------
     LocalSearchResult
     """
+    t0 = time.perf_counter()
     x = as_partition(x, graph.n).copy()
     _check_moves(max_moves)
     ctl = as_control(control, check_time_limit(time_limit))
@@ -114,7 +112,8 @@ def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
         converged = bool(_core.local_search(graph.indptr, graph.indices, graph.data, x, 0, tau)[3])
     cut = cut_value(graph, x)
     ctl.offer("polish 1flip", x, cut)
-    return LocalSearchResult(x=x, cut=cut, gain=cut - start, moves=moves, converged=bool(converged), status=status)
+    return LocalSearchResult(x=x, cut=cut, gain=cut - start, nit=moves, converged=bool(converged), status=status,
+                             time=time.perf_counter() - t0)
 
 
 def _check_moves(max_moves: Any, name: str = "max_moves") -> None:
@@ -131,9 +130,8 @@ def _tolerance(graph: Graph) -> float:
     return 1e-9 * float(wdeg.max(initial=0.0))
 
 
-@dataclass
-class TabuResult:
-    """Outcome of :func:`tabu_search`.
+class TabuResult(StageResult):
+    """Outcome of :func:`tabu_search` (a :class:`~derand_fast._result.StageResult`: dict with attribute access).
 
     Attributes
     ----------
@@ -143,8 +141,8 @@ class TabuResult:
         Its cut value (evaluated afresh, edges in order).
     gain : float
         ``cut`` minus the cut of the start (>= 0).
-    moves : int
-        Moves made (each flips one node).
+    nit : int
+        Moves made, each flipping one node (also readable as ``moves``).
     best_move : int
         Move count at which ``x`` was reached (0: the start).
     restarts : int
@@ -157,14 +155,7 @@ class TabuResult:
         Seconds.
     """
 
-    x: np.ndarray
-    cut: float
-    gain: float
-    moves: int
-    best_move: int
-    restarts: int
-    status: Status
-    time: float
+    _aliases = {"moves": "nit"}
 
 
 def default_tabu_moves(n: int) -> int:
@@ -212,7 +203,8 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     time_limit : float, optional
         Seconds (a cap).
     seed : int >= 0
-        Tenure draws, tie-breaks and perturbations.
+        Tenure draws, tie-breaks and perturbations: the C++ generator is seeded
+        with ``STREAMS["tabu"].seed(seed)`` (:data:`derand_fast.random.STREAMS`).
     tenure : (int, int), optional
         Range of the tabu tenure in moves, ``1 <= lo <= hi <= n``. Default
         ``(max(3, n // 100), max(3, n // 10))``, clipped to ``n // 4`` (at least 1).
@@ -273,7 +265,8 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
         budget = default_tabu_moves(n) if math.isinf(ctl.deadline) else math.inf
     t0 = time.perf_counter()
     search = _core.TabuSearch(graph.indptr, graph.indices, graph.data, x, lo, hi, int(stall),
-                              min(n, int(math.ceil(float(perturb) * n))), _tolerance(graph), int(seed))
+                              min(n, int(math.ceil(float(perturb) * n))), _tolerance(graph),
+                              STREAMS["tabu"].seed(seed))
     status = Status.COMPLETED
     chunk = 1000  # moves per C++ call; grown to ~50 ms per call (the result does not depend on it)
     report, close = make_progress(progress)
@@ -302,5 +295,5 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     if cut < start:  # guard against drift of the incremental cut with real weights: never worse than the start
         best, cut = x.copy(), start
     ctl.offer("polish tabu", best, cut)
-    return TabuResult(x=best, cut=cut, gain=cut - start, moves=int(search.moves), best_move=int(search.best_move),
+    return TabuResult(x=best, cut=cut, gain=cut - start, nit=int(search.moves), best_move=int(search.best_move),
                       restarts=int(search.restarts), status=status, time=time.perf_counter() - t0)

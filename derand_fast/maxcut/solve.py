@@ -108,13 +108,6 @@ def _certify(g: Graph, V: np.ndarray, seed: int, ctl: RunControl, sdp_seconds: f
     return None if ctl.reason is not None else cert
 
 
-def _chain_seed(seed: int, chain: int) -> int:
-    """Seed of annealing chain ``chain``: ``seed`` itself for chain 0, independent 63-bit draws for the others."""
-    if chain == 0:
-        return int(seed)
-    return int(np.random.SeedSequence([int(seed), chain]).generate_state(1, np.uint64)[0] >> np.uint64(1))
-
-
 def _anneal_chains(g: Graph, start: np.ndarray | None, *, seed: int, chains: int, sweeps: int | None,
                    control: RunControl) -> list[Any]:
     """``chains`` annealing runs from ``start``, side by side on their own threads (the kernel releases the GIL)."""
@@ -123,7 +116,7 @@ def _anneal_chains(g: Graph, start: np.ndarray | None, *, seed: int, chains: int
     from .anneal import anneal
 
     def run(k: int) -> Any:
-        return anneal(g, start, sweeps=sweeps, seed=_chain_seed(seed, k), control=control)
+        return anneal(g, start, max_sweeps=sweeps, seed=seed, chain=k, control=control)
 
     if chains == 1:
         return [run(0)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -29,9 +30,9 @@ def test_exhaustive_optimum_on_small_graphs(weights, make_graph, brute_force):
         if g.m == 0:
             continue
         opt = brute_force(g)
-        res = anneal(g, sweeps=300, seed=seed)
+        res = anneal(g, max_sweeps=300, seed=seed)
         assert res.cut == pytest.approx(cut_value(g, res.x)) and res.cut <= opt + 1e-9
-        warm = anneal(g, np.ones(n, dtype=np.int8), sweeps=300, seed=seed)
+        warm = anneal(g, np.ones(n, dtype=np.int8), max_sweeps=300, seed=seed)
         misses += (res.cut < opt - 1e-9) + (warm.cut < opt - 1e-9)
     assert misses == 0
 
@@ -44,7 +45,7 @@ def test_never_worse_than_the_start(weights, make_graph):
         start = cut_value(g, x0)
         for budget in (0, 1, 5, 200):
             # a very hot schedule: the current state gets worse, the result never does
-            res = anneal(g, x0, sweeps=budget, seed=2, beta_range=(1e-3, 1e-2), beta_start=1e-3)
+            res = anneal(g, x0, max_sweeps=budget, seed=2, beta_range=(1e-3, 1e-2), beta_start=1e-3)
             assert res.cut == cut_value(g, res.x) >= start
             assert res.gain == pytest.approx(res.cut - start) and res.sweeps == budget
             assert res.status == Status.COMPLETED and isinstance(res, AnnealResult)
@@ -73,10 +74,10 @@ def test_deterministic_and_chunk_independent(weights, make_graph):
     for chunks in ([1] * 300, [7, 0, 93, 200], [299, 1, 5]):  # the extra 5 lie past the segment's end
         got = run(chunks)
         assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1]) and got[2:] == ref[2:]
-    r1 = anneal(g, x0, sweeps=400, seed=4)
-    r2 = anneal(g, x0, sweeps=400, seed=4)
+    r1 = anneal(g, x0, max_sweeps=400, seed=4)
+    r2 = anneal(g, x0, max_sweeps=400, seed=4)
     assert np.array_equal(r1.x, r2.x) and r1.cut == r2.cut and r1.flips == r2.flips
-    r3 = anneal(g, x0, sweeps=400, seed=5)
+    r3 = anneal(g, x0, max_sweeps=400, seed=5)
     assert r3.flips != r1.flips  # another random stream
 
 
@@ -104,7 +105,7 @@ def test_time_limit_and_trace(make_graph):
     assert res.trace[0] == (pytest.approx(res.trace[0][0]), cut_value(g, x0))
     ts, cuts = zip(*res.trace)
     assert list(ts) == sorted(ts) and list(cuts) == sorted(cuts) and cuts[-1] == res.cut
-    capped = anneal(g, x0, time_limit=30.0, sweeps=50, seed=0)  # the sweep budget ends it first
+    capped = anneal(g, x0, time_limit=30.0, max_sweeps=50, seed=0)  # the sweep budget ends it first
     assert capped.status == Status.COMPLETED and capped.sweeps == 50
 
 
@@ -113,10 +114,10 @@ def test_control_stop_and_offer(make_graph):
     x0 = np.ones(g.n, dtype=np.int8)
     ctl = RunControl()
     ctl.stop(Status.INTERRUPTED)
-    res = anneal(g, x0, sweeps=10_000, control=ctl)
+    res = anneal(g, x0, max_sweeps=10_000, control=ctl)
     assert res.status == Status.INTERRUPTED and res.sweeps == 0 and np.array_equal(res.x, x0)
     ctl = RunControl(time_limit=60.0)
-    res = anneal(g, x0, sweeps=500, control=ctl, seed=3)
+    res = anneal(g, x0, max_sweeps=500, control=ctl, seed=3)
     assert res.status == Status.COMPLETED
     assert ctl.best_value == res.cut and ctl.best_stage == "polish anneal"
 
@@ -135,7 +136,7 @@ def test_keyboard_interrupt_returns_best_so_far(make_graph, monkeypatch):
         return poll(self)
 
     monkeypatch.setattr(RunControl, "poll", interrupting_poll)
-    res = anneal(g, x0, sweeps=100_000, control=ctl, seed=1)
+    res = anneal(g, x0, max_sweeps=100_000, control=ctl, seed=1)
     assert res.status == Status.INTERRUPTED and ctl.reason == Status.INTERRUPTED
     assert 0 < res.sweeps < 100_000 and res.cut == cut_value(g, res.x) >= cut_value(g, x0)
 
@@ -145,7 +146,7 @@ def test_defaults():
     hot, cold = default_beta_range(g)
     assert hot == pytest.approx(math.log(2) / 4.0) and hot <= default_beta_start(g) <= cold
     empty = Graph.from_edges(3, [], [], [])
-    res = anneal(empty, sweeps=10)
+    res = anneal(empty, max_sweeps=10)
     assert res.cut == 0.0 and res.status == Status.COMPLETED
 
 
@@ -177,7 +178,7 @@ def test_bad_input_is_rejected(make_graph):
     with pytest.raises(ValueError, match="only"):
         anneal(g, 2 * x)
     with pytest.raises(ValueError, match="sweeps"):
-        anneal(g, x, sweeps=-1)
+        anneal(g, x, max_sweeps=-1)
     with pytest.raises(ValueError, match="seed"):
         anneal(g, x, seed=-2)
     for br in ((1.0, 0.5), (0.0, 1.0), (np.nan, 1.0), (1.0,), "ab"):
@@ -193,3 +194,25 @@ def test_seeds_beyond_int64_are_refused_before_the_kernel(make_graph):
     g = make_graph(10, 0.5, 1, "unit")
     with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2\*\*63 - 1\]"):
         anneal(g, np.ones(g.n, dtype=np.int8), seed=2**63)
+
+
+def test_result_base_and_deprecated_sweeps_keyword():
+    g = Graph.from_edges(5, [0, 1, 2, 3, 4], [1, 2, 3, 4, 0], np.ones(5))
+    x0 = np.ones(5, dtype=np.int8)
+    res = anneal(g, x0, max_sweeps=50, seed=1)
+    assert res.nit == res.sweeps == 50 and res.success and res.message == Status.COMPLETED.message
+    with pytest.warns(DeprecationWarning, match="sweeps"):
+        old = anneal(g, x0, sweeps=50, seed=1)
+    assert old.nit == 50 and np.array_equal(old.x, res.x)
+    # chain k's random start is the signs of stream k of the anneal.start block (its own stream of the seed)
+    from derand_fast.maxcut import load_graph
+    from derand_fast.random import STREAMS, standard_normal
+
+    big = load_graph(nx.random_regular_graph(3, 200, seed=0))
+    starts = []
+    for k in (0, 1):
+        res = anneal(big, max_sweeps=0, seed=1, chain=k)
+        z = standard_normal(1, 1, big.n, first_stream=STREAMS["anneal.start"].first + k)[0]
+        starts.append(cut_value(big, np.where(z < 0, -1, 1)))
+        assert res.cut - res.gain == starts[-1]
+    assert starts[0] != starts[1]
