@@ -27,7 +27,7 @@ import numpy as np
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from ._validation import check_positive
-from .random import standard_normal
+from .random import STREAMS, standard_normal
 
 __all__ = ["SOSPCertificate", "lambda_min", "lemma31_bound", "sosp_certificate"]
 
@@ -92,7 +92,7 @@ def lambda_min(hvp: Callable[[np.ndarray], np.ndarray], n: int, *, seed: int = 0
         return float(w[0]), v[:, 0].copy()
 
     op = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
-    v0 = standard_normal(seed, 1, n, threads=1)[0]
+    v0 = standard_normal(seed, 1, n, first_stream=STREAMS["certificate.lanczos"].first, threads=1)[0]
     try:
         w, v = eigsh(op, k=1, which="SA", v0=v0, tol=tol, maxiter=maxiter or max(1000, 10 * n))
     except ArpackNoConvergence as exc:

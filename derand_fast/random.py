@@ -25,30 +25,35 @@ annealer, NumPy's ``default_rng``, scikit-learn's ``random_state``, an
 optimizer's noise) seeds it with :meth:`Stream.seed`: the 63-bit hash of the
 block's stream ``i`` under the user's seed, distinct for every block and ``i``.
 
-=========================  =====  ==================================================================
-name                       block  consumer
-=========================  =====  ==================================================================
-``sdp.start``              0      SDP random start: row ``i`` of ``V_0`` is stream ``i``
-                                  (:func:`derand_fast.maxcut.sdp.initial_factor`)
-``gw.hyperplanes``         1      GW hyperplane ``h`` (:func:`derand_fast.maxcut.rounding.gw_rounding`)
-``derand_exact.starts``    2      derand-exact restart ``k``'s random start :math:`\\mu_0`
-``derand_mc.samples``      3      derand-mc / hyperplane-mc Monte Carlo sample ``k`` of step ``t``:
-                                  stream ``t B + k`` of the block
-``derand_mc.perturbation`` 4      derand-mc's perturbed gradient descent (its own generator: ``seed``)
-``hyperplane_mc.start``    5      hyperplane-mc's start :math:`m_0`
-``bound.lanczos``          6      the certified bound's Lanczos / power-iteration starts
-``anneal``                 7      simulated annealing chain ``k``'s Metropolis draws (C++: ``seed(s, k)``)
-``anneal.start``           10     simulated annealing chain ``k``'s random start partition: stream ``k``
-``tabu``                   8      tabu search's perturbations (C++: ``seed``)
-``jl``                     9      JL fits (NumPy / scikit-learn generators: ``seed``)
-``nn.init``                256    NN student initialisation (:math:`2^{48}`, as before the table)
-``nn.teacher``             1024   NN teacher directions (:math:`2^{50}`, as before the table)
-=========================  =====  ==================================================================
+===========================  =====  ==============================================================
+name                         block  consumer
+===========================  =====  ==============================================================
+``sdp.start``                0      SDP random start: row ``i`` of ``V_0`` is stream ``i``
+                                    (:func:`derand_fast.maxcut.sdp.initial_factor`)
+``gw.hyperplanes``           1      GW hyperplane ``h`` (:func:`derand_fast.maxcut.rounding.gw_rounding`)
+``derand_exact.starts``      2      derand-exact restart ``k``'s random start :math:`\\mu_0`
+``derand_mc.samples``        3      derand-mc / hyperplane-mc Monte Carlo sample ``k`` of step ``t``:
+                                    stream ``t B + k``
+``derand_mc.perturbation``   4      derand-mc's perturbed gradient descent (its generator: ``seed``)
+``hyperplane_mc.start``      5      hyperplane-mc's start :math:`m_0`
+``bound.lanczos``            6      the certified bound's Lanczos start (streams 0, 1) and breakdowns
+``anneal``                   7      annealing chain ``k``'s Metropolis draws (C++: ``seed(s, k)``)
+``tabu``                     8      tabu search's tenures, ties and perturbations (C++: ``seed``)
+``jl``                       9      reserved for the JL fits (not wired yet: ``jl/`` still seeds
+                                    NumPy / scikit-learn from the user's seed)
+``anneal.start``             10     annealing chain ``k``'s random start partition: stream ``k``
+``bound.floor``              11     the factorization-cost floor's power-iteration start
+``certificate.lanczos``      12     the second-order certificate's Lanczos start
+``nn.init``                  256    NN student initialisation (:math:`2^{48}`, as before the table)
+``nn.teacher``               1024   NN teacher directions (:math:`2^{50}`, as before the table)
+===========================  =====  ==============================================================
 
 Blocks 0, 1, 256 and 1024 are where those consumers drew before the table
-(their numbers are unchanged); the others moved out of overlaps (derand-exact's
-restarts and the Monte Carlo samples used to start at stream 0, the SDP start's
-streams). ``tests/test_random.py`` asserts the blocks are disjoint.
+(their numbers are unchanged). The others moved out of overlaps: derand-exact's
+restarts, the Monte Carlo samples and the bound's and the certificate's Lanczos
+starts drew streams near 0 (the SDP start's), and the annealer and the tabu
+search used the raw seed; their results changed by sampling only.
+``tests/test_random.py`` asserts the blocks are disjoint.
 """
 
 from __future__ import annotations
@@ -338,6 +343,8 @@ STREAMS: dict[str, Stream] = _table({
     "tabu": 8,
     "jl": 9,
     "anneal.start": 10,
+    "bound.floor": 11,
+    "certificate.lanczos": 12,
     "nn.init": 256,
     "nn.teacher": 1024,
 })

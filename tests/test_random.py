@@ -104,7 +104,7 @@ def test_no_magic_stream_offsets_left():
     import derand_fast
 
     root = pathlib.Path(derand_fast.__file__).parent
-    pattern = re.compile(r"first_stream\s*=\s*1\s*<<|_STREAM\w*\s*=\s*1\s*<<")
-    hits = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py")
+    pattern = re.compile(r"first_stream\s*=\s*\d|_STREAM\w*\s*=\s*1\s*<<")
+    hits = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py") if p.name != "random.py"  # (its examples)
             for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     assert hits == [], hits

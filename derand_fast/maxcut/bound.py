@@ -84,7 +84,7 @@ from threadpoolctl import threadpool_limits
 
 from .._threads import resolve_threads
 from .._validation import check_count, check_positive
-from ..random import standard_normal
+from ..random import STREAMS, standard_normal
 from ..runcontrol import RunControl, as_control
 from .graph import Graph, load_graph
 
@@ -221,7 +221,7 @@ def _lanczos_top(matvec: Any, x0: np.ndarray, steps: int, seed: int) -> tuple[fl
             if b > 1e-10 * scale:
                 break
             # breakdown: continue in a new block (beta = 0) from a random vector
-            w = standard_normal(seed, 1, n, first_stream=2 + 4 * j + restart, threads=1)[0]
+            w = standard_normal(seed, 1, n, first_stream=STREAMS["bound.lanczos"].at(2 + 4 * j + restart), threads=1)[0]
             scale = 1.0
         beta[j] = b if restart == 0 else 0.0
         Q[j + 1] = w / b
@@ -410,7 +410,7 @@ def _certify(g: Graph, V: np.ndarray, t0: float, method: str, rel_tol: float, la
     lam = _up(float(np.max(diag_a + 0.25 * a)) + slack0)
     chosen, attempts, theta = "gershgorin", 0, math.nan
     if method != "gershgorin" and max_attempts > 0:
-        z = standard_normal(seed, 2, max(V.shape[1], n), threads=1)
+        z = standard_normal(seed, 2, max(V.shape[1], n), first_stream=STREAMS["bound.lanczos"].first, threads=1)
         x0 = V @ z[0, : V.shape[1]]
         x0 = x0 / max(np.linalg.norm(x0), 1e-300) + 0.1 * z[1, :n] / np.linalg.norm(z[1, :n])
         theta, theta_half = _lanczos_top(matvec, x0, lanczos_steps, seed)
@@ -529,7 +529,7 @@ def factorization_floor(g: Graph, *, steps: int = 40, seed: int = 0) -> Factoriz
     if n < 3 or g.m == 0:
         return FactorizationFloor(**{**zero.__dict__, "time": time.perf_counter() - t0})
     pattern = sp.csr_array((np.ones(g.indices.shape[0]), g.indices, g.indptr), shape=(n, n))
-    x = standard_normal(seed, 1, n, first_stream=7, threads=1)[0]
+    x = standard_normal(seed, 1, n, first_stream=STREAMS["bound.floor"].first, threads=1)[0]
     x -= x.mean()
     x /= np.linalg.norm(x)
     prev = np.zeros(n)
