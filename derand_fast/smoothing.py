@@ -46,8 +46,10 @@ arguments across processes).
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import numba as nb
 import numpy as np
@@ -60,7 +62,11 @@ from .qmc import sobol_normals
 from .random import _fill_streams, fill_normals, seed_to_key, stream_key
 
 __all__ = [
+    "AffineBatchEstimate",
     "AffineEstimate",
+    "AffineSmoother",
+    "BatchObjective",
+    "NumbaObjective",
     "SampledHessian",
     "SmoothingEstimate",
     "sampled_hessian",
@@ -755,3 +761,293 @@ def smooth_affine(g: CPUDispatcher, W: ArrayLike, b: ArrayLike, *, n_samples: in
     _check_finite_result(value, grad_w, grad_b)
     stderr = float(np.std(vals, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     return AffineEstimate(value, grad_w, grad_b, stderr)
+
+
+# ---------------------------------------------------------------------------
+# Batch objectives of an affine Gaussian: F(b, s) = E_z[g(b + s P z)]
+# ---------------------------------------------------------------------------
+
+@runtime_checkable
+class BatchObjective(Protocol):
+    r"""The engine's estimator protocol: per-sample values and gradients of ``g`` on a batch of samples.
+
+    A batch is given in the affine form of the paper's Eq. 2: sample ``c`` is
+    the point :math:`u_c = b + s\,P_{:,c}` of :math:`\mathbb R^k` (``P`` holds
+    the projected normals :math:`Wz_c` as columns, see :class:`AffineSmoother`).
+    An objective provides
+
+    ``dim`` : int
+        :math:`k`.
+    ``evaluate(b, scale, P, values, grad_sum, grads)``
+        With ``b`` of shape ``(k,)``, ``scale`` a float, ``P`` of shape
+        ``(k, B)`` (C order): set ``values[c] = g(u_c)``, ``grad_sum[:] =``
+        :math:`\sum_c \nabla g(u_c)` and, when ``grads`` is an array of shape
+        ``(k, B)`` rather than ``None``, ``grads[:, c] =`` :math:`\nabla g(u_c)`.
+
+    Every output must be bit-identical for every Numba thread count (sum in an
+    order fixed by the shapes alone). :class:`NumbaObjective` turns any
+    per-sample Numba function into one (the generic path); a problem may
+    instead supply a fused kernel behind the same method (MAXCUT's
+    :class:`~derand_fast.maxcut.derand_mc.SmoothedCutObjective`).
+    """
+
+    dim: int
+
+    def evaluate(self, b: np.ndarray, scale: float, P: np.ndarray, values: np.ndarray, grad_sum: np.ndarray,
+                 grads: np.ndarray | None) -> None:
+        """Fill ``values``, ``grad_sum`` (and ``grads``) for the samples ``b + scale * P[:, c]``."""
+
+
+@nb.njit(parallel=True)
+def _columns_kernel(g, b, scale, P, data, values, grads):
+    """``values[c], grads[:, c] = g(b + scale P[:, c]), its gradient`` for every column ``c`` (one slot each)."""
+    k, B = P.shape
+    for c in nb.prange(B):
+        u = np.empty(k)
+        gr = np.empty(k)
+        for i in range(k):
+            u[i] = b[i] + scale * P[i, c]
+        values[c] = g(u, gr, data)
+        for i in range(k):
+            grads[i, c] = gr[i]
+
+
+class NumbaObjective:
+    r"""A per-sample Numba function as a :class:`BatchObjective` (the engine's generic path).
+
+    Parameters
+    ----------
+    g : numba.njit function ``g(u: float64[:], grad_out: float64[:], data: tuple) -> float``
+        Returns :math:`g(u)` and writes :math:`\nabla g(u)` into ``grad_out``;
+        ``data`` is the tuple below, passed through unchanged (arrays and
+        numbers the function needs, e.g. a graph's edges). Called concurrently
+        on different samples: it must not keep state.
+    dim : int >= 1
+        :math:`k`, the length of ``u``.
+    data : tuple
+        Extra arguments of ``g``.
+
+    Notes
+    -----
+    Samples run in parallel, one slot each; the gradient sum is NumPy's sum
+    over the samples of each coordinate (fixed order), so the result does not
+    depend on the thread count. The per-sample gradients are always stored
+    (``k × B`` floats per batch).
+    """
+
+    def __init__(self, g: CPUDispatcher, dim: int, data: tuple = ()) -> None:
+        _check_g(g)
+        if not isinstance(data, tuple):
+            raise TypeError(f"data must be a tuple, got {type(data).__name__}")
+        self.g = g
+        self.dim = check_count(dim, "dim")
+        self.data = data
+
+    def evaluate(self, b: np.ndarray, scale: float, P: np.ndarray, values: np.ndarray, grad_sum: np.ndarray,
+                 grads: np.ndarray | None) -> None:
+        """See :class:`BatchObjective`."""
+        G = np.empty(P.shape) if grads is None else grads
+        _columns_kernel(self.g, b, float(scale), P, self.data, values, G)
+        G.sum(axis=1, out=grad_sum)
+
+
+class AffineBatchEstimate(NamedTuple):
+    r"""Estimate of :math:`F(b, s) = E_z[g(b + sWz)]` from :meth:`AffineSmoother.estimate`.
+
+    Attributes
+    ----------
+    value : float
+    grad_b : ndarray of float64, shape ``(k,)``
+    grad_scale : float
+        :math:`\partial F/\partial s` (NaN unless asked for).
+    grad_W : ndarray of float64, shape ``(k, d)``, or None
+        :math:`\nabla_W F` (None unless asked for).
+    stderr : float
+        Standard error of ``value`` (antithetic pairs count as one sample; NaN
+        with one sample; overstated for Sobol points).
+    """
+
+    value: float
+    grad_b: np.ndarray
+    grad_scale: float
+    grad_W: np.ndarray | None
+    stderr: float
+
+
+class AffineSmoother:
+    r"""The engine's driver for :math:`F(b, s) = E_z[g(b + s\,Wz)]`, :math:`z \sim N(0, I_d)` (paper Eq. 2).
+
+    Pathwise Monte Carlo estimates of :math:`F`, :math:`\nabla_b F`,
+    :math:`\partial F/\partial s` and :math:`\nabla_W F` for a
+    :class:`BatchObjective` ``g`` on :math:`\mathbb R^k`:
+
+    .. math::
+
+        \widehat{\nabla_b F} = \frac1n\sum_c \nabla g(u_c),\quad
+        \widehat{\partial_s F} = \frac1n\sum_c \nabla g(u_c)\cdot Wz_c,\quad
+        \widehat{\nabla_W F} = \frac{s}{n}\sum_c \nabla g(u_c)\, z_c^\top,
+
+    with :math:`u_c = b + sWz_c`. The driver owns the samples: the
+    projections :math:`Wz` for a whole batch are one matrix product
+    (``k × d`` by ``d × B``, BLAS on one thread); ``g`` only sees the batch.
+
+    Sampling
+    --------
+    ``pool=None``
+        Fresh normals at every step: step ``t`` uses streams
+        ``first_stream + t·B + c`` (:mod:`derand_fast.random`), one product per step.
+    ``pool=Q``
+        Common random numbers: ``Q`` points drawn once (streams
+        ``first_stream + c``) and projected once; step ``t`` uses the block
+        ``t mod (Q/B)`` of ``B`` of them, so the product is paid once per
+        ``Q/B`` steps and consecutive estimates share their noise.
+    ``antithetic=True``
+        Every point is used at :math:`b \pm sWz` (``n_samples`` counts
+        evaluations, ``B = n_samples/2`` points).
+    ``qmc=True``
+        Scrambled Sobol points (:func:`derand_fast.qmc.sobol_normals`,
+        scrambling seeded by ``(seed, step)``, or ``(seed, 0)`` for the pool)
+        instead of the counter normals; point counts must be powers of two.
+
+    Parameters
+    ----------
+    objective : BatchObjective
+    W : array_like of float, shape ``(k, d)``
+    n_samples : int >= 1
+        Evaluations of ``g`` per estimate (even with ``antithetic``).
+    antithetic, qmc : bool
+    pool : int or None
+        See above; a multiple of the points per step.
+    seed : int
+    first_stream : int >= 0
+        First stream of :mod:`derand_fast.random` used (a named block of
+        :data:`derand_fast.random.STREAMS`, say).
+    threads : int or None
+        Numba threads of the objective; results are bit-identical for every value.
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def g(u, grad_out, data):   # sum of squares
+    ...     s = 0.0
+    ...     for i in range(u.size):
+    ...         s += u[i] * u[i]
+    ...         grad_out[i] = 2.0 * u[i]
+    ...     return s
+    >>> sm = AffineSmoother(NumbaObjective(g, 2), np.eye(2), n_samples=4096, antithetic=True, seed=1)
+    >>> est = sm.estimate(np.array([1.0, 2.0]), 0.5)
+    >>> round(est.value, 1), est.grad_b.round(2)   # exact: 5 + 2 * 0.25 and 2 b (antithetic: exact)
+    (5.5, array([2., 4.]))
+    """
+
+    def __init__(self, objective: BatchObjective, W: ArrayLike, *, n_samples: int = 64, antithetic: bool = False,
+                 qmc: bool = False, pool: int | None = None, seed: int = 0, first_stream: int = 0,
+                 threads: int | None = None) -> None:
+        if not isinstance(objective, BatchObjective):
+            raise TypeError("objective must provide dim and evaluate(b, scale, P, values, grad_sum, grads) "
+                            f"(derand_fast.smoothing.BatchObjective), got {type(objective).__name__}")
+        self.objective = objective
+        self.W = _real_array(W, "W", 2)
+        self.k, self.d = self.W.shape
+        if self.k != objective.dim:
+            raise ValueError(f"W must have one row per coordinate of the objective ({objective.dim}), "
+                             f"got shape {self.W.shape}")
+        self.n_samples = check_count(n_samples, "n_samples")
+        self.antithetic = bool(antithetic)
+        if self.antithetic and self.n_samples % 2:
+            raise ValueError(f"n_samples must be even with antithetic=True, got {self.n_samples}")
+        self.points = self.n_samples // 2 if self.antithetic else self.n_samples
+        self.qmc = bool(qmc)
+        if self.qmc and self.points & (self.points - 1):
+            raise ValueError(f"with qmc=True the points per step must be a power of two, got {self.points}")
+        self.pool = None if pool is None else check_count(pool, "pool")
+        if self.pool is not None and self.pool % self.points:
+            raise ValueError(f"pool ({self.pool}) must be a multiple of the points per step ({self.points})")
+        self.seed = seed
+        self.key = seed_to_key(seed)
+        self.first_stream = check_count(first_stream, "first_stream", 0)
+        self.threads = threads
+        self._pool_Z: np.ndarray | None = None
+        self._pool_P: np.ndarray | None = None
+        self._scoped = False
+        self.projections = 0  # matrix products Wz done (for benchmarks)
+
+    def set_W(self, W: np.ndarray) -> None:
+        """Replace ``W`` (same shape; e.g. when ``W`` is a parameter being optimized); drops the pool's projections."""
+        if W.shape != (self.k, self.d):
+            raise ValueError(f"W must keep the shape {(self.k, self.d)}, got {W.shape}")
+        self.W = np.ascontiguousarray(W, dtype=np.float64)
+        self._pool_P = None
+
+    @contextlib.contextmanager
+    def scope(self) -> Iterator[None]:
+        """Run many estimates under one :func:`~derand_fast._threads.thread_scope` (saves its cost per step)."""
+        if self._scoped:
+            yield
+            return
+        with thread_scope(self.threads):
+            self._scoped = True
+            try:
+                yield
+            finally:
+                self._scoped = False
+
+    def _normals(self, n_points: int, stream: int, qmc_stream: int) -> np.ndarray:
+        if self.qmc:
+            return sobol_normals(self.seed, n_points, self.d, stream=qmc_stream)
+        Z = np.empty((n_points, self.d))
+        _fill_streams(self.key, np.int64(self.first_stream + stream), Z)
+        return Z
+
+    def batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(Z, P)`` of step ``step``: the points, shape ``(B, d)``, and their projections ``W Z^T``, ``(k, B)``."""
+        B = self.points
+        if self.pool is None:
+            Z = self._normals(B, step * B, step)
+            self.projections += 1
+            return Z, np.ascontiguousarray(self.W @ Z.T)
+        nb_ = self.pool // B
+        if self._pool_Z is None:
+            self._pool_Z = self._normals(self.pool, 0, 0).reshape(nb_, B, self.d)
+        if self._pool_P is None:
+            # one product for the whole pool, stored as blocks of B columns, each C-contiguous (k, B)
+            Pp = self.W @ self._pool_Z.reshape(self.pool, self.d).T
+            self.projections += 1
+            self._pool_P = np.ascontiguousarray(Pp.reshape(self.k, nb_, B).transpose(1, 0, 2))
+        j = step % nb_
+        return self._pool_Z[j], self._pool_P[j]
+
+    def estimate(self, b: np.ndarray, scale: float, step: int = 0, *, grad_scale: bool = False,
+                 grad_W: bool = False) -> AffineBatchEstimate:
+        """Estimate :math:`F`, :math:`\\nabla_b F` (on request :math:`\\partial_s F`, :math:`\\nabla_W F`) at ``step``.
+
+        ``b`` must be a float64 array of shape ``(k,)`` (not copied; checked
+        for shape only: this is the inner loop of an optimizer).
+        """
+        if b.shape != (self.k,):
+            raise ValueError(f"b must have shape {(self.k,)}, got {b.shape}")
+        Z, P = self.batch(step)
+        B = self.points
+        need = grad_scale or grad_W
+        signs = (1.0, -1.0) if self.antithetic else (1.0,)
+        vals = np.empty((len(signs), B))
+        gsum = np.empty((len(signs), self.k))
+        grads = [np.empty((self.k, B)) if need else None for _ in signs]
+        with self.scope():
+            for h, sg in enumerate(signs):
+                self.objective.evaluate(b, sg * float(scale), P, vals[h], gsum[h], grads[h])
+            n = self.n_samples
+            gb = gsum.sum(axis=0) / n
+            gs, gW = math.nan, None
+            if need:
+                D = grads[0] - grads[1] if self.antithetic else grads[0]
+                if grad_scale:
+                    gs = float(np.einsum("ic,ic->", D, P)) / n
+                if grad_W:
+                    gW = (float(scale) / n) * (D @ Z)
+        units = vals.mean(axis=0)
+        value = float(units.mean())
+        stderr = float(units.std(ddof=1) / math.sqrt(B)) if B > 1 else math.nan
+        _check_finite_result(value, gb)
+        return AffineBatchEstimate(value, gb, gs, gW, stderr)
