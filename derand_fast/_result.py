@@ -41,23 +41,25 @@ from .runcontrol import Status
 
 __all__ = ["StageResult", "as_status"]
 
-# the status strings of the roundings before the one base (RoundingOutcome.status was a str)
-_LEGACY_STATUS = {"done": Status.COMPLETED, "completed": Status.COMPLETED, "time_limit": Status.TIME_LIMIT,
-                  "interrupted": Status.INTERRUPTED, "terminated": Status.TERMINATED,
-                  "max_iter": Status.MAX_ITER, "callback": Status.CALLBACK}
+# status strings: the roundings' before the one base (RoundingOutcome.status was a str) and the optimizers'
+# (derand_fast.optimizers.OptimizeStatus values)
+_LEGACY_STATUS = {"done": Status.COMPLETED, "completed": Status.COMPLETED, "converged": Status.COMPLETED,
+                  "time_limit": Status.TIME_LIMIT, "interrupted": Status.INTERRUPTED,
+                  "terminated": Status.TERMINATED, "max_iter": Status.MAX_ITER, "callback": Status.CALLBACK,
+                  "nonfinite": Status.NONFINITE}
 
 
 def as_status(value: Any) -> Status:
-    """``value`` as a :class:`Status`: a member, its int, or a former status string (``"done"``, ``"time_limit"``).
+    """``value`` as a :class:`Status`: a member, its int, or a status string (``"done"``, ``"converged"``, ...).
 
     Raises
     ------
     ValueError
         For anything else (the message lists the accepted strings).
     """
-    if isinstance(value, str):
+    if isinstance(value, str):  # (an OptimizeStatus is a str too)
         try:
-            return _LEGACY_STATUS[value.lower()]
+            return _LEGACY_STATUS[str(getattr(value, "value", value)).lower()]
         except KeyError:
             raise ValueError(f"unknown status {value!r}; use a Status or one of {sorted(_LEGACY_STATUS)}") from None
     if isinstance(value, bool):

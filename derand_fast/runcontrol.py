@@ -73,7 +73,13 @@ class Status(enum.IntEnum):
     MAX_ITER      4     the iteration budget (``max_iter``, ``max_sweeps``) ran
                         out before the stopping rule was met
     CALLBACK      5     the user's callback asked to stop
+    NONFINITE     6     the objective returned a non-finite value or gradient
+                        (an optimizer's last finite iterate is kept)
     ============  ====  ==========================================================
+
+    :func:`derand_fast._result.as_status` also reads the optimizers' string
+    statuses (:class:`derand_fast.optimizers.OptimizeStatus`: ``"converged"`` is
+    ``COMPLETED``, the others have the same names).
     """
 
     COMPLETED = 0
@@ -82,6 +88,7 @@ class Status(enum.IntEnum):
     TERMINATED = 3
     MAX_ITER = 4
     CALLBACK = 5
+    NONFINITE = 6
 
     @property
     def message(self) -> str:
@@ -100,11 +107,12 @@ _MESSAGES = {
     Status.TERMINATED: "terminated (SIGTERM): best result so far",
     Status.MAX_ITER: "iteration budget reached before the stopping rule was met",
     Status.CALLBACK: "stopped by the callback",
+    Status.NONFINITE: "the objective returned a non-finite value or gradient: last finite iterate",
 }
 
 #: process exit code of the command for each final status
 EXIT_CODES = {Status.COMPLETED: 0, Status.TIME_LIMIT: 0, Status.INTERRUPTED: 130, Status.TERMINATED: 143,
-              Status.MAX_ITER: 0, Status.CALLBACK: 0}
+              Status.MAX_ITER: 0, Status.CALLBACK: 0, Status.NONFINITE: 1}
 
 
 def process_start_time() -> float:

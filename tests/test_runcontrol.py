@@ -13,7 +13,7 @@ from derand_fast.runcontrol import EXIT_CODES, RunControl, Status, as_control, p
 
 
 def test_status_is_int_compatible_with_messages():
-    assert [int(s) for s in Status] == [0, 1, 2, 3, 4, 5]
+    assert [int(s) for s in Status] == [0, 1, 2, 3, 4, 5, 6]
     assert Status.TIME_LIMIT == 1 and "time limit" in Status.TIME_LIMIT.message
     assert Status.TERMINATED.stopped_early and not Status.TIME_LIMIT.stopped_early
     assert EXIT_CODES[Status.COMPLETED] == EXIT_CODES[Status.TIME_LIMIT] == 0
