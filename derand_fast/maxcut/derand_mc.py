@@ -183,7 +183,7 @@ class SmoothedCutMC:
 
 
 def derand_mc(graph: Any, V: Any, *, schedule: str = "anneal", eps: float | None = None, n_samples: int = 64,
-              antithetic: bool = True, qmc: bool = False, pool: int | None | str = "auto",
+              antithetic: bool | None = None, qmc: bool = False, pool: int | None | str = "auto",
               indicator: str | None = None, lr: float | None = None, max_iter: int | None = None,
               s_final: float = 1e-3, reheats: int = 1, reheat_scale: float = 0.5, mu0_scale: float = 1e-3,
               lam: float = 0.03, radius: float = 0.01, threshold: float = 1e-3, interval: int = 50,
@@ -238,8 +238,11 @@ def derand_mc(graph: Any, V: Any, *, schedule: str = "anneal", eps: float | None
         Indicator width: relative to :math:`s` (``"anneal"``) or absolute (``"pgd"``).
     n_samples : int
         Evaluations per step (even with ``antithetic``).
-    antithetic, qmc : bool
-        Antithetic pairs :math:`\pm z`; scrambled Sobol points (powers of two).
+    antithetic : bool or None
+        Antithetic pairs :math:`\pm z` (default: on for ``"anneal"``; off for ``"pgd"``, where
+        :math:`\mu = 0` would stay exactly stationary: the smoothed cut is even in :math:`u`).
+    qmc : bool
+        Scrambled Sobol points (point counts must be powers of two).
     pool : int, None or "auto"
         Common random numbers: ``pool`` points drawn and projected once and
         cycled through (``None``: fresh points and one projection every step;
@@ -288,6 +291,7 @@ def derand_mc(graph: Any, V: Any, *, schedule: str = "anneal", eps: float | None
     eps = check_positive((0.5 if anneal else 0.1) if eps is None else eps, "eps")
     indicator = ("centred" if anneal else "paper") if indicator is None else indicator
     n_samples = check_count(n_samples, "n_samples")
+    antithetic = anneal if antithetic is None else bool(antithetic)
     lr = check_positive((0.02 if anneal else 0.07) if lr is None else lr, "lr")
     max_iter = check_count(3000 if max_iter is None else max_iter, "max_iter")
     check_every = check_count(check_every, "check_every")
