@@ -533,7 +533,8 @@ def factorization_floor(g: Graph, *, steps: int = 40, seed: int = 0) -> Factoriz
     x -= x.mean()
     x /= np.linalg.norm(x)
     prev = np.zeros(n)
-    alpha, beta = [], []
+    alpha: list[float] = []
+    beta: list[float] = []
     b = 0.0
     steps = max(2, min(int(steps), n - 1))
 
