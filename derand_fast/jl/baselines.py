@@ -15,7 +15,7 @@ import numpy as np
 from .._threads import thread_scope
 from ..random import seed_to_key, standard_normal
 from . import kernels
-from .objectives import JLProblem, _draw_batch, distortions
+from .objectives import JLProblem, _draw_batch, signed_distortions
 
 __all__ = ["gaussian_projection", "gaussian_baseline", "GaussianBaseline", "pca_projection"]
 
@@ -113,8 +113,8 @@ def pca_projection(problem: JLProblem, n_components: int) -> tuple[np.ndarray, f
     if k > problem.n_features:
         raise ValueError(f"n_components must be <= n_features = {problem.n_features}, got {k}")
     Xc = problem.X[:-1] if problem.target == "norms" else problem.X - problem.X.mean(axis=0)
-    _, _, vt = np.linalg.svd(Xc, full_matrices=True)
+    _, _, vt = np.linalg.svd(Xc, full_matrices=k > min(Xc.shape))  # thin unless k exceeds the rank bound
     A = np.ascontiguousarray(vt[:k])
-    r = distortions(A, problem) + 1.0
+    r = signed_distortions(A, problem) + 1.0
     A *= math.sqrt(2.0 / (r.min() + r.max()))
-    return A, float(np.abs(distortions(A, problem)).max())
+    return A, float(np.abs(signed_distortions(A, problem)).max())

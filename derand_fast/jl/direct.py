@@ -19,8 +19,9 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .._threads import thread_scope
+from .._validation import check_count
 from .baselines import gaussian_projection, pca_projection
-from .objectives import JLProblem, distortions, objective
+from .objectives import JLProblem, objective, signed_distortions, subproblem
 
 __all__ = ["DirectResult", "fit_direct", "polish"]
 
@@ -69,7 +70,8 @@ def _check_schedule(schedule) -> tuple[float, ...]:
 
 
 def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int = 300,
-           time_limit: float | None = None, threads: int | None = None) -> DirectResult:
+           working_set: int | None = 10_000, max_rounds: int = 4, time_limit: float | None = None,
+           threads: int | None = None) -> DirectResult:
     """Minimize the smooth worst-case distortion from ``A0`` (deterministic).
 
     Parameters
@@ -83,6 +85,15 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
         overestimates the max by at most :math:`\\tau \\log 2P`).
     max_iter : int
         L-BFGS iterations per stage.
+    working_set : int or None
+        Problems with more constraints than this are optimized on an active
+        set: each stage runs L-BFGS on the ``working_set`` constraints of
+        largest distortion under its start, then scores the stage's best matrix
+        on *all* constraints; when a constraint outside the set has become the
+        worst, the set grows by the new worst ``working_set`` and the stage runs
+        again (at most ``max_rounds`` times). The returned matrix and its
+        ``max_distortion`` are judged on all constraints. ``None``: always all.
+    max_rounds : int >= 1
     time_limit : float or None
         Seconds; the best matrix so far is returned when exceeded.
     threads : int or None
@@ -94,27 +105,49 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
     """
     t0 = time.perf_counter()
     schedule = _check_schedule(schedule)
+    max_rounds = check_count(max_rounds, "max_rounds", 1)
     A = np.array(A0, dtype=np.float64, copy=True)
     if A.ndim != 2 or A.shape[1] != problem.n_features:
         raise ValueError(f"A0 must have shape (k, {problem.n_features}), got {A.shape}")
     if not np.isfinite(A).all():
         raise ValueError("A0 contains NaN or inf")
+    if working_set is not None:
+        working_set = check_count(working_set, "working_set", 1)
+    active = working_set is not None and problem.n_constraints > working_set
     shape = A.shape
-    best = {"x": A.copy(), "m": float(np.abs(distortions(A, problem)).max()), "nfev": 0}
+    u_all = np.abs(signed_distortions(A, problem, threads=threads))
+    best = {"x": A.copy(), "m": float(u_all.max()), "nfev": 0}
     status, message = "converged", "temperature schedule completed"
     taus, after, nfevs = [], [], []
 
     class _Stop(Exception):
         pass
 
-    def fun(a, tau):
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
-            raise _Stop
-        value, grad, m = objective(a.reshape(shape), problem, kind="smooth_max", tau=tau, threads=threads)
-        best["nfev"] += 1
-        if m < best["m"]:
-            best["x"], best["m"] = a.reshape(shape).copy(), m
-        return value, grad.ravel()
+    def run_stage(sub, tau):
+        """L-BFGS on ``sub`` from the best matrix; returns the matrix of smallest worst distortion on ``sub``."""
+        stage = {"x": best["x"], "m": math.inf}
+
+        def fun(a):
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                raise _Stop
+            value, grad, m = objective(a.reshape(shape), sub, kind="smooth_max", tau=tau, threads=threads)
+            best["nfev"] += 1
+            if m < stage["m"]:
+                stage["x"], stage["m"] = a.reshape(shape).copy(), m
+            return value, grad.ravel()
+
+        try:
+            minimize(fun, best["x"].ravel(), jac=True, method="L-BFGS-B",
+                     options={"maxiter": int(max_iter), "gtol": 1e-12, "ftol": 1e-13})
+        finally:
+            stage_x = stage["x"]
+            if stage["m"] < math.inf:  # score the stage's best on every constraint
+                u = np.abs(signed_distortions(stage_x, problem, threads=threads)) if active else None
+                m_all = float(u.max()) if active else stage["m"]
+                if m_all < best["m"]:
+                    best["x"], best["m"] = stage_x, m_all
+                stage["u"], stage["m_all"] = u, m_all
+        return stage
 
     try:
         # BLAS pinned for L-BFGS-B's own vector work too: threaded BLAS on these small vectors made
@@ -123,20 +156,36 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
             for rel in schedule:
                 tau = max(rel * best["m"], 1e-12)
                 taus.append(tau)
-                minimize(fun, best["x"].ravel(), args=(tau,), jac=True, method="L-BFGS-B",
-                         options={"maxiter": int(max_iter), "gtol": 1e-12, "ftol": 1e-13})
+                if not active:
+                    run_stage(problem, tau)
+                else:
+                    index = _worst(u_all, working_set, None)
+                    for _ in range(max_rounds):
+                        stage = run_stage(subproblem(problem, index), tau)
+                        u_all = stage["u"] if stage["m"] < math.inf else u_all
+                        if stage["m_all"] <= stage["m"] * (1.0 + 1e-9):  # the set held the worst constraint
+                            break
+                        index = _worst(u_all, working_set, index)
+                    if best["m"] < stage["m_all"]:  # next stage starts from the best: its distortions
+                        u_all = np.abs(signed_distortions(best["x"], problem, threads=threads))
                 after.append(best["m"])
                 nfevs.append(best["nfev"])
     except _Stop:
         status, message = "time_limit", f"time limit of {time_limit} s reached"
     except KeyboardInterrupt:
         status, message = "interrupted", "interrupted by the user (KeyboardInterrupt); best matrix so far"
-    u = np.abs(distortions(best["x"], problem))
+    u = np.abs(signed_distortions(best["x"], problem, threads=threads))
     return DirectResult(x=best["x"], max_distortion=float(u.max()), median_distortion=float(np.median(u)),
                         nfev=best["nfev"], status=status, message=message,
                         history={"tau": np.array(taus), "max_distortion": np.array(after),
                                  "nfev": np.array(nfevs, dtype=np.int64)},
                         time=time.perf_counter() - t0)
+
+
+def _worst(u: np.ndarray, n: int, previous: np.ndarray | None) -> np.ndarray:
+    """Indices of the ``n`` largest ``u``, united with ``previous`` (sorted)."""
+    top = np.argpartition(u, u.size - n)[u.size - n:]
+    return np.union1d(top, previous) if previous is not None else np.sort(top)
 
 
 def fit_direct(problem: JLProblem, n_components: int, *, init: str = "gaussian", seed: int = 0,

@@ -59,6 +59,7 @@ __all__ = [
     "signed_distortions",
     "eval_fixed",
     "eval_fixed_serial",
+    "incidence",
     "mc_batch",
     "mc_batch_serial",
     "n_blocks",
@@ -214,11 +215,34 @@ def _bounds(n_items, n_chunks, c):
     return (c * n_items) // n_chunks, ((c + 1) * n_items) // n_chunks
 
 
-def _eval_fixed(Y, pairs, inv_sq, mode, eps, eps1, tau, n_chunks, G):
+@nb.njit(cache=True)
+def incidence(pairs, m_rows):
+    """Constraints incident to each row as CSR: ``ids[ptr[i]:ptr[i+1]]`` are those touching row ``i``, ascending."""
+    ptr = np.zeros(m_rows + 1, dtype=np.int64)
+    for p in range(pairs.shape[0]):
+        ptr[pairs[p, 0] + 1] += 1
+        ptr[pairs[p, 1] + 1] += 1
+    for i in range(m_rows):
+        ptr[i + 1] += ptr[i]
+    fill = ptr[:-1].copy()
+    ids = np.empty(2 * pairs.shape[0], dtype=np.int64)
+    for p in range(pairs.shape[0]):
+        for e in range(2):
+            i = pairs[p, e]
+            ids[fill[i]] = p
+            fill[i] += 1
+    return ptr, ids
+
+
+def _eval_fixed(Y, pairs, inv_sq, ptr, ids, mode, eps, eps1, tau, n_chunks, G):
     """Objective of one fixed matrix from ``Y = X Aᵀ``; writes ``G = ∂F/∂Y``.
 
-    The constraints are split into ``n_chunks`` fixed chunks (independent of
-    the thread count) with per-chunk partial gradients summed in chunk order.
+    Three passes, each parallel with a fixed order (bit-identical for any
+    thread count): distortions and per-chunk maxima over ``n_chunks`` fixed
+    constraint chunks; each constraint's weight :math:`c_p = \\partial F/\\partial u_p
+    \\cdot 2/\\|v_p\\|^2` with per-chunk sums; then per row ``i`` (constraints of
+    row ``i`` from :func:`incidence`: ``ptr``, ``ids``)
+    :math:`G_i = \\sum_{p \\ni i} c_p (y_i - y_{o(p)})`, no scatter and no per-chunk copies of ``G``.
 
     Returns
     -------
@@ -228,27 +252,59 @@ def _eval_fixed(Y, pairs, inv_sq, mode, eps, eps1, tau, n_chunks, G):
         :math:`\\max_p |u_p|`.
     """
     n_pairs = pairs.shape[0]
+    m_rows, k = Y.shape
     maxima = np.zeros(n_chunks)
+    u = np.empty(n_pairs)
     for c in nb.prange(n_chunks):
         lo, hi = _bounds(n_pairs, n_chunks, c)
-        maxima[c] = _max_abs(Y, pairs, inv_sq, lo, hi)
+        mc = 0.0
+        for p in range(lo, hi):
+            v = _sq_dist(Y, pairs[p, 0], pairs[p, 1]) * inv_sq[p] - 1.0
+            u[p] = v
+            if abs(v) > mc:
+                mc = abs(v)
+        maxima[c] = mc
     m = 0.0
     for c in range(n_chunks):
         m = max(m, maxima[c])
-    G[:, :] = 0.0
     if mode == MODE_MAX:
+        G[:, :] = 0.0
         return 0.0, m
-    parts = np.zeros((n_chunks, Y.shape[0], Y.shape[1]))
     sums = np.zeros(n_chunks)
-    for c in nb.prange(n_chunks):
+    inv_tau = 1.0 / tau
+    for c in nb.prange(n_chunks):  # u becomes the weight c_p
         lo, hi = _bounds(n_pairs, n_chunks, c)
-        sums[c] = _pair_pass(Y, pairs, inv_sq, lo, hi, mode, eps, eps1, tau, m, parts[c], np.empty(0))
+        total = 0.0
+        for p in range(lo, hi):
+            v = u[p]
+            if mode == MODE_SUM:
+                f, df, _ = jl_indicator_scalar(v, eps, eps1)
+                total += f
+            else:
+                zp = (v - m) * inv_tau
+                zm = (-v - m) * inv_tau
+                ep = math.exp(zp) if zp > -_CUT else 0.0
+                em = math.exp(zm) if zm > -_CUT else 0.0
+                total += ep + em
+                df = ep - em
+            u[p] = 2.0 * df * inv_sq[p]
+        sums[c] = total
     total = 0.0
     for c in range(n_chunks):
         total += sums[c]
-        G += parts[c]
+    scale = 1.0 / total if mode == MODE_LSE else 1.0
+    for i in nb.prange(m_rows):
+        for r in range(k):
+            G[i, r] = 0.0
+        for e in range(ptr[i], ptr[i + 1]):
+            p = ids[e]
+            w = u[p]
+            if w != 0.0:
+                o = pairs[p, 1] if pairs[p, 0] == i else pairs[p, 0]
+                w *= scale
+                for r in range(k):
+                    G[i, r] += w * (Y[i, r] - Y[o, r])
     if mode == MODE_LSE:
-        G /= total
         return m + tau * math.log(total), m
     return total, m
 

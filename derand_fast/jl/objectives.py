@@ -47,11 +47,13 @@ __all__ = [
     "MCEstimate",
     "signed_distortions",
     "subproblem",
+    "all_pairs_max_distortion",
 ]
 
 _scratch = threading.local()
 _U_MAX = 4_000_000  # distortions kept between the two pair passes up to this many (32 MB)
 _N_CHUNKS = 32  # fixed constraint chunks of eval_fixed: results independent of the thread count
+_NO_INCIDENCE = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))  # MODE_MAX needs none
 _OBJECTIVES = {"violations": kernels.MODE_SUM, "smooth_max": kernels.MODE_LSE}
 
 
@@ -103,6 +105,11 @@ class JLProblem:
         U, s, _ = np.linalg.svd(self.X, full_matrices=False)
         r = max(1, int(np.sum(s > s[0] * max(m, d) * np.finfo(np.float64).eps))) if s[0] > 0 else 1
         return np.ascontiguousarray(U[:, :r] * s[:r])
+
+    @functools.cached_property
+    def incidence(self) -> tuple[np.ndarray, np.ndarray]:
+        """The constraints touching each row, CSR ``(ptr, ids)`` (:func:`kernels.incidence`)."""
+        return kernels.incidence(self.pairs, self.X.shape[0])
 
 
 def _check_points(X) -> np.ndarray:
@@ -206,6 +213,80 @@ def signed_distortions(A, problem: JLProblem, *, threads: int | None = None) -> 
     return u
 
 
+def all_pairs_max_distortion(A, X, *, block: int = 2048, threads: int | None = None) -> tuple[float, int]:
+    """Exact worst pairwise distortion of ``A`` over *all* pairs of rows of ``X``, in blocks of rows.
+
+    For ``n`` points this is ``n(n-1)/2`` pairs without storing them: per pair of
+    row blocks, squared distances come from Gram matrices (BLAS),
+    :math:`\\|x_i - x_j\\|^2 = q_i + q_j - 2 x_i^\\top x_j` on centred points, and
+    wherever that formula could lose more than ``1e-9`` of the distance to
+    rounding (:math:`(q_i + q_j) > 10^{6} \\|x_i - x_j\\|^2`, near-duplicates) the
+    exact difference is used instead. Pairs of identical points are skipped.
+
+    Parameters
+    ----------
+    A : array_like, shape (k, d)
+    X : array_like, shape (n, d)
+    block : int >= 1
+        Rows per block (memory: a few ``block × block`` float64 arrays).
+    threads : int or None
+        BLAS threads of the Gram products (``None``: BLAS's default).
+
+    Returns
+    -------
+    max_distortion : float
+        :math:`\\max_{i<j} |\\|A(x_i - x_j)\\|^2 / \\|x_i - x_j\\|^2 - 1|`.
+    n_pairs : int
+        Pairs counted (distinct points).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((50, 8))
+    >>> m, n = all_pairs_max_distortion(np.eye(8)[:4], X)
+    >>> n, bool(0 < m < 1)
+    (1225, True)
+    """
+    from threadpoolctl import threadpool_limits
+
+    Xf = _check_points(X)
+    Xf = Xf - Xf.mean(axis=0)
+    A = _check_matrix(A, JLProblem(X=Xf[:1], pairs=np.zeros((0, 2), dtype=np.int64), inv_sq=np.zeros(0),
+                                   target="pairwise"))
+    block = int(block)
+    if block < 1:
+        raise ValueError(f"block must be >= 1, got {block}")
+    n = Xf.shape[0]
+    Y = Xf @ A.T
+    qx = np.einsum("ij,ij->i", Xf, Xf)
+    qy = np.einsum("ij,ij->i", Y, Y)
+    worst, count = 0.0, 0
+    with threadpool_limits(limits=threads, user_api="blas"):  # None: BLAS's default
+        for a in range(0, n, block):
+            ia = slice(a, min(a + block, n))
+            for b in range(a, n, block):
+                ib = slice(b, min(b + block, n))
+                dx = qx[ia, None] + qx[None, ib] - 2.0 * (Xf[ia] @ Xf[ib].T)
+                dy = qy[ia, None] + qy[None, ib] - 2.0 * (Y[ia] @ Y[ib].T)
+                valid = np.ones(dx.shape, dtype=bool)
+                if a == b:  # each pair once: strictly upper triangle of the diagonal block
+                    valid = np.triu(valid, 1)
+                risky = valid & ((qx[ia, None] + qx[None, ib]) > 1e6 * dx)
+                if risky.any():  # near-duplicates (or duplicates): exact differences
+                    i, j = np.nonzero(risky)
+                    i, j = i + a, j + b
+                    ex = np.einsum("pj,pj->p", Xf[i] - Xf[j], Xf[i] - Xf[j])
+                    ey = np.einsum("pj,pj->p", Y[i] - Y[j], Y[i] - Y[j])
+                    dx[risky], dy[risky] = ex, ey
+                valid &= dx > 0.0  # identical points: no constraint
+                count += int(valid.sum())
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    u = np.abs(dy / dx - 1.0)
+                if valid.any():
+                    worst = max(worst, float(u[valid].max()))
+    return worst, count
+
+
 def _unrank_pairs(flat: np.ndarray, n: int) -> np.ndarray:
     # Row-major rank r of pair (i, j), i < j: r = i*n - i*(i+1)/2 + (j - i - 1).
     start = np.arange(n, dtype=np.int64) * n - np.arange(n, dtype=np.int64) * (np.arange(n) + 1) // 2
@@ -250,7 +331,8 @@ def max_distortion(A, problem: JLProblem, *, threads: int | None = None) -> floa
     with thread_scope(threads):
         Y = problem.X @ A.T
         kernel = _fixed_kernel(problem, A.shape[0])
-        _, m = kernel(Y, problem.pairs, problem.inv_sq, kernels.MODE_MAX, 1.0, 1.0, 1.0, _N_CHUNKS, G)
+        ptr, ids = _NO_INCIDENCE
+        _, m = kernel(Y, problem.pairs, problem.inv_sq, ptr, ids, kernels.MODE_MAX, 1.0, 1.0, 1.0, _N_CHUNKS, G)
     return float(m)
 
 
@@ -309,7 +391,8 @@ def objective(A, problem: JLProblem, *, kind: str = "smooth_max", eps: float = 0
     with thread_scope(threads):
         Y = problem.X @ A.T
         kernel = _fixed_kernel(problem, A.shape[0])
-        value, m = kernel(Y, problem.pairs, problem.inv_sq, mode, eps, eps1, tau, _N_CHUNKS, G)
+        ptr, ids = problem.incidence
+        value, m = kernel(Y, problem.pairs, problem.inv_sq, ptr, ids, mode, eps, eps1, tau, _N_CHUNKS, G)
         grad = G.T @ problem.X
     return float(value), grad, float(m)
 

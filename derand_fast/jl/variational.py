@@ -35,7 +35,7 @@ import numpy as np
 from .._threads import thread_scope
 from .._validation import check_count, check_positive
 from ..optimizers import Adam, PerturbedGD
-from .baselines import gaussian_projection
+from .baselines import gaussian_projection, pca_projection
 from .direct import DirectResult, polish
 from .objectives import JLProblem, max_distortion, mc_objective, signed_distortions, subproblem
 
@@ -109,8 +109,9 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
                     eps: float = 0.1, eps1: float = 0.05, tau: tuple[float, float] = (0.1, 0.01),
                     optimizer: str = "adam", lr=0.003, lr_decay="cosine", n_samples: int = 20,
                     max_iter: int = 2000, tol: float = 0.01, patience: int | None = None,
-                    init: str = "gaussian", sigma: str = "scalar", sigma0: float | None = None,
-                    polish_result: bool = True, polish_max_iter: int = 300, seed: int = 0,
+                    init: str | np.ndarray = "gaussian", sigma: str = "scalar", sigma0: float | None = None,
+                    polish_result: bool = True, polish_max_iter: int = 300, polish_options: dict | None = None,
+                    seed: int = 0,
                     working_set: int | None = 50_000, refresh: int = 50,
                     time_limit: float | None = None, threads: int | None = None) -> VariationalResult:
     """Learn a JL matrix by optimizing a Gaussian distribution over matrices (paper §5.2).
@@ -154,8 +155,15 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     patience : int or None
         Stop when the mean's worst distortion has not improved by 0.1% in this
         many steps; ``None`` never.
-    init : {"paper", "gaussian"}
-        ``M = 0`` (paper) or ``M`` = Gaussian random projection ``seed``.
+    init : {"paper", "gaussian", "pca", "direct"} or array of shape (k, d)
+        ``M = 0`` (paper); ``M`` = Gaussian random projection ``seed``; the
+        rescaled top-``k`` PCA directions (:func:`~derand_fast.jl.baselines.pca_projection`);
+        the deterministic L-BFGS solution from there
+        (:func:`~derand_fast.jl.direct.polish`, ``polish_max_iter`` and ``polish_options``);
+        or a given matrix. A ``"direct"`` or given start competes with the
+        means for the output (judged like them), and when ``"direct"``'s start
+        is still the best at the end the final polish is skipped (it is
+        already a polished matrix). ``"pca"`` falls back to ``"gaussian"`` when ``k > d``.
     sigma : {"scalar", "entry"}
         One standard deviation shared by all entries (default: its gradient
         averages over all ``k·d`` entries, so it goes to 0 quickly, and its
@@ -167,6 +175,8 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     polish_result : bool
         Finish with :func:`derand_fast.jl.direct.polish` of the best mean.
     polish_max_iter : int
+    polish_options : dict or None
+        Further arguments of :func:`~derand_fast.jl.direct.polish` (``schedule``, ``working_set``, ...).
     seed : int >= 0
         Monte Carlo streams (step ``t`` uses streams ``t*n_samples ...``), PGD
         noise and the Gaussian start. Same seed -> identical result for any ``threads``.
@@ -220,14 +230,24 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
         raise ValueError(f"objective must be 'smooth_max' or 'violations', got {objective!r}")
     if sigma not in ("entry", "scalar"):
         raise ValueError(f"sigma must be 'entry' or 'scalar', got {sigma!r}")
-    if init == "paper":
+    if isinstance(init, str) and init == "paper":
         M0 = np.zeros((k, d))
         s0 = 1.0 / math.sqrt(k) if sigma0 is None else check_positive(sigma0, "sigma0")
-    elif init == "gaussian":
-        M0 = gaussian_projection(k, d, seed=seed)
-        s0 = 0.1 / math.sqrt(k) if sigma0 is None else check_positive(sigma0, "sigma0")
     else:
-        raise ValueError(f"init must be 'paper' or 'gaussian', got {init!r}")
+        if isinstance(init, str):
+            if init not in ("gaussian", "pca", "direct"):
+                raise ValueError(f"init must be 'paper', 'gaussian', 'pca', 'direct' or an array, got {init!r}")
+            if init == "gaussian" or k > d:
+                M0 = gaussian_projection(k, d, seed=seed)
+            else:
+                M0 = pca_projection(problem, k)[0]
+            if init == "direct":
+                M0 = polish(M0, problem, max_iter=polish_max_iter, threads=threads, **(polish_options or {})).x
+        else:
+            M0 = np.array(init, dtype=np.float64)
+            if M0.shape != (k, d) or not np.isfinite(M0).all():
+                raise ValueError(f"an init array must be finite with shape ({k}, {d}), got {M0.shape}")
+        s0 = 0.1 / math.sqrt(k) if sigma0 is None else check_positive(sigma0, "sigma0")
     scalar = sigma == "scalar"
     x0 = {"M": M0, "sigma": np.array(s0) if scalar else np.full((k, d), s0)}
     opt: Adam | PerturbedGD
@@ -239,7 +259,9 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     else:
         raise ValueError(f"optimizer must be 'adam' or 'pgd', got {optimizer!r}")
 
-    state = {"step": 0, "scale": None, "best_m": math.inf, "best_M": M0.copy(), "best_step": 0,
+    start_is_candidate = not isinstance(init, str) or init == "direct"  # a fitted start competes with the means
+    best0 = max_distortion(M0, problem, threads=threads) if start_is_candidate else math.inf
+    state = {"step": 0, "scale": None, "best_m": best0, "best_M": M0.copy(), "best_step": 0, "best_M_is_start": True,
              "status": None, "tau": tau0, "work": problem, "checked": -1, "full_max": None}
     if working_set is not None:
         working_set = check_count(working_set, "working_set", 2)
@@ -302,7 +324,7 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
         if m < state["best_m"] * (1.0 - 1e-3):
             state["best_step"] = t
         if m < state["best_m"]:
-            state["best_m"], state["best_M"] = m, M.copy()
+            state["best_m"], state["best_M"], state["best_M_is_start"] = m, M.copy(), False
         if m <= tol:
             state["status"] = "converged"
             raise StopIteration
@@ -335,8 +357,10 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     sigma_end = float(res.x["sigma"]) if scalar else res.x["sigma"]
     pol = None
     x = best_M
-    if polish_result and status != "interrupted":
-        pol = polish(best_M, problem, max_iter=polish_max_iter, threads=threads)
+    polished_start = isinstance(init, str) and init == "direct" and best_M is state["best_M"] \
+        and state["best_M_is_start"]
+    if polish_result and status != "interrupted" and not polished_start:
+        pol = polish(best_M, problem, max_iter=polish_max_iter, threads=threads, **(polish_options or {}))
         if pol.status == "interrupted":
             status, message = "interrupted", pol.message
         if pol.max_distortion <= max_distortion(best_M, problem, threads=threads):

@@ -91,3 +91,30 @@ def test_bad_input():
     with pytest.warns(DegenerateConstraintWarning, match="duplicate"):
         X = _data(8, 4)
         JLEmbedding(n_components=2, method="direct", max_iter=5).fit(np.vstack([X, X[:1]]))
+
+
+@pytest.mark.parametrize("target", ["pairwise", "norms"])
+def test_score_is_negative_worst_distortion_on_new_points(target):
+    rng = np.random.default_rng(5)
+    X, Xnew = rng.standard_normal((40, 10)), rng.standard_normal((25, 10))
+    est = JLEmbedding(n_components=5, target=target, method="direct", max_iter=30, random_state=0).fit(X)
+    assert est.score(X) == pytest.approx(-est.max_distortion_, rel=1e-9)
+    Y, Z = Xnew @ est.components_.T, Xnew
+    if target == "pairwise":  # every pair by brute force
+        i, j = np.triu_indices(25, 1)
+        u = np.sum((Y[i] - Y[j]) ** 2, axis=1) / np.sum((Z[i] - Z[j]) ** 2, axis=1) - 1
+    else:
+        u = np.sum(Y**2, axis=1) / np.sum(Z**2, axis=1) - 1
+    assert est.score(Xnew) == pytest.approx(-np.abs(u).max(), rel=1e-9)
+    assert est.score(sp.csr_matrix(Xnew)) == pytest.approx(est.score(Xnew), rel=1e-12)
+
+
+def test_score_selects_models():
+    """GridSearchCV maximizes score: more components keep distances better on held-out folds."""
+    from sklearn.model_selection import GridSearchCV
+
+    X = np.random.default_rng(6).standard_normal((60, 12))
+    grid = GridSearchCV(JLEmbedding(method="direct", max_iter=20, random_state=0), {"n_components": [2, 8]}, cv=3)
+    grid.fit(X)
+    assert grid.best_params_ == {"n_components": 8}
+    assert np.all(grid.cv_results_["mean_test_score"] < 0)

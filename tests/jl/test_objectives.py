@@ -11,6 +11,7 @@ import pytest
 from derand_fast.jl import kernels
 from derand_fast.jl.objectives import (
     DegenerateConstraintWarning,
+    all_pairs_max_distortion,
     distortions,
     make_problem,
     max_distortion,
@@ -233,3 +234,24 @@ def test_stored_and_recomputed_distortions_agree(data, monkeypatch, shift, near)
     np.testing.assert_allclose(kept.sample_max, again.sample_max, rtol=1e-12)
     np.testing.assert_allclose(kept.grad_M, again.grad_M, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(kept.grad_sigma, again.grad_sigma, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("block", [7, 64, 4096])
+def test_all_pairs_max_distortion_matches_every_pair(block):
+    """Blocked Gram evaluation against the explicit list of pairs, with duplicates and near-duplicates far
+    from the origin (where the Gram formula alone would lose the small distances)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((90, 12)) + 1e3
+    X[5] = X[7]  # duplicate: skipped
+    X[9] = X[8] + 1e-6 * rng.standard_normal(12)  # near-duplicate: exact difference
+    A = rng.standard_normal((4, 12)) / 2.0
+    with pytest.warns(DegenerateConstraintWarning):
+        problem = make_problem(X, "pairwise")
+    m, count = all_pairs_max_distortion(A, X, block=block)
+    u = np.abs(distortions(A, problem))
+    assert count == problem.n_constraints == 90 * 89 // 2 - 1
+    assert m == pytest.approx(u.max(), rel=1e-9)
+    with pytest.raises(ValueError, match="block"):
+        all_pairs_max_distortion(A, X, block=0)
+    with pytest.raises(ValueError, match="shape"):
+        all_pairs_max_distortion(A[:, :5], X)

@@ -167,3 +167,42 @@ def test_working_set_tracks_the_whole_problem():
     fixed = fit_variational(make_problem(X, max_pairs=120, seed=0), 4, **kw)
     assert ws.max_distortion < 1.1 * every.max_distortion  # 0.822 vs 0.820 when written
     assert ws.max_distortion < 0.7 * max_distortion(fixed.x, full)  # fixed sample: 1.48 on all pairs
+
+
+def test_polish_on_an_active_set_is_judged_on_every_constraint():
+    """More constraints than the working set: L-BFGS runs on the worst ones, but the returned matrix and its
+    worst distortion are those of the whole problem (recomputed here independently), never worse than the start,
+    and close to the polish on all constraints."""
+    X = np.random.default_rng(4).standard_normal((60, 25))
+    problem = make_problem(X, "pairwise")  # 1770 constraints
+    A0 = gaussian_projection(6, 25, seed=2)
+    start = max_distortion(A0, problem)
+    small = polish(A0, problem, working_set=200, max_iter=60)
+    full = polish(A0, problem, working_set=None, max_iter=60)
+    assert small.max_distortion == pytest.approx(np.abs(distortions(small.x, problem)).max(), rel=1e-12)
+    assert small.max_distortion < 0.8 * start
+    assert small.max_distortion < 1.25 * full.max_distortion
+    assert np.all(np.diff(small.history["max_distortion"]) <= 0)  # the best so far, on all constraints
+    with pytest.raises(ValueError, match="max_rounds"):
+        polish(A0, problem, max_rounds=0)
+
+
+@pytest.mark.parametrize("init", ["pca", "direct", "array"])
+def test_fitted_starts(small, init):
+    """PCA and direct starts; a direct (or given) start competes with the means, so the result is never worse
+    than it, and a direct start that stays best is not polished again."""
+    start = pca_projection(small, 4)[0] if init == "array" else None
+    res = fit_variational(small, 4, init=start if init == "array" else init, max_iter=30, seed=0, polish_max_iter=40)
+    if init == "direct":
+        direct = polish(pca_projection(small, 4)[0], small, max_iter=40)
+        assert res.max_distortion <= direct.max_distortion + 1e-12
+        if res.polish is None:  # skipped: the output is the direct solution
+            np.testing.assert_array_equal(res.x, direct.x)
+    elif init == "array":
+        assert res.max_distortion <= max_distortion(start, small) + 1e-12
+    else:
+        assert res.max_distortion < pca_projection(small, 4)[1]
+    with pytest.raises(ValueError, match="init"):
+        fit_variational(small, 4, init="nope")
+    with pytest.raises(ValueError, match="shape"):
+        fit_variational(small, 4, init=np.zeros((3, 30)))
