@@ -65,6 +65,7 @@ import socket
 import sys
 import time
 import uuid
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
@@ -339,35 +340,74 @@ def _check_seeds(seeds: Any) -> list[int]:
 
 
 _CONTROLLER: Any = None
+_HOST = socket.gethostname()
+
+#: a worker's file graphs already read, by (path, modification time, size, name, hash): runs of the same
+#: graph on one worker read and hash its file once
+_GRAPHS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+#: edges a worker keeps in :data:`_GRAPHS` (the most recently used graph is always kept)
+_CACHE_EDGES = 5_000_000
+
+
+def _file_graph(task: _Task) -> Any:
+    """The graph of a file task, read (and its hash checked) once per worker while it fits the cache."""
+    from .maxcut import load_graph
+
+    assert task.path is not None
+    st = os.stat(task.path)
+    key = (task.path, st.st_mtime_ns, st.st_size, task.graph, task.graph_hash)
+    graph = _GRAPHS.get(key)
+    if graph is not None:
+        _GRAPHS.move_to_end(key)
+        return graph
+    graph = load_graph(task.path, name=task.graph)
+    if graph_hash(graph) != task.graph_hash:
+        raise RuntimeError(f"{task.path} on this worker is not the graph the client read "
+                           "(changed since, or another file: pass ship_graphs=True)")
+    _GRAPHS[key] = graph
+    while len(_GRAPHS) > 1 and sum(int(g.m) for g in _GRAPHS.values()) > _CACHE_EDGES:
+        _GRAPHS.popitem(last=False)
+    return graph
+
+
+def _run_chunk(tasks: Sequence[_Task], graphs: Mapping[str, Any] | None = None,
+               solver: Callable[..., Any] | None = None) -> list[dict[str, Any]]:
+    """The rows of several runs in one Dask task (one round trip for all): a row per run, never raises.
+
+    ``graphs`` maps a graph hash to the graph of the in-memory problems
+    among ``tasks`` (Dask resolves the scattered futures); file graphs are
+    read by the worker (:func:`_file_graph`). BLAS and OpenMP are limited
+    to the runs' threads for the whole chunk.
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    graphs = graphs or {}
+    with _CONTROLLER.limit(limits=max(t.threads for t in tasks)):
+        return [_run_task(t, graphs.get(t.graph_hash), solver) for t in tasks]
 
 
 def _run_task(task: _Task, graph: Any = None, solver: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Load, solve, one row. Never raises: an exception becomes the row's ``error``."""
-    global _CONTROLLER
     t0 = time.perf_counter()
     row = task.base_row()
-    row["host"] = socket.gethostname()
+    row["host"] = _HOST
     try:
         from . import __version__
 
         if __version__ != task.version:
             raise RuntimeError(f"this worker runs derand_fast {__version__}, the client {task.version}")
-        from .maxcut import load_graph, maxcut
+        from .maxcut import maxcut
 
         if graph is None:
-            graph = load_graph(task.path, name=task.graph)
-            if graph_hash(graph) != task.graph_hash:
-                raise RuntimeError(f"{task.path} on this worker is not the graph the client read "
-                                   "(changed since, or another file: pass ship_graphs=True)")
+            graph = _file_graph(task)
         settings = json.loads(task.settings)
         settings.pop("solver", None)
         fn = maxcut if solver is None else solver
-        if _CONTROLLER is None:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER = ThreadpoolController()
-        with _CONTROLLER.limit(limits=task.threads):
-            res = fn(graph, seed=task.seed, threads=task.threads, **settings)
+        res = fn(graph, seed=task.seed, threads=task.threads, **settings)
         status = getattr(res, "status", 0)
         row.update(cut=_num(res.cut), upper_bound=_num(getattr(res, "upper_bound", None)),
                    gap=_num(getattr(res, "gap", None)), sdp_value=_num(getattr(res, "sdp_value", None)),
@@ -536,9 +576,10 @@ class _RowFile:
             fh.flush()
         self.fh = fh
 
-    def append(self, row: Mapping[str, Any]) -> None:
+    def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Append rows and flush them (one write: a killed client leaves at most a half last line)."""
         assert self.fh is not None
-        self.fh.write(_encode(row, self.fmt))
+        self.fh.write("".join(_encode(r, self.fmt) for r in rows))
         self.fh.flush()
 
     def rewrite(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -801,6 +842,54 @@ def _failed_row(task: _Task, exc: BaseException, retries: int | None) -> dict[st
     return row
 
 
+#: worker seconds aimed at per Dask task: runs shorter than this are grouped into chunks of about this
+#: length, so that Dask's cost per task (a few milliseconds on the client, scheduler and worker) is spread
+#: over many runs
+CHUNK_SECONDS = 0.25
+
+#: most runs in one chunk
+_MAX_CHUNK = 500
+
+
+class _Chunks:
+    """The runs still to submit, cut into chunks of about :data:`CHUNK_SECONDS` of work each.
+
+    The first chunks hold one run; then the size follows the measured time
+    per run (the median of the last 16 rows' ``time``: a first run that
+    paid for imports and compilation on a fresh worker is soon outvoted),
+    and never exceeds a ``2 * slots``-th of the runs left, so that the last
+    chunks are short and end together (guided self-scheduling). ``fixed``
+    sets the size instead.
+    """
+
+    def __init__(self, todo: Iterable[_Task], slots: int, fixed: int | None = None) -> None:
+        self.queue = deque(todo)
+        self.slots = max(1, slots)
+        self.fixed = fixed
+        self.recent: deque[float] = deque(maxlen=16)  # seconds of the last runs
+
+    @property
+    def per_run(self) -> float | None:
+        """Estimated seconds per run (None before any run finished)."""
+        if not self.recent:
+            return None
+        ordered = sorted(self.recent)
+        return ordered[len(ordered) // 2]
+
+    def size(self) -> int:
+        if self.fixed is not None:
+            return min(self.fixed, len(self.queue))
+        k = 1 if self.per_run is None else int(CHUNK_SECONDS / max(self.per_run, 1e-6))
+        k = min(k, _MAX_CHUNK, math.ceil(len(self.queue) / (2 * self.slots)))
+        return max(1, min(k, len(self.queue)))
+
+    def take(self) -> list[_Task]:
+        return [self.queue.popleft() for _ in range(self.size())]
+
+    def observe(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.recent.extend(float(r["time"]) for r in rows if r.get("time") is not None)
+
+
 # ----------------------------------------------------------------------------------------------------------
 # the sweep
 
@@ -809,7 +898,8 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
           out: str | os.PathLike[str], client: Any = None, scheduler: str | None = None,
           workers: int | None = None, retries: int = 2, retry_failed: bool = False, progress: bool = True,
           best_known: Mapping[str, float] | str | os.PathLike[str] | None = None, ship_graphs: bool = False,
-          solver: Callable[..., Any] | None = None, **maxcut_options: Any) -> SweepSummary:
+          solver: Callable[..., Any] | None = None, tasks_per_chunk: int | None = None,
+          **maxcut_options: Any) -> SweepSummary:
     """Run MAXCUT on every graph × seed × setting on Dask; rows streamed to ``out``, resumable.
 
     Parameters
@@ -872,6 +962,13 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
         (``cut`` at least) in place of :func:`~derand_fast.maxcut.maxcut`;
         its qualified name is recorded in ``settings``. It must be
         importable (or pickled by value) on the workers.
+    tasks_per_chunk : int >= 1, optional
+        Runs per Dask task. Default: adaptive, from the measured time per
+        run, about :data:`CHUNK_SECONDS` of work per Dask task (one run per
+        task for runs longer than that). A chunk's rows are written when
+        the chunk finishes; a chunk whose worker dies is retried like a
+        single run, and one that exhausts its retries is run again one run
+        per task, so that each run gets its own row.
     **maxcut_options
         Fixed :func:`~derand_fast.maxcut.maxcut` options of every run
         (``n_hyperplanes=10``, ``local_search="1flip"``, ``time_limit=10``,
@@ -924,6 +1021,9 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
 
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be an int >= 0, got {retries!r}")
+    if tasks_per_chunk is not None and (isinstance(tasks_per_chunk, bool) or not isinstance(tasks_per_chunk, int)
+                                        or tasks_per_chunk < 1):
+        raise ValueError(f"tasks_per_chunk must be an int >= 1, got {tasks_per_chunk!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be an int >= 1, got {workers!r}")
     out_path = Path(out)
@@ -962,54 +1062,84 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
 
             embedded = client is None and not (scheduler or dask.config.get("scheduler-address", None))
             with _connect(client, scheduler, workers, retries, threads) as c:
-                report = _Progress(len(todo), _slots(c), progress)
-                futures: dict[Any, _Task] = {}
+                chunks = _Chunks(todo, _slots(c), tasks_per_chunk)
+                report = _Progress(len(todo), chunks.slots, progress)
+                pending: dict[Any, list[_Task]] = {}  # submitted chunks not yet written
                 try:
                     from distributed import as_completed
 
                     ship = [p for p in probs if p.graph is not None and any(t.graph_hash == p.hash for t in todo)]
                     scattered = c.scatter([p.graph for p in ship], hash=False) if ship else []
                     shipped = {p.hash: f for p, f in zip(ship, scattered)}
-                    # one key prefix: the sweep is one Dask task group, queued on the scheduler and handed
-                    # to workers as they free up (so a worker's death touches only the task it ran)
+                    # one key prefix: the sweep is one Dask task group. The first submission holds more
+                    # chunks than twice the cluster's threads, so that Dask takes the group for root tasks:
+                    # it queues them on the scheduler and hands them to workers as they free up, one at a
+                    # time (worker-saturation 1.0), so a worker's death touches only the chunk it ran
                     run_id = uuid.uuid4().hex[:8]
-                    keys_ = [f"derand-sweep-{run_id}{hashlib.sha1(repr(t.key).encode()).hexdigest()[:16]}"
-                             for t in todo]
-                    fs = c.map(_run_task, todo, [shipped.get(t.graph_hash) for t in todo], key=keys_,
-                               solver=solver, pure=False)
-                    futures = dict(zip(fs, todo))
+                    numbers = itertools.count()
+                    done = as_completed()
+
+                    def submit(batches: list[list[_Task]]) -> None:
+                        graphs = [{t.graph_hash: shipped[t.graph_hash] for t in b if t.graph_hash in shipped} or None
+                                  for b in batches]
+                        fs = c.map(_run_chunk, batches, graphs, solver=solver,
+                                   key=[f"derand-sweep-{run_id}-{next(numbers)}" for _ in batches])
+                        pending.update(zip(fs, batches))
+                        done.update(fs)
+
+                    def top_up() -> None:  # two chunks per worker thread (one running, one queued) and one
+                        batches = []
+                        while chunks.queue and len(pending) + len(batches) < 2 * chunks.slots + 1:
+                            batches.append(chunks.take())
+                        if batches:
+                            submit(batches)
+
+                    top_up()
                     report.update(0, 0, final=True)
-                    done = as_completed(list(futures))
+                    slots_read = time.monotonic()
                     for f in done:
-                        if f not in futures:  # already written: never twice
+                        batch = pending.pop(f, None)
+                        if batch is None:  # already written: never twice
                             continue
+                        rows = None
                         if f.status == "finished":
                             try:
-                                row = f.result()
+                                rows = f.result()
                             except CancelledError:
-                                futures.pop(f)
-                                lost += 1
+                                lost += len(batch)
                                 continue
+                            except Exception:  # noqa: BLE001 - its worker died before we fetched the result, and
+                                pass  # Dask's rerun failed (see the status below)
+                        if rows is not None:
+                            chunks.observe(rows)
                         elif f.status == "error":
-                            row = _failed_row(futures[f], f.exception(), retries if embedded else None)
+                            exc = f.exception()
+                            if type(exc).__name__ == "KilledWorker" and len(batch) > 1:
+                                # workers died in this chunk as often as allowed: its runs go again one
+                                # by one, so that a fatal run fails alone and the others get their rows
+                                submit([[t] for t in batch])
+                                continue
+                            rows = [_failed_row(t, exc, retries if embedded else None) for t in batch]
                         elif f.status == "cancelled":
-                            futures.pop(f)
-                            lost += 1
+                            lost += len(batch)
                             continue
                         else:  # "lost" / "pending": its result's worker died before we fetched it; Dask reruns it
+                            pending[f] = batch
                             done.add(f)
                             continue
-                        futures.pop(f)
-                        rowfile.append(row)
-                        computed += 1
-                        failed_now += bool(row.get("error"))
+                        rowfile.append(rows)
+                        computed += len(rows)
+                        failed_now += sum(bool(r.get("error")) for r in rows)
                         report.update(computed + lost, failed_now, final=computed + lost == len(todo))
                         f.release()
+                        if time.monotonic() - slots_read > 5.0:  # the cluster may have grown or shrunk
+                            chunks.slots, slots_read = max(1, _slots(c)), time.monotonic()
+                        top_up()
                 except KeyboardInterrupt:
                     status = Status.INTERRUPTED
-                    lost += len(futures)
+                    lost += sum(len(b) for b in pending.values()) + len(chunks.queue)
                     with contextlib.suppress(Exception):
-                        c.cancel(list(futures), force=True)
+                        c.cancel(list(pending), force=True)
                 finally:
                     report.close()
     except KeyboardInterrupt:
@@ -1112,6 +1242,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="CSV with columns name,best_known for the summary (default: the package's Gset values)")
     p.add_argument("--ship-graphs", action="store_true",
                    help="send the graphs to the workers instead of letting them read the files")
+    p.add_argument("--tasks-per-chunk", type=int, default=None, metavar="K",
+                   help="runs per Dask task (default: adaptive, about 0.25 s of work per Dask task)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -1129,7 +1261,7 @@ def run(args: argparse.Namespace) -> int:
             summary = sweep(args.graphs, seeds=seeds, grid=grid, out=args.out, scheduler=args.scheduler,
                             workers=args.workers, retries=args.retries, retry_failed=args.retry_failed,
                             progress=not args.quiet, best_known=args.best_known, ship_graphs=args.ship_graphs,
-                            **fixed)
+                            tasks_per_chunk=args.tasks_per_chunk, **fixed)
     except (ValueError, FileNotFoundError, TypeError) as exc:
         print(f"derand-fast: error: {exc}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 
 distributed = pytest.importorskip("distributed")
@@ -130,11 +131,12 @@ def test_in_memory_graphs_and_jsonl(client, tmp_path: Path) -> None:
     assert all(json.loads(line)["graph_hash"] for line in out.read_text().splitlines())
 
 
-def test_task_that_raises_is_a_failed_row(client, graph_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk", [None, 6])  # adaptive (one run per Dask task here), or all six in one
+def test_task_that_raises_is_a_failed_row(client, graph_dir: Path, tmp_path: Path, chunk: int | None) -> None:
     out = tmp_path / "rows.csv"
     grid = {"n_hyperplanes": [10, -1]}  # -1 is refused by maxcut: those tasks raise
     s = sweep(graph_dir / "R0", seeds=[0, 1, 2], grid=grid, out=out, client=client, progress=False,
-              local_search="1flip")
+              local_search="1flip", tasks_per_chunk=chunk)
     assert (s.tasks, s.computed, s.failed) == (6, 6, 3) and not s.complete
     rows = read_rows(out)
     bad = [r for r in rows if r["error"]]
@@ -144,7 +146,7 @@ def test_task_that_raises_is_a_failed_row(client, graph_dir: Path, tmp_path: Pat
     _check_against_serial(good, {"R0": graph_dir / "R0"})
     # --retry-failed runs the failed rows again and keeps each key once
     again = sweep(graph_dir / "R0", seeds=[0, 1, 2], grid=grid, out=out, client=client, progress=False,
-                  retry_failed=True, local_search="1flip")
+                  retry_failed=True, local_search="1flip", tasks_per_chunk=chunk)
     assert (again.computed, again.skipped, again.failed) == (3, 3, 3)
     rows = read_rows(out)
     assert len(rows) == 6 and len(set(_keys(rows))) == 6
@@ -173,6 +175,11 @@ def test_worker_dying_mid_task(client, graph_dir: Path, tmp_path: Path) -> None:
                   **OPTS)
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    _check_dying(s, out, tmp_path, graph_dir)
+    client.wait_for_workers(2, timeout=60)
+
+
+def _check_dying(s, out: Path, tmp_path: Path, graph_dir: Path) -> None:
     assert (tmp_path / "died").exists()
     rows = read_rows(out)
     assert len(rows) == 6 and len(set(_keys(rows))) == 6 and s.computed == 6
@@ -181,7 +188,68 @@ def test_worker_dying_mid_task(client, graph_dir: Path, tmp_path: Path) -> None:
     ok = [r for r in rows if r["seed"] != 5]
     assert all("_crash" in json.loads(r["settings"])["solver"] for r in ok)
     _check_against_serial(ok, {"R1": graph_dir / "R1"})  # the retried task's row is correct too
-    client.wait_for_workers(2, timeout=60)
+
+
+def test_worker_dying_inside_a_chunk(graph_dir: Path, tmp_path: Path) -> None:
+    """Chunks of three runs: a worker dying inside a chunk has the chunk retried; the chunk holding the
+    always-fatal seed exhausts its retries and its runs go again one by one, so its two other runs still get
+    their correct rows and the fatal run alone a failed row. (A cluster of its own: up to five worker deaths.)"""
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                              "distributed.scheduler.worker-saturation": 1.0,
+                              "distributed.worker.daemon": False}):
+            with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                          dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                          silence_logs=logging.CRITICAL) as cluster:
+                with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
+                    solver = functools.partial(_crash, marker=str(tmp_path / "died"), fatal_seed=5)
+                    out = tmp_path / "rows.csv"
+                    s = sweep(graph_dir / "R1", seeds=range(6), out=out, client=client, progress=False,
+                              solver=solver, tasks_per_chunk=3, **OPTS)
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    _check_dying(s, out, tmp_path, graph_dir)
+    # Dask tasks that ended on a worker (those whose worker died are not in the stream): the two good runs of
+    # the fatal chunk, alone, and the good chunk (or its three runs alone, when a death fell on it too)
+    assert len({str(t["key"]) for t in stream.data}) in (3, 5), stream.data
+
+
+def test_short_runs_share_dask_tasks(client, graph_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rows.csv"
+    with distributed.get_task_stream(client) as stream:  # runs of about a millisecond (no certified bound)
+        s = sweep(graph_dir, seeds=range(16), out=out, client=client, progress=False, rounding="gw",
+                  certify=False, **OPTS)
+    assert (s.tasks, s.computed, s.failed) == (48, 48, 0)
+    rows = read_rows(out)
+    assert len(rows) == 48 and len(set(_keys(rows))) == 48
+    dask_tasks = {str(t["key"]) for t in stream.data if "derand-sweep" in str(t["key"])}
+    assert len(dask_tasks) < 48 / 2  # runs of milliseconds: several per Dask task
+    graphs = {p.name: p for p in graph_dir.iterdir()}
+    _check_against_serial([r for r in rows if r["seed"] % 5 == 0], graphs)
+
+
+def test_chunk_sizes() -> None:
+    from derand_fast.sweep import CHUNK_SECONDS, _Chunks
+
+    chunks = _Chunks(range(1000), slots=2)  # stands in for the runs: only their number matters
+    assert [len(chunks.take()) for _ in range(3)] == [1, 1, 1]  # nothing measured yet
+    chunks.observe([{"time": 0.002}])
+    sizes = []
+    while chunks.queue:
+        sizes.append(len(chunks.take()))
+    assert sizes[0] == int(CHUNK_SECONDS / 0.002) and sum(sizes) == 997
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] == 1  # the last chunks are short
+    assert all(k <= -(-left // 4) for k, left in zip(sizes, 997 - np.cumsum([0, *sizes[:-1]])))
+    slow = _Chunks(range(10), slots=1)
+    slow.observe([{"time": 3.0}, {"time": None}])
+    assert [len(slow.take()) for _ in range(2)] == [1, 1]  # runs longer than a chunk: one per task
+    slow.observe([{"time": 0.001}] * 2)  # a first run that compiled, then fast ones: the median follows these
+    assert slow.per_run == 0.001 and len(slow.take()) == 4
+    fixed = _Chunks(range(10), slots=4, fixed=4)
+    assert [len(fixed.take()) for _ in range(3)] == [4, 4, 2]
 
 
 def test_scheduler_address(cluster, graph_dir: Path, tmp_path: Path) -> None:
@@ -320,6 +388,7 @@ def test_parse_seeds_and_grid() -> None:
     ({"seeds": [-1]}, "seeds"),
     ({"retries": -1}, "retries"),
     ({"workers": 0}, "workers"),
+    ({"tasks_per_chunk": 0}, "tasks_per_chunk"),
 ])
 def test_bad_input_is_refused_before_any_work(graph_dir: Path, tmp_path: Path, kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
