@@ -319,8 +319,9 @@ def load_graph(source: Any, *, n: int | None = None, fmt: str | None = None, ind
           CRLF line ends and trailing blanks are accepted; a gzip-compressed
           file (``.gz``, recognised by its content) is read transparently;
         - a ``networkx`` graph (nodes relabelled ``0..n-1`` in iteration
-          order; the edge attribute ``weight`` when present, else 1;
-          multigraph parallel edges summed; directed graphs rejected);
+          order, the original labels kept in :attr:`Graph.labels` unless they
+          are ``0..n-1`` already; the edge attribute ``weight`` when present,
+          else 1; multigraph parallel edges summed; directed graphs rejected);
         - a ``scipy.sparse`` matrix or array, or a dense square ndarray
           (any size, 2×2 and 3×3 included): the weighted adjacency,
           symmetric or triangular;
