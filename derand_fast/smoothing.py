@@ -1041,7 +1041,9 @@ class AffineSmoother:
             gb = gsum.sum(axis=0) / n
             gs, gW = math.nan, None
             if need:
-                D = grads[0] - grads[1] if self.antithetic else grads[0]
+                g0, g1 = grads[0], grads[-1]
+                assert g0 is not None and g1 is not None  # allocated when a gradient is asked for
+                D = g0 - g1 if self.antithetic else g0
                 if grad_scale:
                     gs = float(np.einsum("ic,ic->", D, P)) / n
                 if grad_W:

@@ -1088,7 +1088,7 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
                         done.update(fs)
 
                     def top_up() -> None:  # two chunks per worker thread (one running, one queued) and one
-                        batches = []
+                        batches: list[list[_Task]] = []
                         while chunks.queue and len(pending) + len(batches) < 2 * chunks.slots + 1:
                             batches.append(chunks.take())
                         if batches:
@@ -1113,13 +1113,13 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
                         if rows is not None:
                             chunks.observe(rows)
                         elif f.status == "error":
-                            exc = f.exception()
-                            if type(exc).__name__ == "KilledWorker" and len(batch) > 1:
+                            error = f.exception()
+                            if type(error).__name__ == "KilledWorker" and len(batch) > 1:
                                 # workers died in this chunk as often as allowed: its runs go again one
                                 # by one, so that a fatal run fails alone and the others get their rows
                                 submit([[t] for t in batch])
                                 continue
-                            rows = [_failed_row(t, exc, retries if embedded else None) for t in batch]
+                            rows = [_failed_row(t, error, retries if embedded else None) for t in batch]
                         elif f.status == "cancelled":
                             lost += len(batch)
                             continue

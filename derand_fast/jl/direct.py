@@ -156,7 +156,7 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
             for rel in schedule:
                 tau = max(rel * best["m"], 1e-12)
                 taus.append(tau)
-                if not active:
+                if working_set is None or not active:
                     run_stage(problem, tau)
                 else:
                     index = _worst(u_all, working_set, None)

@@ -138,6 +138,7 @@ class SmoothedCutMC:
         """
         with self.scope():
             est = self.smoother(V).estimate(np.ascontiguousarray(mu, dtype=np.float64), 1.0, step, grad_W=True)
+        assert est.grad_W is not None  # grad_W=True
         return est.value, est.grad_W, est.grad_b, est.stderr
 
     def hyperplane(self, V: np.ndarray, m: np.ndarray, log_sigma: np.ndarray, step: int = 0,
@@ -510,7 +511,7 @@ def hyperplane_mc(graph: Any, V: Any, *, max_iter: int = 5000, n_samples: int = 
     t0 = time.perf_counter()
     update_best, best = best_cut_tracker(g)
     hist: dict[str, list] = {"step": [], "objective": [], "max_sigma2": [], "cut": []}
-    state = {"step": 0, "value": math.nan}
+    state: dict[str, Any] = {"step": 0, "value": math.nan}
     llo, lhi = math.log(lo), math.log(hi)
     n_iter = check_count(renamed(max_iter, n_iter, "n_iter", "max_iter"), "max_iter")
     m0 = standard_normal(seed, 1, r, first_stream=STREAMS["hyperplane_mc.start"].first)[0]

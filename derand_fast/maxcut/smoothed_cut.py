@@ -269,4 +269,4 @@ def cut_objective_per_sample(graph: Graph, eps: float = 0.1, indicator: str = "c
     :class:`~derand_fast.smoothing.NumbaObjective` (the reference for the fused kernel)."""
     data = (graph.u.astype(np.int64), graph.v.astype(np.int64), np.asarray(graph.weights, dtype=np.float64),
             check_positive(eps, "eps"), _check_indicator(indicator) == "centred")
-    return NumbaObjective(cut_sample, graph.n, data)
+    return NumbaObjective(cut_sample, graph.n, data)  # type: ignore[arg-type]  # numba types njit's result as Dispatcher
