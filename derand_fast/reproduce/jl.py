@@ -71,6 +71,8 @@ _JL_OBJECTIVES = (("violations", "paper's settings, Eq. 9 (sum of smoothed viola
 
 
 def run_fig6_7(ctx: RunContext) -> Outcome:
+    """Figs. 6–7: the variational JL method (paper's settings with Eq. 9 and with the smooth max, and the
+    package defaults) against Gaussian projections on unit points."""
     quick, out, seed, threads = ctx.quick, ctx.out, ctx.seed, ctx.threads
     numbers: dict[str, Any] = {}
     figures: list[Path] = []
@@ -112,6 +114,7 @@ def run_fig6_7(ctx: RunContext) -> Outcome:
 
 
 def run_jl_pairwise(ctx: RunContext) -> Outcome:
+    """Extension: the pairwise JL target (all n(n−1)/2 distances) against the best Gaussian draw."""
     quick, out, seed, threads = ctx.quick, ctx.out, ctx.seed, ctx.threads
     nb, figures, settings = _jl_run(quick, out, seed, threads, "pairwise", "smooth_max",
                                     ("ext_jl_pairwise", "ext_jl_pairwise"))

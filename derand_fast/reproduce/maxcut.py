@@ -21,6 +21,7 @@ F2_CLAIMS = (
 
 
 def run_fig4_5(ctx: RunContext) -> Outcome:
+    """Figs. 4–5: the learned hyperplane on a seeded 15-node G(n, 0.6) against its exhaustive optimum and GW."""
     from ..maxcut.experiment_f2 import run_f2
 
     quick, out, seed, threads = ctx.quick, ctx.out, ctx.seed, ctx.threads
@@ -65,6 +66,8 @@ GSET_CLAIMS = (
 
 
 def run_gset(ctx: RunContext) -> Outcome:
+    """derand-exact against GW's best hyperplane on Gset graphs: G43 (built in) quick; full run G1, G11, G14,
+    G43, G55, the others read from ``ctx.data_dir`` and reported as not run without it."""
     from matplotlib.figure import Figure
 
     from ..maxcut.data import DATA_ENV, gset_path

@@ -17,6 +17,7 @@ _NN_LR = 1.0  # PGD step size of App. E (fixed inside reproduce_fig3)
 
 
 def run_fig3(ctx: RunContext) -> Outcome:
+    """Fig. 3 at λ = 1e-5 (the paper's) and 1e-3: ‖W_⊥‖/‖W‖ after PGD, biases trained and frozen."""
     from ..nn.experiment import reproduce_fig3
 
     quick, out, seed, threads = ctx.quick, ctx.out, ctx.seed, ctx.threads

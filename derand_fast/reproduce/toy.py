@@ -16,6 +16,7 @@ TOY_CLAIMS = (
 
 
 def run_toy(ctx: RunContext) -> Outcome:
+    """Figs. 1–2: the toy minimizer over a λ grid (8 values quick, 36 full), bias frozen and trained."""
     from ..toy import plot_toy_figures, toy_curves
 
     quick, out = ctx.quick, ctx.out
