@@ -8,7 +8,6 @@ from pathlib import Path
 
 from .._argtypes import int_at_least
 from .._validation import SEED_MAX
-from ..maxcut.data import DATA_ENV, data_dir
 from .driver import reproduce
 from .registry import ALIASES, EXPERIMENTS, select
 
@@ -40,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="seed of every experiment in [0, 2^63 - 1] (default 0)")
     p.add_argument("--threads", type=int_at_least(1), default=None, help="threads (default: all)")
     p.add_argument("--data", default=None, metavar="DIR",
-                   help=f"folder of the Gset graph files G1, G11, ... for ext_gset (default ${DATA_ENV}; "
+                   help="folder of the Gset graph files G1, G11, ... for ext_gset (default $DERAND_FAST_DATA; "
                         "without either only the built-in G43 runs)")
 
 
@@ -50,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         print(f"derand-fast: error: --out {args.out}: exists and is not a directory", file=sys.stderr)
         return 2
+    from ..maxcut.data import data_dir  # here: the command starts without importing the MAXCUT package
+
     try:
         data = data_dir(args.data, name="--data")
     except NotADirectoryError as exc:

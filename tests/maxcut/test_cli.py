@@ -129,3 +129,18 @@ def test_qubo_and_ising_commands_agree_with_the_python_api(tmp_path):
     r = subprocess.run([sys.executable, "-m", "derand_fast.cli", "qubo", str(tmp_path / "missing.sparse")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_importing_the_command_module_stays_light():
+    # MAXCUT, Numba and SciPy load when a subcommand needs them (building the parser lists the roundings)
+    code = ("import sys, derand_fast.cli; "
+            "print(sorted(m for m in ('numba', 'scipy', 'matplotlib', 'derand_fast.maxcut') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_reproduce_help_names_the_data_variable(capsys):
+    from derand_fast.maxcut.data import DATA_ENV
+
+    assert main(["reproduce", "--help"]) == 0
+    assert f"${DATA_ENV}" in capsys.readouterr().out.replace("\n", " ")
