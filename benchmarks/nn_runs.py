@@ -66,7 +66,7 @@ def run_d50(args) -> None:
     runs = {}
     for label, trainable in (("biases trained", ("W", "b")), ("biases frozen", ("W",))):
         student = TwoLayerStudent(lam=args.lam, trainable=trainable, threads=args.threads)
-        runs[label] = train_student(teacher, h=512, student=student, steps=args.steps, batch_size=args.batch,
+        runs[label] = train_student(teacher, h=512, student=student, max_iter=args.steps, batch_size=args.batch,
                                     seed=args.seed, history_every=50, threads=args.threads, cert_samples=2048)
     png = plot_metrics(runs, out / "d50_metrics.png",
                        title=f"d=50, k=2, h=512, batch {args.batch}, lambda={args.lam:g}")

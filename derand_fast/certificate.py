@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
-from ._validation import check_positive
+from ._validation import check_positive, renamed
 from .random import STREAMS, standard_normal
 
 __all__ = ["SOSPCertificate", "lambda_min", "lemma31_bound", "sosp_certificate"]
@@ -38,7 +38,8 @@ DENSE_MAX_DIM = 64
 
 
 def lambda_min(hvp: Callable[[np.ndarray], np.ndarray], n: int, *, seed: int = 0,
-               tol: float = 1e-10, maxiter: int | None = None) -> tuple[float, np.ndarray]:
+               tol: float = 1e-10, max_iter: int | None = None,
+               maxiter: int | None = None) -> tuple[float, np.ndarray]:
     """Smallest eigenvalue of a symmetric operator given by its matrix-vector product.
 
     Parameters
@@ -52,8 +53,10 @@ def lambda_min(hvp: Callable[[np.ndarray], np.ndarray], n: int, *, seed: int = 0
         Seeds the Lanczos start vector (ARPACK would otherwise pick a random one).
     tol : float
         Relative accuracy requested from ARPACK.
-    maxiter : int or None
+    max_iter : int or None
         ARPACK iteration cap (default ``max(1000, 10 n)``).
+    maxiter : int or None
+        Deprecated name of ``max_iter``.
 
     Returns
     -------
@@ -75,6 +78,7 @@ def lambda_min(hvp: Callable[[np.ndarray], np.ndarray], n: int, *, seed: int = 0
     n = int(n)
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
+    max_iter = renamed(max_iter, maxiter, "maxiter", "max_iter")
 
     def matvec(v: np.ndarray) -> np.ndarray:
         out = np.asarray(hvp(np.ascontiguousarray(v, dtype=np.float64).reshape(n)), dtype=np.float64)
@@ -94,7 +98,7 @@ def lambda_min(hvp: Callable[[np.ndarray], np.ndarray], n: int, *, seed: int = 0
     op = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
     v0 = standard_normal(seed, 1, n, first_stream=STREAMS["certificate.lanczos"].first, threads=1)[0]
     try:
-        w, v = eigsh(op, k=1, which="SA", v0=v0, tol=tol, maxiter=maxiter or max(1000, 10 * n))
+        w, v = eigsh(op, k=1, which="SA", v0=v0, tol=tol, maxiter=max_iter or max(1000, 10 * n))
     except ArpackNoConvergence as exc:
         if exc.eigenvalues.size == 0:
             raise RuntimeError("Lanczos (eigsh) found no converged eigenvalue of the Hessian") from exc

@@ -116,7 +116,7 @@ def run_grid(*, d: Sequence[int] = (2,), k: Sequence[int] = (1,), h: Sequence[in
         teacher = default_teacher(int(d_), int(k_), link=link, seed=seed)
         student = TwoLayerStudent(activation=activation, lam=float(lam_),
                                   trainable=("W", "b") if tb else ("W",), threads=threads)
-        res = train_student(teacher, h=int(h_), student=student, optimizer=optimizer, steps=steps,
+        res = train_student(teacher, h=int(h_), student=student, optimizer=optimizer, max_iter=steps,
                             batch_size=int(n_), online=online, seed=seed, certificate=certificate,
                             threads=threads, **train_kwargs)
         rows.append(_row(res, {"d": int(d_), "k": int(k_), "h": int(h_), "lam": float(lam_), "n": int(n_),
@@ -212,7 +212,7 @@ def reproduce_fig3(outdir: str | Path, *, h: int = 1000, d: int = 2, steps: int 
     variants = [("biases_trained", ("W", "b"))] + ([("biases_frozen", ("W",))] if compare_frozen_biases else [])
     for label, trainable in variants:
         student = TwoLayerStudent(lam=lam, trainable=trainable, threads=threads)
-        runs[label] = train_student(teacher, h=h, student=student, steps=steps, batch_size=batch_size, online=online,
+        runs[label] = train_student(teacher, h=h, student=student, max_iter=steps, batch_size=batch_size, online=online,
                                     seed=seed, certificate=certificate, history_every=history_every,
                                     threads=threads, progress=progress)
     main = runs["biases_trained"]

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import renamed
 from ..certificate import SOSPCertificate, lambda_min
 from ..optimizers import SGD, Adam, OptimizeResult, PerturbedGD
 from .metrics import sosp_perp_bound, subspace_metrics
@@ -167,12 +168,13 @@ def _make_optimizer(optimizer: Any, lr: Any, trainable: tuple[str, ...], seed: i
 
 
 def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLayerStudent | None = None,
-                  optimizer: Any = "pgd", lr: float | Mapping[str, float] | None = None, steps: int = 10_000,
+                  optimizer: Any = "pgd", lr: float | Mapping[str, float] | None = None, max_iter: int = 10_000,
                   batch_size: int = 1024, online: bool = True, init: Mapping[str, np.ndarray] | None = None,
                   seed: int = 0, history_every: int = 10, certificate: bool = True,
-                  cert_samples: int | None = None, cert_maxiter: int = 300, time_limit: float | None = None,
+                  cert_samples: int | None = None, cert_max_iter: int = 300, time_limit: float | None = None,
                   progress: bool | None = None, callback: Callable | None = None,
-                  threads: int | None = None) -> TrainResult:
+                  threads: int | None = None, steps: int | None = None,
+                  cert_maxiter: int | None = None) -> TrainResult:
     """Train a two-layer student on ``teacher`` and track its structure (paper §4.3, App. E, Fig. 3).
 
     Parameters
@@ -187,8 +189,9 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
         ``"pgd"`` is App. E's PerturbedGD (:func:`paper_optimizer`).
     lr : float, dict or None
         Learning rate(s) per trainable group; default 1 (PGD, SGD), 1e-2 (Adam).
-    steps : int >= 0
-        Number of updates T (paper: 10 000).
+    max_iter : int >= 0
+        Number of updates T (paper: 10 000; formerly ``steps``, still accepted
+        with a DeprecationWarning).
     batch_size : int >= 1
         Samples per step (online) or size n of the fixed sample.
     online : bool
@@ -203,9 +206,9 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
     cert_samples : int or None
         Evaluation sample size for the certificate in online mode (default
         ``max(batch_size, 4096)``); the fixed sample is used otherwise.
-    cert_maxiter : int
+    cert_max_iter : int
         Lanczos (ARPACK) iteration cap for :math:`\\lambda_{\\min}`; without
-        convergence the certificate is ``None``.
+        convergence the certificate is ``None`` (formerly ``cert_maxiter``).
     time_limit : float or None
         Wall-clock budget in seconds.
     progress : bool or None
@@ -221,13 +224,15 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
     Examples
     --------
     >>> from derand_fast.nn import single_index_teacher, train_student
-    >>> res = train_student(single_index_teacher(2), h=32, steps=20, batch_size=64, certificate=False)
+    >>> res = train_student(single_index_teacher(2), h=32, max_iter=20, batch_size=64, certificate=False)
     >>> res.status, res.history["ratio"].shape
     ('max_iter', (3,))
     """
     if not isinstance(teacher, MultiIndexTeacher):
         raise TypeError(f"teacher must be a MultiIndexTeacher, got {type(teacher).__name__}")
-    for name, v, lo in (("h", h, 1), ("steps", steps, 0), ("batch_size", batch_size, 1),
+    steps = renamed(max_iter, steps, "steps", "max_iter")
+    cert_max_iter = renamed(cert_max_iter, cert_maxiter, "cert_maxiter", "cert_max_iter")
+    for name, v, lo in (("h", h, 1), ("max_iter", steps, 0), ("batch_size", batch_size, 1),
                         ("history_every", history_every, 1)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise TypeError(f"{name} must be an int, got {type(v).__name__}")
@@ -280,8 +285,8 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
             return np.concatenate([hv[k].ravel() for k in names])
 
         try:
-            lam_min, _ = lambda_min(hvp, flat_g.size, seed=seed, tol=1e-8, maxiter=cert_maxiter)
-        except RuntimeError:  # Lanczos found no converged eigenvalue within cert_maxiter
+            lam_min, _ = lambda_min(hvp, flat_g.size, seed=seed, tol=1e-8, max_iter=cert_max_iter)
+        except RuntimeError:  # Lanczos found no converged eigenvalue within cert_max_iter
             lam_min = None
         if lam_min is not None:
             cert = SOSPCertificate(grad_norm=float(np.linalg.norm(flat_g)), lambda_min=lam_min, is_sosp=None,

@@ -21,7 +21,7 @@ def small_run():
     # with lambda = 2e-3 so that the Lemma 3.1 bound is informative at this size.
     teacher = single_index_teacher(5, seed=1)
     student = TwoLayerStudent(lam=2e-3, threads=1)
-    return train_student(teacher, h=64, student=student, steps=1000, batch_size=256, history_every=100,
+    return train_student(teacher, h=64, student=student, max_iter=1000, batch_size=256, history_every=100,
                          cert_samples=4096, threads=1)
 
 
@@ -49,7 +49,7 @@ def test_frozen_second_layer_is_untouched(small_run):
 def test_training_is_bit_identical_for_one_and_two_threads(two_threads, monkeypatch):
     monkeypatch.setattr(kernels_module, "_PARALLEL_MIN_WORK", 0)  # parallel kernels even at this size
     teacher = single_index_teacher(3, seed=2)
-    runs = [train_student(teacher, h=40, student=TwoLayerStudent(threads=t), steps=30, batch_size=300,
+    runs = [train_student(teacher, h=40, student=TwoLayerStudent(threads=t), max_iter=30, batch_size=300,
                           history_every=10, certificate=False, threads=t) for t in (1, two_threads)]
     for k in ("W", "b", "a"):
         np.testing.assert_array_equal(runs[0].params[k], runs[1].params[k])
@@ -59,7 +59,7 @@ def test_training_is_bit_identical_for_one_and_two_threads(two_threads, monkeypa
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_other_optimizers_and_fixed_sample(optimizer):
     teacher = single_index_teacher(2, seed=3)
-    r = train_student(teacher, h=16, optimizer=optimizer, lr=0.05 if optimizer == "adam" else 1.0, steps=60,
+    r = train_student(teacher, h=16, optimizer=optimizer, lr=0.05 if optimizer == "adam" else 1.0, max_iter=60,
                       batch_size=128, online=False, history_every=20, certificate=False, threads=1)
     assert r.status == "max_iter"
     assert r.history["fun"][-1] < r.history["fun"][0]
@@ -71,7 +71,7 @@ def test_diverging_run_stops_with_last_finite_iterate():
     init["a"] = np.full(8, 1.0)
     student = TwoLayerStudent(activation="gelu", trainable=("W", "b", "a"), threads=1)
     with np.errstate(over="ignore", invalid="ignore"):
-        r = train_student(teacher, h=8, student=student, lr=1e3, steps=200, batch_size=64, init=init,
+        r = train_student(teacher, h=8, student=student, lr=1e3, max_iter=200, batch_size=64, init=init,
                           certificate=False, threads=1)
     assert r.status == "nonfinite" and not r.success
     assert r.nit < 200
@@ -85,7 +85,7 @@ def test_interrupt_returns_best_point():
         if intermediate_result.nit == 5:
             raise KeyboardInterrupt
 
-    r = train_student(teacher, h=8, steps=100, batch_size=32, callback=stop, threads=1)
+    r = train_student(teacher, h=8, max_iter=100, batch_size=32, callback=stop, threads=1)
     assert r.status == "interrupted" and r.certificate is None
     assert all(np.isfinite(v).all() for v in r.params.values())
 
@@ -107,3 +107,11 @@ def test_paper_optimizer_settings():
     assert isinstance(opt, PerturbedGD)
     assert (opt.radius, opt.threshold, opt.noise) == (0.005, 1e-6, "gaussian")
     assert opt.lr == {"W": 1.0, "b": 1.0}
+
+
+def test_deprecated_budget_names_still_work():
+    teacher = single_index_teacher(2, seed=0)
+    new = train_student(teacher, h=8, max_iter=5, batch_size=16, certificate=False, threads=1)
+    with pytest.warns(DeprecationWarning, match="steps"):
+        old = train_student(teacher, h=8, steps=5, batch_size=16, certificate=False, threads=1)
+    assert old.nit == new.nit == 5 and np.array_equal(old.params["W"], new.params["W"])
