@@ -1,9 +1,9 @@
 """QUBO and Ising models: time to a certified lower bound through ``DerandSampler``, and what the bound costs.
 
 "Time to bound" is a run of the pipeline that stops as soon as the bound exists: SDP, certificate, one GW
-hyperplane, no polish (``local_search="none"``). The ratios printed at the end: the certificate's time over
-the SDP's (from the run's own timings) and the whole call (model conversion, reduction, SDP, certificate,
-the result's energies) over the SDP alone.
+hyperplane, no polish (``local_search="none"``). The ratios printed at the end, both from the last run's own
+timings: the certificate's time over the SDP's, and the whole solve (reduction to MAXCUT, SDP, certificate,
+hyperplane, energies) over the SDP alone.
 
 Smoke mode (the default ``--benchmark-disable``) uses small instances. Full run::
 
@@ -45,6 +45,6 @@ def test_bench_time_to_bound(benchmark, bench_size, smoke, record_ratio, kind):
     if not smoke:
         t = info["timing"]
         record_ratio(f"{name}: certificate / SDP time", t["bound"] / t["sdp"], benchmark)
-        record_ratio(f"{name}: time to bound (whole call) / SDP time", benchmark.stats.stats.min / t["sdp"],
-                     benchmark)
+        record_ratio(f"{name}: time to bound (reduction, SDP, certificate, 1 hyperplane) / SDP time",
+                     t["total"] / t["sdp"], benchmark)
         benchmark.extra_info["gap"] = info["gap"]
