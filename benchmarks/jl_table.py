@@ -1,22 +1,26 @@
-"""The learned-JL results table: worst distortion and time per method.
+"""The learned-JL table: worst distortion and wall time of ``JLEmbedding`` against GaussianRandomProjection and PCA.
 
-Rows: norms / pairwise targets on the paper's synthetic set (100 unit Gaussian
-points, d = 500, k = 30) and on scikit-learn's ``load_digits`` (1797 × 64).
-Columns: Gaussian random projections (average and best worst-case distortion
-over ``--draws`` draws, entries N(0, 1/k)), PCA top-k rescaled, least squares
-(norms with n <= d only), the variational method with its defaults (shared σ,
-cosine-decayed Adam, <= 2000 iterations, early stop below 0.01; max σ² at the
-end) before and after the deterministic polish, optionally (``--paper``) the
-paper's exact settings (per-entry σ, ``M = 0, Σ = I``, constant rate,
-<= 5000 iterations), and the direct L-BFGS smooth-max optimizer. Times are
-wall-clock seconds of the fits. Digits pairwise has 1.6 M pairs: the
-variational phase optimizes a working set of them
-(``fit_variational(working_set=...)``: half a fixed sample, half the current
-worst pairs) and is scored on all of them, as is the polish.
+Rows (each fitted with 2 threads and again with 1 thread in the same process):
+
+- synthetic: the paper's 100 unit Gaussian points, d = 500, k = 30, pairwise and norms targets;
+- digits: scikit-learn's ``load_digits`` (1 797 × 64, duplicate rows removed), k = 16, pairwise and norms;
+- ``auto``: ``n_components='auto'``, eps = 0.2, on the first 500 digits, with the refit at k - 1;
+- out of sample: fit on 1 200 digits, the worst distortion over all pairs of the other ones
+  (``JLEmbedding.score``) against the best of ``--draws`` GaussianRandomProjection draws and PCA
+  fitted on the same 1 200, all judged on the held-out pairs;
+- ``--scale``: 20 000 points × 784 features (a Gaussian mixture, MNIST-sized), k = 64, 2 threads only,
+  max distortion over all 2·10^8 pairs computed exactly in blocks.
+
+The "Gaussian" columns are scikit-learn's ``GaussianRandomProjection`` (``random_state = 0 ..
+draws-1``): the average and the best worst-case distortion over the draws, each computed exactly over all
+pairs (:func:`derand_fast.jl.objectives.all_pairs_max_distortion`) or norms; "PCA" is the top-k
+principal directions rescaled to balance the worst distortion
+(:func:`derand_fast.jl.baselines.pca_projection`). Times are wall-clock seconds of ``fit`` (the learned
+map includes the direct L-BFGS start, the variational phase and the polish).
 
 Usage::
 
-    python benchmarks/jl_table.py [--quick] [--paper] [--rows 0,1] [--json out.json]
+    python benchmarks/jl_table.py [--quick] [--scale] [--draws 100] [--json out.json] [--md out.md]
 """
 
 from __future__ import annotations
@@ -24,102 +28,171 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import time
 import warnings
 
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.random_projection import GaussianRandomProjection
 
-from derand_fast.jl.baselines import gaussian_baseline, pca_projection
-from derand_fast.jl.direct import fit_direct, polish
+from derand_fast.jl.baselines import pca_projection
+from derand_fast.jl.estimator import JLEmbedding
 from derand_fast.jl.figures import paper_points
-from derand_fast.jl.objectives import DegenerateConstraintWarning, make_problem, max_distortion
-from derand_fast.jl.variational import fit_variational, paper_settings
+from derand_fast.jl.objectives import DegenerateConstraintWarning, all_pairs_max_distortion, make_problem
 
 
-def least_squares(problem, k):
-    """Norms with n <= d: solve A X^T = Y^T for unit targets Y (exact when X has full row rank)."""
-    X = problem.X[:-1]
-    if X.shape[0] > X.shape[1]:
-        return None, math.nan, 0.0
-    t = time.perf_counter()
-    Y = np.random.default_rng(0).standard_normal((X.shape[0], k))
-    Y *= (np.linalg.norm(X, axis=1) / np.linalg.norm(Y, axis=1))[:, None]
-    A = np.linalg.lstsq(X, Y, rcond=None)[0].T
-    return A, max_distortion(A, problem), time.perf_counter() - t
+def worst(A, X, target):
+    """Exact worst distortion of ``A`` on ``X`` (all pairs, or all nonzero norms)."""
+    if target == "pairwise":
+        return all_pairs_max_distortion(A, X)[0]
+    Y = X @ A.T
+    sq = np.einsum("ij,ij->i", X, X)
+    keep = sq > 0
+    return float(np.abs(np.einsum("ij,ij->i", Y[keep], Y[keep]) / sq[keep] - 1).max())
 
 
-def row(name, X, target, k, args):
-    full = make_problem(X, target)
-    out = {"data": name, "target": target, "n": X.shape[0], "d": X.shape[1], "k": k,
-           "constraints": full.n_constraints}
-    draws = args.draws if full.n_constraints < 100_000 else args.draws_large
-    t = time.perf_counter()
-    th = args.threads
-    g = gaussian_baseline(full, k, n_draws=draws, threads=th)
-    out.update(random_avg=g.mean, random_min=g.min, draws=draws, random_time=time.perf_counter() - t)
-    out["pca"] = pca_projection(full, k)[1]
-    if target == "norms":
-        out["lstsq"], out["lstsq_time"] = least_squares(full, k)[1:]
-    iters = {} if args.iters is None else {"max_iter": args.iters}
-    t = time.perf_counter()
-    v = fit_variational(full, k, polish_result=False, seed=0, threads=th, **iters)
-    out.update(var_mean=max_distortion(v.x, full), var_iters=v.nit, var_status=v.status,
-               var_max_sigma2=float(v.history["max_sigma2"][-1]), var_time=time.perf_counter() - t)
-    p = polish(v.x, full, threads=th)
-    out.update(var_polished=p.max_distortion, var_polished_median=p.median_distortion,
-               var_total_time=out["var_time"] + p.time)
-    if args.paper:
+def gaussian(X_fit, X_eval, k, target, draws):
+    vals, times = [], []
+    for seed in range(draws):
         t = time.perf_counter()
-        vp = fit_variational(full, k, polish_result=False, seed=0, threads=th, **{**paper_settings(k), **iters})
-        out.update(paper_mean=max_distortion(vp.x, full), paper_iters=vp.nit,
-                   paper_max_sigma2=float(vp.history["max_sigma2"][-1]), paper_time=time.perf_counter() - t)
+        A = GaussianRandomProjection(n_components=k, random_state=seed).fit(X_fit).components_
+        times.append(time.perf_counter() - t)
+        vals.append(worst(np.asarray(A), X_eval, target))
+    return float(np.mean(vals)), float(np.min(vals)), float(np.median(times))
+
+
+def pca(X_fit, X_eval, k, target):
     t = time.perf_counter()
-    dres = fit_direct(full, k, seed=0, threads=th)
-    out.update(direct=dres.max_distortion, direct_time=time.perf_counter() - t)
+    A, _ = pca_projection(make_problem(X_fit, target), k)
+    return worst(A, X_eval, target), time.perf_counter() - t
+
+
+def fit(X, k, target, threads, **kw):
+    t = time.perf_counter()
+    est = JLEmbedding(n_components=k, target=target, random_state=0, threads=threads, **kw).fit(X)
+    return est, time.perf_counter() - t
+
+
+def row(name, X, k, target, args, X_eval=None, threads=(2, 1)):
+    X_eval = X if X_eval is None else X_eval
+    out = {"data": name, "target": target, "n": X.shape[0], "d": X.shape[1], "k": k,
+           "n_eval": X_eval.shape[0]}
+    for th in threads:
+        est, sec = fit(X, k, target, th)
+        out[f"time_{th}t"] = sec
+        out["learned"] = -est.score(X_eval) if X_eval is not X else est.max_distortion_
+        out["learned_train"] = est.max_distortion_
+        out["k_chosen"] = est.n_components_
+    out["g_avg"], out["g_min"], out["g_time"] = gaussian(X, X_eval, k, target, args.draws)
+    out["draws"] = args.draws
+    out["pca"], out["pca_time"] = pca(X, X_eval, k, target)
     print(json.dumps(out), flush=True)
     return out
 
 
+def auto_row(X, args):
+    est, sec = fit(X, "auto", "pairwise", 2, eps=0.2)
+    k = est.n_components_
+    below, _ = fit(X, k - 1, "pairwise", 2)
+    out = {"data": "digits[:500] auto eps=0.2", "target": "pairwise", "n": X.shape[0], "d": X.shape[1], "k": k,
+           "learned": est.max_distortion_, "time_2t": sec, "k_minus_1": below.max_distortion_}
+    out["g_avg"], out["g_min"], _ = gaussian(X, X, k, "pairwise", args.draws)
+    out["pca"], _ = pca(X, X, k, "pairwise")
+    print(json.dumps(out), flush=True)
+    return out
+
+
+def scale_row(args):
+    rng = np.random.default_rng(0)
+    n, d, k, c = 20_000, 784, 64, 10
+    centers = rng.standard_normal((c, d)) * 2.0
+    X = centers[rng.integers(0, c, n)] + rng.standard_normal((n, d)) * (0.5 + rng.random((n, 1)))
+    t = time.perf_counter()
+    est = JLEmbedding(n_components=k, random_state=0, threads=2).fit(X)
+    sec = time.perf_counter() - t
+    t = time.perf_counter()
+    exact, pairs = all_pairs_max_distortion(est.components_, X, threads=2)
+    check = time.perf_counter() - t
+    out = {"data": "mixture 20000x784", "target": "pairwise", "n": n, "d": d, "k": k, "time_2t": sec,
+           "learned_train": est.max_distortion_, "learned": exact, "pairs": pairs, "check_time": check}
+    g = [all_pairs_max_distortion(GaussianRandomProjection(n_components=k, random_state=s).fit(X).components_,
+                                  X, threads=2)[0] for s in range(args.scale_draws)]
+    out.update(g_avg=float(np.mean(g)), g_min=float(np.min(g)), draws=args.scale_draws)
+    out["pca"], _ = pca(X, X, k, "pairwise")
+    print(json.dumps(out), flush=True)
+    return out
+
+
+def fmt(v, p=3):
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{p}f}"
+
+
+def table(rows):
+    lines = ["| data | target | k | learned max distortion | fit 2 threads (s) | fit 1 thread (s) | 1t / 2t | "
+             "Gaussian RP avg / best (draws) | PCA |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        t1, t2 = r.get("time_1t"), r.get("time_2t")
+        extra = ""
+        if "k_minus_1" in r:
+            extra = f" (k−1: {r['k_minus_1']:.3f})"
+        if "pairs" in r:
+            extra = (f" (all {r['pairs']:,} pairs exact, {r['check_time']:.0f} s; "
+                     f"training sample {r['learned_train']:.3f})")
+        if r.get("n_eval", r["n"]) != r["n"]:
+            extra = f" (held-out {r['n_eval']} points; train {r['learned_train']:.3f})"
+        lines.append(f"| {r['data']} ({r['n']}×{r['d']}) | {r['target']} | {r['k']} | {fmt(r['learned'])}{extra} | "
+                     f"{fmt(t2, 1)} | {fmt(t1, 1)} | {fmt(t1 / t2 if t1 and t2 else None, 2)} | "
+                     f"{fmt(r['g_avg'])} / {fmt(r['g_min'])} ({r.get('draws', '')}) | {fmt(r['pca'])} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="500 iterations, 100 draws (a smoke run)")
-    ap.add_argument("--iters", type=int, default=None, help="variational iterations (default: the method's)")
-    ap.add_argument("--paper", action="store_true", help="also run the paper's exact settings")
-    ap.add_argument("--draws", type=int, default=1000)
-    ap.add_argument("--draws-large", type=int, default=100, help="draws for the 1.6 M-pair digits row")
-    ap.add_argument("--rows", default="all", help="comma list of row indices (0-3) or 'all'")
-    ap.add_argument("--threads", type=int, default=None, help="Numba threads (default: all)")
+    ap.add_argument("--quick", action="store_true", help="10 Gaussian draws, no 1-thread refits")
+    ap.add_argument("--draws", type=int, default=100)
+    ap.add_argument("--scale", action="store_true", help="add the 20 000 × 784 row (minutes)")
+    ap.add_argument("--scale-draws", type=int, default=3)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--md", default=None)
     args = ap.parse_args(argv)
     if args.quick:
-        args.iters, args.draws, args.draws_large = 500, 100, 20
+        args.draws = 10
+    threads = (2,) if args.quick else (2, 1)
     Xs = paper_points()
-    digits = load_digits().data.astype(np.float64)
-    specs = [("synthetic", Xs, "norms", 30), ("synthetic", Xs, "pairwise", 30),
-             ("digits", digits, "pairwise", 16), ("digits", digits, "norms", 16)]
-    pick = range(len(specs)) if args.rows == "all" else [int(i) for i in args.rows.split(",")]
+    digits = np.unique(load_digits().data.astype(np.float64), axis=0)
+    perm = np.random.default_rng(0).permutation(digits.shape[0])
     rows = []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DegenerateConstraintWarning)  # duplicate digits: pairs dropped
-        for i in pick:
-            rows.append(row(*specs[i], args))
-    head = ("| data | target | k | random avg | random min | PCA | lstsq | variational mean (max σ²) | + polish "
-            "| var+polish time (s) | paper settings (max σ²) | direct | direct time (s) |")
-    print(head)
-    print("|" + "---|" * 13)
-    for r in rows:
-        paper = (f"{r['paper_mean']:.3f} ({r['paper_iters']} it, {r['paper_max_sigma2']:.1e}, "
-                 f"{r['paper_time']:.0f} s)") if "paper_mean" in r else "—"
-        print(f"| {r['data']} | {r['target']} | {r['k']} | {r['random_avg']:.3f} | {r['random_min']:.3f} "
-              f"({r['draws']}) | {r['pca']:.3f} | {r.get('lstsq', math.nan):.1e} | {r['var_mean']:.4f} "
-              f"({r['var_iters']} it, {r['var_max_sigma2']:.1e}) | {r['var_polished']:.4f} | "
-              f"{r['var_time']:.1f}+{r['var_total_time'] - r['var_time']:.1f} | {paper} | {r['direct']:.4f} "
-              f"| {r['direct_time']:.1f} |")
+        warnings.simplefilter("ignore", DegenerateConstraintWarning)
+        t = time.perf_counter()  # Numba's compiled kernels load once per process: not part of any fit below
+        for target in ("pairwise", "norms"):
+            JLEmbedding(n_components=3, target=target, max_iter=2, random_state=0).fit(Xs[:60])
+        print(f"warm-up (kernel loading) {time.perf_counter() - t:.1f} s", flush=True)
+        rows.append(row("synthetic", Xs, 30, "pairwise", args, threads=threads))
+        rows.append(row("synthetic", Xs, 30, "norms", args, threads=threads))
+        rows.append(row("digits", digits, 16, "pairwise", args, threads=threads))
+        rows.append(row("digits", digits, 16, "norms", args, threads=threads))
+        rows.append(auto_row(digits[:500], args))
+        rows.append(row("digits 1200 → rest", digits[perm[:1200]], 16, "pairwise", args,
+                        X_eval=digits[perm[1200:]], threads=threads))
+        if args.scale:
+            rows.append(scale_row(args))
+    md = table(rows)
+    print(md)
+    load = os.getloadavg()
+    note = (f"\n\nCommand: `flock /tmp/derand_bench.lock python benchmarks/jl_table.py {' '.join(argv or [])}`; "
+            f"load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (2 cores).\n")
+    if args.md:
+        with open(args.md, "w") as fh:
+            fh.write(md + note)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=2)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

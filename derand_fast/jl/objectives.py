@@ -195,9 +195,20 @@ def make_problem(X, target: str = "pairwise", *, max_pairs: int | None = None, s
 
 
 def subproblem(problem: JLProblem, index) -> JLProblem:
-    """The constraints ``index`` (int array) of ``problem`` as a problem of their own (same points)."""
+    """The constraints ``index`` (int array) of ``problem`` as a problem of their own.
+
+    When they touch fewer than half of the points, the subproblem keeps only
+    those rows (renumbered), so that products with ``X`` cost what the subset
+    needs; otherwise it shares ``problem.X``.
+    """
     idx = np.asarray(index, dtype=np.int64)
-    sub = JLProblem(X=problem.X, pairs=np.ascontiguousarray(problem.pairs[idx]),
+    pairs = problem.pairs[idx]
+    rows, inverse = np.unique(pairs, return_inverse=True)
+    if 2 * rows.size < problem.X.shape[0]:
+        return JLProblem(X=np.ascontiguousarray(problem.X[rows]),
+                         pairs=np.ascontiguousarray(inverse.reshape(pairs.shape), dtype=np.int64),
+                         inv_sq=np.ascontiguousarray(problem.inv_sq[idx]), target=problem.target)
+    sub = JLProblem(X=problem.X, pairs=np.ascontiguousarray(pairs),
                     inv_sq=np.ascontiguousarray(problem.inv_sq[idx]), target=problem.target)
     if "row_coords" in problem.__dict__:  # same points: share the cached row space
         sub.__dict__["row_coords"] = problem.__dict__["row_coords"]
