@@ -34,7 +34,8 @@ name                         block  consumer
 ``derand_exact.starts``      2      derand-exact restart ``k``'s random start :math:`\\mu_0`
 ``derand_mc.samples``        3      derand-mc / hyperplane-mc Monte Carlo sample ``k`` of step ``t``:
                                     stream ``t B + k``
-``derand_mc.perturbation``   4      derand-mc's perturbed gradient descent (its generator: ``seed``)
+``derand_mc.perturbation``   4      derand-mc's random start (stream 1) and its perturbed gradient
+                                    descent's own generator (``seed``)
 ``hyperplane_mc.start``      5      hyperplane-mc's start :math:`m_0`
 ``bound.lanczos``            6      the certified bound's Lanczos start (streams 0, 1) and breakdowns
 ``anneal``                   7      annealing chain ``k``'s Metropolis draws (C++: ``seed(s, k)``)
