@@ -27,8 +27,8 @@ class RoundingOutcome(StageResult):
     derandomized roundings all return one, and the pipeline reads it the same
     way for every method.
 
-    Parameters / attributes
-    -----------------------
+    Attributes
+    ----------
     x : ndarray of int8, shape (n,)
         The cut, ±1 per node.
     cut : float
