@@ -4,6 +4,14 @@ Numba and OpenMP kernels take a ``threads`` argument; :func:`thread_scope`
 sets Numba's thread count for the duration of a call, restores it afterwards,
 and pins BLAS to one thread meanwhile (on a 2-core machine BLAS threads
 competing with Numba/OpenMP threads made a small QR 40x slower).
+
+``threads=None`` means "choose": :func:`threads_for` is the one rule, used by
+the engine's entry points (:func:`~derand_fast.smoothing.smooth`,
+:func:`~derand_fast.smoothing.smooth_affine`, so :func:`~derand_fast.derandomize.derandomize`,
+and :func:`~derand_fast.maxcut.maxcut`): one thread below a measured amount of
+work, where waking a second thread costs more than it saves (up to 40x on a
+tiny smoothing call), all threads above it. Results never depend on the
+choice (every kernel gives bit-identical results for any thread count).
 """
 
 from __future__ import annotations
@@ -15,7 +23,14 @@ from collections.abc import Iterator
 import numba as nb
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["resolve_threads", "thread_scope"]
+__all__ = ["SERIAL_BELOW", "resolve_threads", "thread_scope", "threads_for"]
+
+#: Work below which ``threads=None`` runs on one thread, per kind of work (``benchmarks/threads_crossover.py``
+#: measures the crossovers; 2 threads against 1 on this 2-core machine, load 3): ``"samples"`` counts sample
+#: coordinates of one smoothing call (``n_samples * d``; 2 threads took 36x the time at 192, 7x at 2e5, 0.83x
+#: at 1.2e6: crossover ~1e6), ``"graph"`` counts ``n + m`` of a MAXCUT run (3.7x at 250, 2.2x at 2 500, 1.3x at
+#: 10^4, 0.89x at 2.5e4: crossover ~2e4).
+SERIAL_BELOW: dict[str, int] = {"samples": 1 << 20, "graph": 20_000}
 
 _controller: ThreadpoolController | None = None
 
@@ -31,6 +46,26 @@ def resolve_threads(threads: int | None) -> int:
     if t < 1:
         raise ValueError(f"threads must be >= 1, got {t}")
     return min(t, max_threads)
+
+
+def threads_for(threads: int | None, work: int, kind: str) -> int:
+    """The thread count for ``work`` units of ``kind`` (a key of :data:`SERIAL_BELOW`).
+
+    An explicit ``threads`` is honoured (validated by :func:`resolve_threads`);
+    ``None`` means one thread when ``work < SERIAL_BELOW[kind]``, else all.
+
+    Examples
+    --------
+    >>> threads_for(None, 100, "samples"), threads_for(3, 100, "samples") == resolve_threads(3)
+    (1, True)
+    """
+    if threads is not None:
+        return resolve_threads(threads)
+    try:
+        limit = SERIAL_BELOW[kind]
+    except KeyError:
+        raise ValueError(f"kind must be one of {sorted(SERIAL_BELOW)}, got {kind!r}") from None
+    return 1 if work < limit else resolve_threads(None)
 
 
 @contextlib.contextmanager

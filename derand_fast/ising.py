@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from ._io import atomic_write_text
-from ._threads import resolve_threads
+from ._threads import threads_for
 from .maxcut.graph import Graph
 from .maxcut.result import MaxCutResult, _json_label, _label_from_json, _package_version
 from .maxcut.solve import maxcut
@@ -415,7 +415,8 @@ def _solve(problem: _Problem, binary: bool, energy_of: Any, initial_state: Any,
     return IsingResult(sample=sample, energy=energy, lower_bound=lb,
                        gap=0.0 if scale == 0 else max(0.0, (energy - lb) / scale), optimal=energy <= lb,
                        vartype="BINARY" if binary else "SPIN", n=n, m=m, status=status, message=message,
-                       seed=seed, threads=resolve_threads(threads), times=times, maxcut=res, bound=b)
+                       seed=seed, threads=threads_for(threads, graph.n + graph.m, "graph"), times=times, maxcut=res,
+                       bound=b)
 
 
 def solve_ising(h: Any, J: Any, *, offset: float = 0.0, initial_state: Any = None,

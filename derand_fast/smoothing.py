@@ -56,7 +56,7 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 from numpy.typing import ArrayLike
 
-from ._threads import thread_scope
+from ._threads import thread_scope, threads_for
 from ._validation import check_count
 from .qmc import sobol_normals
 from .random import _fill_streams, fill_normals, seed_to_key, stream_key
@@ -397,7 +397,8 @@ def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_sampl
         the same ``(seed, step)`` reuses the same normals (common random
         numbers), a new ``step`` draws fresh ones.
     threads : int or None
-        Numba threads; results are bit-identical for every value.
+        Numba threads (``None``: one for a small call, all for a large one, by
+        :func:`derand_fast._threads.threads_for`); results are bit-identical for every value.
 
     Returns
     -------
@@ -457,7 +458,7 @@ def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_sampl
     acc = np.zeros((n_slots, 4 if score else 2, d))
     vals = np.empty(n_units)
     chunk = _chunk_units(n_units, d * (2 if antithetic else 1), n_slots)
-    with thread_scope(threads):
+    with thread_scope(threads_for(threads, n * d, "samples")):
         for u_start in range(0, n_units, chunk):
             u_stop = min(u_start + chunk, n_units)
             if score:
@@ -720,7 +721,8 @@ def smooth_affine(g: CPUDispatcher, W: ArrayLike, b: ArrayLike, *, n_samples: in
     estimator : {"pathwise"}
     seed, step : int >= 0
     threads : int or None
-        Numba threads; results are bit-identical for every value.
+        Numba threads (``None``: one for a small call, all for a large one, by
+        :func:`derand_fast._threads.threads_for`); results are bit-identical for every value.
 
     Returns
     -------
@@ -744,7 +746,7 @@ def smooth_affine(g: CPUDispatcher, W: ArrayLike, b: ArrayLike, *, n_samples: in
     grad_w = np.zeros((k, d))
     grad_b = np.zeros(k)
     chunk = _chunk_units(n, d + k, 1)
-    with thread_scope(threads):
+    with thread_scope(threads_for(threads, n * k * d, "samples")):
         for s0 in range(0, n, chunk):
             m = min(chunk, n - s0)
             xs = np.empty((m, d))
@@ -964,6 +966,8 @@ class AffineSmoother:
         self.pool = None if pool is None else check_count(pool, "pool")
         if self.pool is not None and self.pool % self.points:
             raise ValueError(f"pool ({self.pool}) must be a multiple of the points per step ({self.points})")
+        if self.qmc and self.pool is not None and self.pool & (self.pool - 1):
+            raise ValueError(f"with qmc=True the pool must be a power of two, got {self.pool}")
         self.seed = seed
         self.key = seed_to_key(seed)
         self.first_stream = check_count(first_stream, "first_stream", 0)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._threads import resolve_threads
+from .._threads import threads_for
 from .._validation import check_count, check_seed, check_time_limit
 from ..runcontrol import RunControl, Status
 from .cut import as_partition, cut_value
@@ -160,7 +160,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     seed : int >= 0
         One seed for everything (SDP start, hyperplanes, the rounding).
     threads : int, optional
-        Threads for every stage (default: all); the result does not depend on it.
+        Threads for every stage; the result does not depend on it. Default:
+        one below 2 * 10^4 nodes + edges, all above
+        (:func:`derand_fast._threads.threads_for`).
     rounding : str, default "derand-exact"
         A name known to :func:`~derand_fast.maxcut.rounding.get_rounding`.
         The default, as on the command line, is ``"derand-exact"``: GW
@@ -263,7 +265,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         max_rank = check_count(max_rank, "max_rank", 1)
     # an SDP factor that cannot fit is refused before any work, not when the SDP starts
     check_factor_size(g.n, default_rank(g.n, max_rank) if rank is None else rank)
-    nt = resolve_threads(threads)
+    nt = threads_for(threads, g.n + g.m, "graph")
     report, close_progress = make_progress(progress)
 
     left0 = ctl.remaining()
