@@ -244,6 +244,9 @@ def plot_toy_figures(curves: ToyCurves, out_dir: str | Path) -> tuple[Path, Path
     (Path, Path)
         The two PNG files.
     """
+    from ._plotting import require_matplotlib
+
+    require_matplotlib("the toy figures")
     from matplotlib.figure import Figure
 
     out = Path(out_dir)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib
 import numba as nb
 import pytest
 
-matplotlib.use("Agg")
+try:  # the [plot] extra: figures are drawn off-screen; without it the figure tests skip or test the message
+    import matplotlib
+except ImportError:
+    matplotlib = None
+else:
+    matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

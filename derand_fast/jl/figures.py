@@ -52,8 +52,9 @@ def figures_6_7(out_dir, *, X=None, target: str = "norms", n_components: int = 3
     dict
         The numbers behind the figures (also written to the JSON file).
     """
-    import matplotlib
+    from .._plotting import require_matplotlib
 
+    matplotlib = require_matplotlib("the JL figures")
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 

@@ -137,8 +137,9 @@ def run_f2(*, n: int = 15, p: float = 0.6, n_iter: int = 5000, n_samples: int = 
 
 
 def _write(res: F2Result, out_dir: Path) -> dict[str, Path]:
-    import matplotlib
+    from .._plotting import require_matplotlib
 
+    matplotlib = require_matplotlib("the F2 experiment's figures")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

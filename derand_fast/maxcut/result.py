@@ -269,12 +269,12 @@ class MaxCutResult:
     def plot(self, ax: Any = None) -> Any:
         """Draw the best cut against time (``history``), with the certified bound and the best-known cut.
 
-        Needs matplotlib (imported here). Returns the matplotlib ``Figure``.
+        Needs matplotlib (the ``[plot]`` extra; imported here). Returns the matplotlib ``Figure``.
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:  # pragma: no cover - matplotlib is a dependency today
-            raise ImportError("MaxCutResult.plot needs matplotlib: pip install matplotlib") from None
+        from .._plotting import require_matplotlib
+
+        require_matplotlib("MaxCutResult.plot")
+        import matplotlib.pyplot as plt
         if ax is None:
             fig, ax = plt.subplots(figsize=(6, 3.5))
         else:

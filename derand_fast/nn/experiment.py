@@ -16,16 +16,17 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ..random import STREAMS, standard_normal
 from .student import TwoLayerStudent, init_student
 from .teachers import MultiIndexTeacher, single_index_teacher
 from .train import TrainResult, train_student
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["additive_tanh_link", "default_teacher", "run_grid", "reproduce_fig3", "plot_weights", "plot_metrics"]
 
@@ -126,7 +127,18 @@ def run_grid(*, d: Sequence[int] = (2,), k: Sequence[int] = (1,), h: Sequence[in
     return (rows, results) if return_results else rows
 
 
+def _figure(**kwargs: Any) -> Figure:
+    from .._plotting import require_matplotlib
+
+    require_matplotlib("the Fig. 3 writers (plot_weights, plot_metrics)")
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
 def _save(fig: Figure, path: Path) -> Path:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     fig.savefig(path, dpi=120)
     return path
@@ -138,7 +150,7 @@ def plot_weights(W0: np.ndarray, W1: np.ndarray, U: np.ndarray, path: str | Path
     W0, W1, U = (np.asarray(a, dtype=np.float64) for a in (W0, W1, U))
     if W0.ndim != 2 or W0.shape[1] != 2 or W1.shape != W0.shape:
         raise ValueError(f"W0 and W1 must both have shape (h, 2), got {W0.shape} and {W1.shape}")
-    fig = Figure(figsize=(9, 4.2))
+    fig = _figure(figsize=(9, 4.2))
     for ax, W, name in ((fig.add_subplot(1, 2, 1), W0, "initialisation"), (fig.add_subplot(1, 2, 2), W1, "trained")):
         ax.scatter(W[:, 0], W[:, 1], s=4, alpha=0.6)
         r = 1.1 * float(np.abs(W).max()) if W.size else 1.0
@@ -157,7 +169,7 @@ def plot_weights(W0: np.ndarray, W1: np.ndarray, U: np.ndarray, path: str | Path
 
 def plot_metrics(runs: Mapping[str, TrainResult], path: str | Path, *, title: str = "") -> Path:
     """:math:`\\|W_\\perp\\|_F` and :math:`\\|W_\\perp\\|_F/\\|W\\|_F` over the steps, one curve per labelled run."""
-    fig = Figure(figsize=(9, 4))
+    fig = _figure(figsize=(9, 4))
     ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     for label, res in runs.items():
         ax1.semilogy(res.history["step"], res.history["perp_norm"], label=label)

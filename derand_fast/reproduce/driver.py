@@ -74,9 +74,11 @@ def reproduce(out_dir: str | Path, *, only: Sequence[str] | None = None, quick: 
         what is done (experiment status ``"interrupted"``), then re-raises.
     """
     from .. import __version__
+    from .._plotting import require_matplotlib
     from .._threads import thread_scope
     from ..maxcut.data import data_dir as resolve_data_dir
 
+    require_matplotlib("derand-fast reproduce")  # before any experiment runs
     seed = check_seed(seed)
     names = registry.select(only)
     data = resolve_data_dir(data_dir)
