@@ -248,7 +248,7 @@ def derand_mc(graph: Any, V: Any, *, schedule: str = "anneal", eps: float | None
         Common random numbers: ``pool`` points drawn and projected once and
         cycled through (``None``: fresh points and one projection every step;
         ``"auto"``: 1024 points, fewer when their projections would exceed
-        64 MiB; always fresh for ``"pgd"``, whose :math:`V` changes).
+        64 MiB, a power of two with ``qmc``; always fresh for ``"pgd"``, whose :math:`V` changes).
     indicator : {"centred", "paper"} or None
         :mod:`derand_fast.maxcut.smoothed_cut`.
     lr, max_iter : float, int or None
@@ -304,7 +304,10 @@ def derand_mc(graph: Any, V: Any, *, schedule: str = "anneal", eps: float | None
     if not anneal or pool is None:
         pool_ = None
     elif pool == "auto":
-        pool_ = max(1, min(1024 // points, _POOL_BYTES // (8 * g.n * points))) * points
+        blocks = max(1, min(1024 // points, _POOL_BYTES // (8 * g.n * points)))
+        if qmc:  # a Sobol set keeps its balance only at a power of two
+            blocks = 1 << (blocks.bit_length() - 1)
+        pool_ = blocks * points
     else:
         pool_ = check_count(pool, "pool")
     sm = est.smoother(V0, antithetic=antithetic, qmc=qmc, pool=pool_)
