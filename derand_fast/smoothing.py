@@ -28,6 +28,17 @@ on different samples, so it must not keep state between calls. For example::
             grad_out[i] = 2.0 * x[i]
         return s
 
+Batch objectives
+----------------
+For the affine form :math:`E_z[g(b + s\,Wz)]` with a large ``W`` (an SDP
+factor, say) the engine also offers one estimator protocol for whole batches:
+a problem supplies a :class:`BatchObjective` (values and gradients at the
+samples of a batch; :class:`NumbaObjective` turns a per-sample Numba function
+``g(u, grad_out, data)`` into one, or a fused kernel may implement it), and
+:class:`AffineSmoother` drives it (one matrix product for a batch's
+projections, antithetic pairs, a pool of common random numbers, Sobol points,
+thread-invariant reductions). See ``docs/engine.md`` for a worked example.
+
 Reproducibility
 ---------------
 Sample ``u`` of optimisation step ``step`` uses the normals of stream

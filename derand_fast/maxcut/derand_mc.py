@@ -270,6 +270,22 @@ def derand_mc(graph: Any, V: Any, *, schedule: str = "anneal", eps: float | None
     polish : bool, optional
         Deprecated (the pipeline's ``local_search`` is the one polish).
 
+    Notes
+    -----
+    Measured on Gset at 10 s per rounding after the SDP (seed 1, one thread,
+    no local search; ``benchmarks/derand_mc_table.py``,
+    ``docs/results/derand_mc_table.md``), cuts on G81 (n = 20 000, rank 200)
+    and G22 for each lever added in turn: Algorithm 1 as written
+    (``schedule="pgd"``) 4 800 / 12 759; the annealed schedule with the App.
+    F.1 indicator (width 0.3 s, its best of those tried) and fresh samples
+    13 528 / 12 902; the centred indicator 13 826 / 13 308; antithetic pairs
+    13 844 / 13 283; the pool of common random numbers 13 908 / 13 276 (on
+    G81 a step costs 4.3 ms instead of 13.7 ms: no projection per step);
+    Sobol points 13 904 / 13 298. derand-exact: 13 934 / 13 301, GW best of
+    1000: 12 706 / 12 969. The width ``eps = 0.5`` (relative to :math:`s`)
+    was chosen over 2 and 1 on G70 (9 567 against 9 506 and 9 553 with
+    ``max_iter`` 3000; 0.25 gave 9 551) and confirmed on G1, G22, G43.
+
     Returns
     -------
     RoundingOutcome
