@@ -135,3 +135,27 @@ def test_anneal_options_and_bad_input():
         derand_mc(g, V, n_samples=32, pool=40)  # not a multiple of the 16 points per step
     with pytest.raises(ValueError, match="s_final"):
         derand_mc(g, V, s_final=2.0)
+
+
+def test_ctrl_c_returns_the_best_cut_so_far():
+    from derand_fast.runcontrol import Status
+
+    g = signed_graph(20, 0.4, seed=15, negative=0.0)
+    V = unit_rows(20, 4, seed=16)
+    calls = {"n": 0}
+    estimate = AffineSmoother.estimate
+
+    def boom(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 60:
+            raise KeyboardInterrupt
+        return estimate(self, *a, **k)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(AffineSmoother, "estimate", boom)
+    try:
+        out = derand_mc(g, V, max_iter=1000, check_every=5)
+    finally:
+        mp.undo()
+    assert out.status == Status.INTERRUPTED and out.nit == 59
+    assert out.cut == float(g.weights @ (out.x[g.u] != out.x[g.v])) > 0
