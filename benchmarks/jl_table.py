@@ -1,6 +1,6 @@
 """The learned-JL table: worst distortion and wall time of ``JLEmbedding`` against GaussianRandomProjection and PCA.
 
-Rows (each fitted with 2 threads and again with 1 thread in the same process):
+Rows (each fitted twice with 2 threads and twice with 1 thread in the same process, best time kept):
 
 - synthetic: the paper's 100 unit Gaussian points, d = 500, k = 30, pairwise and norms targets;
 - digits: scikit-learn's ``load_digits`` (1 797 × 64, duplicate rows removed), k = 16, pairwise and norms;
@@ -78,8 +78,9 @@ def row(name, X, k, target, args, X_eval=None, threads=(2, 1)):
     X_eval = X if X_eval is None else X_eval
     out = {"data": name, "target": target, "n": X.shape[0], "d": X.shape[1], "k": k,
            "n_eval": X_eval.shape[0]}
-    for th in threads:
+    for th in threads:  # best of two fits per thread count (same result; the first may pay one-off costs)
         est, sec = fit(X, k, target, th)
+        sec = min(sec, fit(X, k, target, th)[1])
         out[f"time_{th}t"] = sec
         out["learned"] = -est.score(X_eval) if X_eval is not X else est.max_distortion_
         out["learned_train"] = est.max_distortion_
@@ -98,6 +99,7 @@ def auto_row(X, args):
     out = {"data": "digits[:500] auto eps=0.2", "target": "pairwise", "n": X.shape[0], "d": X.shape[1], "k": k,
            "learned": est.max_distortion_, "time_2t": sec, "k_minus_1": below.max_distortion_}
     out["g_avg"], out["g_min"], _ = gaussian(X, X, k, "pairwise", args.draws)
+    out["draws"] = args.draws
     out["pca"], _ = pca(X, X, k, "pairwise")
     print(json.dumps(out), flush=True)
     return out
