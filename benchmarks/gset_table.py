@@ -1,29 +1,40 @@
-"""Comparison table of the MAXCUT roundings over the Gset graphs.
+"""Comparison table of the MAXCUT roundings over the Gset graphs, run as one sweep (:mod:`derand_fast.sweep`).
 
-For every graph: the mixing-method SDP (its objective bounds the cut), GW
-rounding (best of 1000 hyperplanes), the paper's Monte Carlo derandomization
-(``derand-mc``, with a per-graph time budget; ``--mc-time 0`` skips it), the
-exact-objective derandomization (``derand-exact``), each followed by 1-flip
-local search; then GW + tabu search and derand-exact + tabu search with the
-same budget (``--tabu-time`` seconds or ``--tabu-moves`` moves), so the table
-shows what the derandomized start contributes against what the polish does;
-and the whole pipeline ``maxcut(rounding="derand-exact", local_search="tabu",
-n_hyperplanes=0, time_limit=--pipeline-time)`` (SDP + derand-exact + tabu,
-default 10 s: the MQLib comparison of the issue), with its total time. Then
-the best-known cut, the gaps to it and the times. Rows are appended to a CSV
-as they finish (a partial run keeps its rows); a markdown table with the
-summary is written at the end.
+Every column is one :func:`~derand_fast.maxcut.maxcut` setting run on every
+graph (seed ``--seed``, one thread per run) by :func:`derand_fast.sweep.sweep`
+on a Dask cluster: by default an embedded one of ``--workers`` processes, or
+``--scheduler tcp://HOST:8786``. The settings (:data:`SETTINGS`):
+
+- ``gw``, ``gw_ls``: GW rounding, best of 1000 hyperplanes, without and with
+  1-flip local search;
+- ``exact``, ``exact_ls``: the exact-objective derandomization
+  (``derand-exact``, no GW baseline), without and with 1-flip local search;
+- ``mc_ls``: the paper's Monte Carlo derandomization (``derand-mc``,
+  ``--mc-time`` seconds; ``0`` skips it) and 1-flip local search;
+- ``gw_tabu``, ``exact_tabu``: the same starts polished by tabu search with
+  the same budget (``--tabu-time`` seconds or ``--tabu-moves`` moves), so the
+  table shows what the derandomized start contributes against the polish;
+- ``pipeline``: ``maxcut(rounding="derand-exact", local_search="tabu",
+  n_hyperplanes=0, time_limit=--pipeline-time)`` (SDP + derand-exact + tabu,
+  default 10 s: the MQLib comparison; ``0`` skips it).
+
+Then the best-known cut, the gaps to it, the SDP value (the upper bound of
+every column) and each column's run time. The sweep's rows (one per graph
+and setting, every field) stream to ``OUT.rows.csv``: a run stopped midway
+(Ctrl-C, a crash) is continued by the same command, which skips the rows
+already there. At the end the table goes to ``OUT.csv`` and ``OUT.md`` (with
+a summary of the gaps) and is printed.
 
 Usage::
 
-    python benchmarks/gset_table.py --threads 1                   # all 71 graphs
+    python benchmarks/gset_table.py --workers 2                  # all 71 graphs
     python benchmarks/gset_table.py --graphs G1,G22,G81 --mc-time 10 --tabu-time 5 --out /tmp/gset
+    python benchmarks/gset_table.py --scheduler tcp://HEAD:8786  # on a running Dask cluster
 
-Needs the data folder ``../shared/data/gset`` (or ``--data``). With a time
-budget (``--tabu-time``, ``--pipeline-time``) the cuts depend on the
-machine's speed and load (the ``load`` column is the 1-minute load average
-when the row finished); ``--tabu-moves`` makes the tabu columns
-deterministic.
+Needs the data folder ``../shared/data/gset`` (or ``--data``) and the
+``dask`` extra. With a time budget (``--mc-time``, ``--tabu-time``,
+``--pipeline-time``) the cuts depend on the machine's speed and load;
+``--tabu-moves`` makes the tabu columns deterministic.
 """
 
 from __future__ import annotations
@@ -31,25 +42,21 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import os
 import re
-import time
 from pathlib import Path
 
 import numpy as np
 
-from derand_fast.maxcut import gw_rounding, load_graph, local_search, maxcut, solve_sdp
-from derand_fast.maxcut.polish import tabu_search
-from derand_fast.maxcut.derand_exact import derand_exact
-from derand_fast.maxcut.derand_mc import derand_mc
+from derand_fast.sweep import read_rows, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "gset"
 
-COLUMNS = ["graph", "n", "m", "sdp_value", "gw_best", "gw_best_ls", "mc", "mc_ls", "exact", "exact_ls",
-           "gw_tabu", "exact_tabu", "pipeline", "best_known", "gap_exact_ls_pct", "gap_exact_tabu_pct",
-           "gap_pipeline_pct", "exact_ge_gw", "t_sdp", "t_gw", "t_mc", "t_exact", "t_ls", "t_tabu", "t_pipeline",
-           "mc_nit", "load"]
+#: the table's cut columns, in order
+CUTS = ("gw", "gw_ls", "exact", "exact_ls", "mc_ls", "gw_tabu", "exact_tabu", "pipeline")
+
+COLUMNS = ["graph", "n", "m", "sdp_value", *CUTS, "best_known", "gap_exact_ls_pct", "gap_exact_tabu_pct",
+           "gap_pipeline_pct", "exact_ge_gw", *(f"t_{c}" for c in CUTS)]
 
 
 def graph_names(data: Path) -> list[str]:
@@ -69,47 +76,59 @@ def gap_pct(best: float | None, cut: float | None) -> float:
     return round(100.0 * (best - cut) / abs(best), 3)
 
 
-def run_graph(path: Path, best: float | None, *, mc_time: float, tabu_time: float | None, tabu_moves: int | None,
-              pipeline_time: float, seed: int, threads: int | None) -> dict:
-    g = load_graph(path)
-    t = time.perf_counter()
-    sdp = solve_sdp(g, seed=seed, threads=threads)
-    t_sdp = time.perf_counter() - t
-    t = time.perf_counter()
-    gw_out = gw_rounding(g, sdp.V, seed=seed, threads=threads, n_hyperplanes=1000)
-    x_gw, gw = gw_out.x, gw_out.info
-    t_gw = time.perf_counter() - t
-    mc, t_mc, mc_ls = None, math.nan, None
-    if mc_time > 0:
-        t = time.perf_counter()
-        mc = derand_mc(g, sdp.V, seed=seed, threads=threads, time_limit=mc_time)
-        t_mc = time.perf_counter() - t
-        mc_ls = local_search(g, mc.x).cut
-    t = time.perf_counter()
-    ex = derand_exact(g, sdp.V, seed=seed, threads=threads)
-    t_exact = time.perf_counter() - t
-    t = time.perf_counter()
-    ls_exact = local_search(g, ex.x)
-    t_ls = time.perf_counter() - t
-    ls_gw = local_search(g, x_gw)
-    budget = {"max_moves": tabu_moves, "time_limit": tabu_time}
-    ts_gw = tabu_search(g, x_gw, seed=seed, **budget)
-    ts_exact = tabu_search(g, ex.x, seed=seed, **budget)
-    pipe, t_pipe = None, math.nan
-    if pipeline_time > 0:
-        t = time.perf_counter()
-        pipe = maxcut(g, rounding="derand-exact", local_search="tabu", n_hyperplanes=0, time_limit=pipeline_time,
-                      seed=seed, threads=threads).cut
-        t_pipe = time.perf_counter() - t
-    return {"graph": path.name, "n": g.n, "m": g.m, "sdp_value": round(sdp.objective, 2),
-            "gw_best": gw["gw_best"], "gw_best_ls": ls_gw.cut, "mc": None if mc is None else mc.cut, "mc_ls": mc_ls,
-            "exact": ex.cut, "exact_ls": ls_exact.cut, "gw_tabu": ts_gw.cut, "exact_tabu": ts_exact.cut,
-            "pipeline": pipe, "best_known": best, "gap_exact_ls_pct": gap_pct(best, ls_exact.cut),
-            "gap_exact_tabu_pct": gap_pct(best, ts_exact.cut), "gap_pipeline_pct": gap_pct(best, pipe),
-            "exact_ge_gw": bool(ex.cut >= gw["gw_best"]), "t_sdp": round(t_sdp, 2), "t_gw": round(t_gw, 2),
-            "t_mc": round(t_mc, 2), "t_exact": round(t_exact, 2), "t_ls": round(t_ls, 3),
-            "t_tabu": round(ts_exact.time, 2), "t_pipeline": round(t_pipe, 2),
-            "mc_nit": None if mc is None else mc.nit, "load": round(os.getloadavg()[0], 1)}
+def settings(*, mc_time: float, tabu_time: float | None, tabu_moves: int | None,
+             pipeline_time: float) -> dict[str, dict]:
+    """The ``maxcut`` options of each column (a column whose budget is 0 is left out)."""
+    tabu = {"polish_moves": tabu_moves} if tabu_moves is not None else {"polish_time": tabu_time}
+    gw = {"rounding": "gw", "n_hyperplanes": 1000}
+    exact = {"rounding": "derand-exact", "n_hyperplanes": 0}
+    out = {"gw": {**gw, "local_search": False}, "gw_ls": {**gw, "local_search": "1flip"},
+           "exact": {**exact, "local_search": False}, "exact_ls": {**exact, "local_search": "1flip"},
+           "mc_ls": {"rounding": "derand-mc", "n_hyperplanes": 0, "local_search": "1flip",
+                     "rounding_options": {"time_limit": mc_time}},
+           "gw_tabu": {**gw, "local_search": "tabu", **tabu}, "exact_tabu": {**exact, "local_search": "tabu", **tabu},
+           "pipeline": {**exact, "local_search": "tabu", "time_limit": pipeline_time}}
+    if mc_time <= 0:
+        del out["mc_ls"]
+    if pipeline_time <= 0:
+        del out["pipeline"]
+    return out
+
+
+def table(rows: list[dict], columns: dict[str, dict], best: dict[str, float]) -> list[dict]:
+    """One dict per graph (in the rows' order) from the sweep's rows: a column's cut and time by its settings."""
+    by_settings = {_canonical(opts): name for name, opts in columns.items()}
+    out: dict[str, dict] = {}
+    for r in rows:
+        name = by_settings.get(_canonical_json(r["settings"]))
+        if name is None:
+            continue
+        t = out.setdefault(r["graph"], {c: None for c in COLUMNS} | {"graph": r["graph"], "n": r["n"],
+                                                                      "m": r["m"]})
+        if r["sdp_value"] is not None:
+            t["sdp_value"] = round(r["sdp_value"], 2)
+        t[name] = None if r["error"] else r["cut"]
+        t[f"t_{name}"] = round(r["time"], 2) if r["time"] is not None else None
+    for g, t in out.items():
+        bk = best.get(g)
+        t["best_known"] = bk
+        t["gap_exact_ls_pct"] = gap_pct(bk, t["exact_ls"])
+        t["gap_exact_tabu_pct"] = gap_pct(bk, t["exact_tabu"])
+        t["gap_pipeline_pct"] = gap_pct(bk, t["pipeline"])
+        t["exact_ge_gw"] = None if t["exact"] is None or t["gw"] is None else bool(t["exact"] >= t["gw"])
+    return list(out.values())
+
+
+def _canonical(opts: dict) -> str:
+    import json
+
+    return json.dumps(opts, sort_keys=True, separators=(",", ":"))
+
+
+def _canonical_json(text: str) -> str:
+    import json
+
+    return _canonical(json.loads(text))
 
 
 def summarize(rows: list[dict], column: str) -> str:
@@ -118,7 +137,7 @@ def summarize(rows: list[dict], column: str) -> str:
 
 
 def write_markdown(rows: list[dict], path: Path, header: str) -> None:
-    wins = sum(str(r["exact_ge_gw"]) == "True" for r in rows)
+    wins = sum(r["exact_ge_gw"] is True for r in rows)
     lines = [header, "",
              f"graphs: {len(rows)}; derand-exact (before local search) >= GW best of 1000 on {wins}/{len(rows)}.", "",
              "Gap to best-known:", "",
@@ -143,27 +162,35 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pipeline-time", type=float, default=10.0,
                     help="time limit of the whole-pipeline column (0 skips it)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=1, help="threads of each run (default 1)")
+    ap.add_argument("--workers", type=int, default=None, help="worker processes of the embedded Dask cluster "
+                    "(default: one per core)")
+    ap.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler instead")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "gset_table")
     args = ap.parse_args(argv)
     names = args.graphs.split(",") if args.graphs else graph_names(args.data)
     best = best_known_table(args.data)
+    columns = settings(mc_time=args.mc_time, tabu_time=None if args.tabu_moves is not None else args.tabu_time,
+                       tabu_moves=args.tabu_moves, pipeline_time=args.pipeline_time)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    rows_path = args.out.with_suffix(".rows.csv")
     csv_path, md_path = args.out.with_suffix(".csv"), args.out.with_suffix(".md")
-    rows: list[dict] = []
+    # one sweep per column (a grid would run every combination); the same rows file, one cluster
+    from derand_fast.sweep import connect
+
+    with connect(scheduler=args.scheduler, workers=args.workers, threads=args.threads) as client:
+        for name, opts in columns.items():
+            print(f"column {name}: {opts}", flush=True)
+            s = sweep([args.data / g for g in names], seeds=[args.seed], out=rows_path, client=client,
+                      threads=args.threads, **opts)
+            print(s.table(), flush=True)
+    rows = table([r for r in read_rows(rows_path) if r["seed"] == args.seed], columns, best)
+    order = {g: i for i, g in enumerate(names)}
+    rows.sort(key=lambda r: order.get(r["graph"], len(order)))
     with open(csv_path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
-        for name in names:
-            row = run_graph(args.data / name, best.get(name), mc_time=args.mc_time,
-                            tabu_time=None if args.tabu_moves is not None else args.tabu_time,
-                            tabu_moves=args.tabu_moves, pipeline_time=args.pipeline_time, seed=args.seed,
-                            threads=args.threads)
-            rows.append(row)
-            writer.writerow(row)
-            fh.flush()
-            print(" ".join(f"{k}={row[k]}" for k in ("graph", "gw_best", "exact", "exact_ls", "gw_tabu", "exact_tabu",
-                                                      "pipeline", "best_known", "t_pipeline")), flush=True)
+        writer.writerows(rows)
     tabu = f"{args.tabu_moves} moves" if args.tabu_moves is not None else f"{args.tabu_time:g} s"
     write_markdown(rows, md_path, f"# Gset comparison (seed {args.seed}, threads {args.threads}, derand-mc budget "
                                   f"{args.mc_time:g} s/graph, tabu {tabu}, pipeline {args.pipeline_time:g} s)")

@@ -76,8 +76,8 @@ from typing import Any, TextIO
 from ._validation import check_seed
 from .runcontrol import EXIT_CODES, Status
 
-__all__ = ["sweep", "SweepSummary", "COLUMNS", "KEY", "graph_hash", "read_rows", "expand_problems",
-           "parse_seeds", "parse_grid", "add_arguments", "run"]
+__all__ = ["sweep", "SweepSummary", "COLUMNS", "KEY", "CHUNK_SECONDS", "graph_hash", "read_rows",
+           "expand_problems", "connect", "parse_seeds", "parse_grid", "add_arguments", "run"]
 
 #: the columns of a sweep's output, in file order
 COLUMNS = ("graph", "n", "m", "graph_hash", "seed", "settings", "cut", "upper_bound", "gap", "sdp_value",
@@ -773,10 +773,12 @@ def _read_best_known(best_known: Any) -> dict[str, float]:
 
 
 @contextlib.contextmanager
-def _connect(client: Any, scheduler: str | None, workers: int | None, retries: int,
-             threads: int) -> Iterator[Any]:
-    """The client to use: the one given, one connected to ``scheduler`` / ``DASK_SCHEDULER_ADDRESS``, or an
-    embedded LocalCluster's (closed on exit)."""
+def connect(client: Any = None, scheduler: str | None = None, workers: int | None = None, retries: int = 2,
+            threads: int = 1) -> Iterator[Any]:
+    """The Dask client a sweep uses, as a context manager: ``client`` itself (left open), one connected to
+    ``scheduler`` / ``DASK_SCHEDULER_ADDRESS``, or that of an embedded ``LocalCluster`` of ``workers``
+    one-thread processes (default one per core; OpenMP, BLAS and Numba pinned to ``threads``; a task's
+    worker may die ``retries`` times), closed on exit. Several sweeps can share it (``client=``)."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -1061,7 +1063,7 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
             import dask
 
             embedded = client is None and not (scheduler or dask.config.get("scheduler-address", None))
-            with _connect(client, scheduler, workers, retries, threads) as c:
+            with connect(client, scheduler, workers, retries, threads) as c:
                 chunks = _Chunks(todo, _slots(c), tasks_per_chunk)
                 report = _Progress(len(todo), chunks.slots, progress)
                 pending: dict[Any, list[_Task]] = {}  # submitted chunks not yet written
