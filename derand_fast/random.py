@@ -324,7 +324,8 @@ class Stream(NamedTuple):
         >>> STREAMS["tabu"].seed(0) != STREAMS["anneal"].seed(0)
         True
         """
-        return int(stream_key(seed_to_key(seed), np.uint64(self.at(i))) >> np.uint64(1))
+        # as Python ints: NumPy 1.x cannot shift the key (a Python int) by a uint64
+        return int(stream_key(seed_to_key(seed), np.uint64(self.at(i)))) >> 1
 
 
 def _table(blocks: dict[str, int]) -> dict[str, Stream]:

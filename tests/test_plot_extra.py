@@ -13,11 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_package_imports_without_loading_matplotlib():
+def test_the_package_imports_without_loading_matplotlib(tmp_path):
     code = ("import sys, derand_fast, derand_fast.maxcut, derand_fast.nn.experiment, derand_fast.jl.figures, "
             "derand_fast.toy, derand_fast.reproduce, derand_fast.maxcut.experiment_f2, derand_fast.cli; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    # from an empty folder: the installed package is imported (the tree itself when installed editable)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
