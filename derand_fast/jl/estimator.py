@@ -64,6 +64,8 @@ class JLEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         Sampled matrices per variational step (paper: 20).
     max_pairs : int or None, default=2_000_000
         Pairwise target: use a uniform sample of this many pairs when there are more.
+        The map is then fitted to the sample and need not hold on the other
+        pairs (``score(X)`` measures all of them exactly).
     random_state : int, RandomState instance or None, default=None
     threads : int or None, default=None
         Numba threads; results do not depend on it.
@@ -73,7 +75,7 @@ class JLEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     n_components_ : int
     components_ : ndarray of shape (n_components_, n_features_in_)
     max_distortion_, median_distortion_ : float
-        On the training constraints.
+        On the training constraints (the pair sample, when ``max_pairs`` applies).
     n_iter_ : int
         Optimizer iterations of the final fit (variational steps, or L-BFGS
         objective evaluations for ``"direct"``); 1 when ``k`` reaches the data's
