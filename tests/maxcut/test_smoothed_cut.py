@@ -127,6 +127,8 @@ def test_anneal_options_and_bad_input():
     assert out.nit <= 200 and len(out.info["phase_steps"]) == 1
     out = derand_mc(g, V, max_iter=50, n_samples=16, pool=None, antithetic=False, reheats=0)
     assert out.info["projections"] == out.nit  # fresh samples: one product per step
+    out = derand_mc(g, V, max_iter=150, n_samples=16, restarts=2, reheats=1)
+    assert len(out.info["phase_steps"]) == 3 and max(out.info["phase_steps"]) <= 60  # 2 + 2 + 1 units of 30
     with pytest.raises(ValueError, match="schedule"):
         derand_mc(g, V, schedule="magic")
     with pytest.raises(ValueError, match="indicator"):
