@@ -210,16 +210,17 @@ def main(argv: list[str] | None = None) -> None:
             print(row, flush=True)
     cost = step_cost(args.data / args.cost_graph, limits, seed=args.seed) if args.cost_graph and not args.column \
         else []
-    ok = [r for r in rows if r["mc_ge_995_exact"] and r["mc_ge_gw"]]
-    ratios = np.array([r["mc_over_exact_pct"] for r in rows])
     lines = [f"# derand-mc on Gset ({header})", "",
              f"Command: `flock /tmp/derand_bench.lock python benchmarks/derand_mc_table.py "
              f"{'--column ' if args.column else ''}--threads {args.threads} --time {args.time:g} --seed {args.seed}`",
-             "",
-             f"derand-mc >= 99.5 % of derand-exact and >= GW best of 1000 on {len(ok)}/{len(rows)} graphs; "
-             f"derand-mc / derand-exact: mean {ratios.mean():.3f} %, worst {ratios.min():.3f} %; "
-             f">= GW on {sum(r['mc_ge_gw'] for r in rows)}/{len(rows)}.", ""]
-    lines += table(rows, list(rows[0]))
+             ""]
+    if rows:
+        ok = [r for r in rows if r["mc_ge_995_exact"] and r["mc_ge_gw"]]
+        ratios = np.array([r["mc_over_exact_pct"] for r in rows])
+        lines += [f"derand-mc >= 99.5 % of derand-exact and >= GW best of 1000 on {len(ok)}/{len(rows)} graphs; "
+                  f"derand-mc / derand-exact: mean {ratios.mean():.3f} %, worst {ratios.min():.3f} %; "
+                  f">= GW on {sum(r['mc_ge_gw'] for r in rows)}/{len(rows)}.", ""]
+        lines += table(rows, list(rows[0]))
     lines += ["", f"Machine (this process, BLAS on one thread): {limits}", ""]
     if cost:
         lines += [f"## One step on {args.cost_graph} (64 evaluations = 32 antithetic points, rank of the SDP)", "",
