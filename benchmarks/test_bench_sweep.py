@@ -10,7 +10,7 @@ the run):
 - ``sweep throughput: 2 workers / 1 worker`` — runs per second with 2
   workers over 1 (ideal 2; needs two idle cores: the client and the
   scheduler share them with the workers), on 80 runs of 25–40 ms each
-  (SDP, certified bound in a forked child, GW, derand-exact, 1-flip);
+  (SDP, certified bound in a forked child, GW, 1-flip);
 - ``worker utilization, 2 workers`` — the rows' run times over 2 × the
   wall time: the share of the workers' time spent in runs (what Dask and
   the client leave idle is the rest; a foreign load inflates run times too,
@@ -44,10 +44,10 @@ import dask  # noqa: E402
 from derand_fast.maxcut import load_graph, maxcut  # noqa: E402
 from derand_fast.sweep import sweep  # noqa: E402
 
-#: about 0.1 s a task on one core: SDP, certified bound (a forked child), GW, 1-flip
-TASK = {"rounding": "derand-exact", "n_hyperplanes": 100, "local_search": "1flip"}
-#: about 2 ms a task: the scheduling and the row dominate
-TINY = {"rounding": "derand-exact", "n_hyperplanes": 10, "local_search": "1flip", "certify": False}
+#: 25-40 ms a run on one idle core: SDP, certified bound (a forked child), GW, 1-flip
+TASK = {"rounding": "gw", "n_hyperplanes": 100, "local_search": "1flip"}
+#: about 1 ms a run: the scheduling and the row dominate
+TINY = {"rounding": "gw", "n_hyperplanes": 10, "local_search": "1flip", "certify": False}
 
 
 @pytest.fixture(scope="module")
