@@ -12,8 +12,10 @@ consistent.
 Guarantees
 ----------
 - **Nothing computed is lost.** Each row is appended to ``out`` (CSV, or JSON
-  lines for a ``.jsonl`` name) and flushed as soon as its task finishes;
-  a crash of the client loses only the tasks still running.
+  lines for a ``.jsonl`` name) and flushed as soon as its Dask task finishes;
+  a crash of the client loses only the tasks still running. Runs shorter
+  than :data:`CHUNK_SECONDS` share a Dask task (a chunk, sized from the
+  measured time per run) so that Dask's cost per task is spread over them.
 - **Resumable, each row once.** A row's key is ``(graph_hash, seed,
   settings, version)``; a re-run with the same ``out`` skips the keys
   already present and never writes a key twice. ``retry_failed=True``
@@ -21,8 +23,10 @@ Guarantees
 - **Faults become rows.** A task that raises gives a row with its ``error``
   text and the sweep goes on; a worker that dies during a task (a crash, the
   out-of-memory killer) has the task re-run on another worker up to
-  ``retries`` times, then the row records the failure. Ctrl-C cancels what is
-  still running and returns what was written, marked ``INTERRUPTED``.
+  ``retries`` times, then the row records the failure (a chunk that exhausts
+  its retries runs again one run per task: each run gets its own outcome).
+  Ctrl-C cancels what is still running and returns what was written, marked
+  ``INTERRUPTED``.
 
 Columns
 -------
