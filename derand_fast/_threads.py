@@ -48,7 +48,7 @@ def resolve_threads(threads: int | None) -> int:
     return min(t, max_threads)
 
 
-def threads_for(threads: int | None, work: int, kind: str) -> int:
+def threads_for(threads: int | None, work: float, kind: str) -> int:
     """The thread count for ``work`` units of ``kind`` (a key of :data:`SERIAL_BELOW`).
 
     An explicit ``threads`` is honoured (validated by :func:`resolve_threads`);

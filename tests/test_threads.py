@@ -58,3 +58,6 @@ def test_maxcut_picks_by_size():
     res = maxcut(small, rounding="gw", n_hyperplanes=5, local_search=False)
     assert res.threads == 1 and res.params["threads"] is None and res.cut == 8.0
     assert maxcut(small, threads=2, rounding="gw", n_hyperplanes=5, local_search=False).threads == resolve_threads(2)
+    # a timed run anneals one chain per thread until its deadline: all threads, whatever the size
+    timed = maxcut(small, rounding="gw", n_hyperplanes=5, time_limit=0.5)
+    assert timed.threads == resolve_threads(None) and timed.success

@@ -160,8 +160,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     seed : int >= 0
         One seed for everything (SDP start, hyperplanes, the rounding).
     threads : int, optional
-        Threads for every stage; the result does not depend on it. Default:
-        one below 2 * 10^4 nodes + edges, all above
+        Threads for every stage; without a time limit the result does not
+        depend on it. Default: all under a time limit; without one, one
+        thread below 2 * 10^4 nodes + edges and all above
         (:func:`derand_fast._threads.threads_for`).
     rounding : str, default "derand-exact"
         A name known to :func:`~derand_fast.maxcut.rounding.get_rounding`.
@@ -265,7 +266,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         max_rank = check_count(max_rank, "max_rank", 1)
     # an SDP factor that cannot fit is refused before any work, not when the SDP starts
     check_factor_size(g.n, default_rank(g.n, max_rank) if rank is None else rank)
-    nt = threads_for(threads, g.n + g.m, "graph")
+    # under a time limit the polish runs one annealing chain per thread until the deadline: more threads
+    # search more in the same time whatever the size, so the size rule is for runs without one
+    nt = threads_for(threads, g.n + g.m if math.isinf(ctl.deadline) else math.inf, "graph")
     report, close_progress = make_progress(progress)
 
     left0 = ctl.remaining()
