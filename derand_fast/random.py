@@ -40,11 +40,17 @@ name                         block  consumer
 ``bound.lanczos``            6      the certified bound's Lanczos start (streams 0, 1) and breakdowns
 ``anneal``                   7      annealing chain ``k``'s Metropolis draws (C++: ``seed(s, k)``)
 ``tabu``                     8      tabu search's tenures, ties and perturbations (C++: ``seed``)
-``jl``                       9      reserved for the JL fits (not wired yet: ``jl/`` still seeds
-                                    NumPy / scikit-learn from the user's seed)
+``jl.draws``                 9      JL Gaussian random projection ``t``: stream ``t``
+                                    (:func:`derand_fast.jl.baselines.gaussian_projection`; the
+                                    variational fit's Gaussian start is draw 0)
 ``anneal.start``             10     annealing chain ``k``'s random start partition: stream ``k``
 ``bound.floor``              11     the factorization-cost floor's power-iteration start
 ``certificate.lanczos``      12     the second-order certificate's Lanczos start
+``jl.samples``               13     JL variational Monte Carlo sample ``s`` of step ``t``: stream
+                                    ``t S + s`` (:func:`derand_fast.jl.objectives.mc_objective`)
+``jl.pairs``                 14     JL pair subsample (``max_pairs``): NumPy generator (``seed``)
+``jl.working_set``           15     the JL fit's fixed half of the working set: NumPy generator (``seed``)
+``jl.optimizer``             16     the JL fit's optimizer noise (PGD's perturbations; ``seed``)
 ``nn.init``                  256    NN student initialisation (:math:`2^{48}`, as before the table)
 ``nn.teacher``               1024   NN teacher directions (:math:`2^{50}`, as before the table)
 ===========================  =====  ==============================================================
@@ -53,7 +59,10 @@ Blocks 0, 1, 256 and 1024 are where those consumers drew before the table
 (their numbers are unchanged). The others moved out of overlaps: derand-exact's
 restarts, the Monte Carlo samples and the bound's and the certificate's Lanczos
 starts drew streams near 0 (the SDP start's), and the annealer and the tabu
-search used the raw seed; their results changed by sampling only.
+search used the raw seed; their results changed by sampling only. So did the
+JL fits': their Gaussian draws and Monte Carlo samples drew streams from 0 (the
+SDP start's, and each other's: the Gaussian start was Monte Carlo sample 0 of
+step 0) and their NumPy generators used the raw seed.
 ``tests/test_random.py`` asserts the blocks are disjoint.
 """
 
@@ -343,10 +352,14 @@ STREAMS: dict[str, Stream] = _table({
     "bound.lanczos": 6,
     "anneal": 7,
     "tabu": 8,
-    "jl": 9,
+    "jl.draws": 9,
     "anneal.start": 10,
     "bound.floor": 11,
     "certificate.lanczos": 12,
+    "jl.samples": 13,
+    "jl.pairs": 14,
+    "jl.working_set": 15,
+    "jl.optimizer": 16,
     "nn.init": 256,
     "nn.teacher": 1024,
 })

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._threads import thread_scope
-from ..random import seed_to_key, standard_normal
+from ..random import STREAMS, seed_to_key, standard_normal
 from . import kernels
 from .objectives import JLProblem, _draw_batch, signed_distortions
 
@@ -33,13 +33,15 @@ def _check_k(n_components, d: int) -> int:
 def gaussian_projection(n_components: int, n_features: int, *, seed: int = 0, draw: int = 0) -> np.ndarray:
     """Gaussian random projection number ``draw`` of ``seed``: entries :math:`N(0, 1/k)`.
 
+    Draw ``t`` is stream ``t`` of the ``"jl.draws"`` block (:data:`derand_fast.random.STREAMS`).
+
     Returns
     -------
     ndarray of float64, shape (n_components, n_features)
         Draw ``t`` equals the ``t``-th matrix scored by :func:`gaussian_baseline`.
     """
     k = _check_k(n_components, n_features)
-    z = standard_normal(seed, 1, k * int(n_features), first_stream=draw)
+    z = standard_normal(seed, 1, k * int(n_features), first_stream=STREAMS["jl.draws"].at(draw))
     return z.reshape(k, int(n_features)) / math.sqrt(k)
 
 
@@ -90,7 +92,8 @@ def gaussian_baseline(problem: JLProblem, n_components: int, *, n_draws: int = 1
         for start in range(0, int(n_draws), _DRAW_CHUNK):
             n = min(_DRAW_CHUNK, int(n_draws) - start)
             # full X (not its row space): draw t is exactly gaussian_projection(draw=t)
-            out[start:start + n] = _draw_batch(problem.X, problem, XMt, sigma, True, key, start, n,
+            first = STREAMS["jl.draws"].at(start)
+            out[start:start + n] = _draw_batch(problem.X, problem, XMt, sigma, True, key, first, n,
                                                kernels.MODE_MAX, 1.0, 1.0, 1.0)[1]
     best = int(np.argmin(out))
     return GaussianBaseline(max_distortions=out, mean=float(out.mean()), min=float(out[best]), best_draw=best)

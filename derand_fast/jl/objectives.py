@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._threads import thread_scope
-from ..random import seed_to_key
+from ..random import STREAMS, seed_to_key
 from . import kernels
 
 __all__ = [
@@ -140,7 +140,8 @@ def make_problem(X, target: str = "pairwise", *, max_pairs: int | None = None, s
         For ``"pairwise"``, use a uniform sample (without replacement) of this
         many pairs when ``n(n-1)/2`` exceeds it; ``None`` uses all pairs.
     seed : int
-        Seed of that sample.
+        Seed of that sample (a NumPy generator seeded from the ``"jl.pairs"``
+        block of :data:`derand_fast.random.STREAMS`).
 
     Returns
     -------
@@ -172,7 +173,8 @@ def make_problem(X, target: str = "pairwise", *, max_pairs: int | None = None, s
             if isinstance(max_pairs, bool) or not isinstance(max_pairs, (int, np.integer)) or max_pairs < 1:
                 raise ValueError(f"max_pairs must be a positive int or None, got {max_pairs!r}")
         if max_pairs is not None and total > max_pairs:
-            flat = np.sort(np.random.default_rng(seed).choice(total, size=int(max_pairs), replace=False))
+            rng = np.random.default_rng(STREAMS["jl.pairs"].seed(seed))
+            flat = np.sort(rng.choice(total, size=int(max_pairs), replace=False))
             pairs = _unrank_pairs(flat, n)
         else:
             i, j = np.triu_indices(n, k=1)
@@ -442,7 +444,8 @@ def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps:
 
     (paper Eq. 9, 26–27; ``F`` as in :func:`objective`), with
     :math:`\\nabla_M = E[\\nabla F]` and :math:`\\nabla_\\sigma = E[\\nabla F \\odot Z]`.
-    Sample ``s`` of step ``t`` uses normal stream ``t * n_samples + s`` of ``seed``
+    Sample ``s`` of step ``t`` uses stream ``t * n_samples + s`` of the ``"jl.samples"``
+    block of :data:`derand_fast.random.STREAMS` under ``seed``
     (common random numbers = same ``step``); results do not depend on ``threads``.
 
     Per-entry ``sigma``: ``A_s = M + σ ⊙ Z_s`` with ``Z_s`` the first ``k·d``
@@ -489,8 +492,8 @@ def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps:
     with thread_scope(threads):  # BLAS pinned to one thread: the SVD's bits do not depend on threads
         Xb = problem.row_coords if scalar else problem.X
         XMt = problem.X @ M.T
-        out = _draw_batch(Xb, problem, XMt, sig_k, scalar, seed_to_key(seed), step * n_samples, n_samples, mode,
-                          eps, eps1, tau)
+        first = STREAMS["jl.samples"].at(step * n_samples)
+        out = _draw_batch(Xb, problem, XMt, sig_k, scalar, seed_to_key(seed), first, n_samples, mode, eps, eps1, tau)
         values, sample_max, G, grad_sigma = out
         grad_M = (G.sum(axis=0).T @ problem.X) / n_samples
     gs = grad_sigma.sum(axis=0) / n_samples

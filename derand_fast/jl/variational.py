@@ -35,6 +35,7 @@ import numpy as np
 from .._threads import thread_scope
 from .._validation import check_count, check_positive
 from ..optimizers import Adam, PerturbedGD
+from ..random import STREAMS
 from .baselines import gaussian_projection, pca_projection
 from .direct import DirectResult, polish
 from .objectives import JLProblem, max_distortion, mc_objective, signed_distortions, subproblem
@@ -178,8 +179,11 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     polish_options : dict or None
         Further arguments of :func:`~derand_fast.jl.direct.polish` (``schedule``, ``working_set``, ...).
     seed : int >= 0
-        Monte Carlo streams (step ``t`` uses streams ``t*n_samples ...``), PGD
-        noise and the Gaussian start. Same seed -> identical result for any ``threads``.
+        Monte Carlo streams (step ``t`` uses streams ``t*n_samples ...`` of the
+        ``"jl.samples"`` block of :data:`derand_fast.random.STREAMS`), PGD noise
+        (``"jl.optimizer"``), the working set's fixed sample (``"jl.working_set"``)
+        and the Gaussian start (draw 0 of ``"jl.draws"``). Same seed -> identical
+        result for any ``threads``.
     working_set : int or None
         Problems with more constraints than this are optimized on a working
         set of this many: half a fixed uniform sample, half the currently worst
@@ -252,10 +256,10 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     x0 = {"M": M0, "sigma": np.array(s0) if scalar else np.full((k, d), s0)}
     opt: Adam | PerturbedGD
     if optimizer == "adam":
-        opt = Adam(lr=lr, lr_decay=lr_decay, seed=seed)
+        opt = Adam(lr=lr, lr_decay=lr_decay, seed=STREAMS["jl.optimizer"].seed(seed))
     elif optimizer == "pgd":
         opt = PerturbedGD(lr=lr, radius=1e-3, threshold=1e-3, interval=50, noise="gaussian", lr_decay=lr_decay,
-                          seed=seed)
+                          seed=STREAMS["jl.optimizer"].seed(seed))
     else:
         raise ValueError(f"optimizer must be 'adam' or 'pgd', got {optimizer!r}")
 
@@ -268,7 +272,8 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     refresh = check_count(refresh, "refresh", 1)
     sampled = working_set is not None and problem.n_constraints > working_set
     if sampled and working_set is not None:
-        base = np.sort(np.random.default_rng(seed).choice(problem.n_constraints, working_set // 2, replace=False))
+        rng = np.random.default_rng(STREAMS["jl.working_set"].seed(seed))
+        base = np.sort(rng.choice(problem.n_constraints, working_set // 2, replace=False))
 
     def rebuild(M):
         """Working set from the whole problem's distortions under ``M``; returns their worst."""

@@ -18,7 +18,7 @@ from derand_fast.jl.objectives import (
     mc_objective,
     objective,
 )
-from derand_fast.random import standard_normal
+from derand_fast.random import STREAMS, standard_normal
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_mc_objective_equals_average_over_explicit_samples(data):
     M = _A(k, d)
     sig = np.full((k, d), 0.05)
     est = mc_objective(M, sig, P, kind="smooth_max", tau=0.05, n_samples=S, seed=seed, step=step)
-    Z = standard_normal(seed, S, k * d, first_stream=step * S).reshape(S, k, d)
+    Z = standard_normal(seed, S, k * d, first_stream=STREAMS["jl.samples"].at(step * S)).reshape(S, k, d)
     vals = [objective(M + sig * Z[s], P, kind="smooth_max", tau=0.05) for s in range(S)]
     reg = np.sum(sig**2) / (2 * k * d)
     assert est.value == pytest.approx(np.mean([v[0] for v in vals]) + reg, rel=1e-12)
@@ -206,7 +206,7 @@ def test_shared_sigma_samples_live_in_the_row_space():
     est = mc_objective(M, sig, P, kind="smooth_max", tau=0.05, n_samples=S, seed=seed, step=step)
     Vt = np.linalg.svd(X, full_matrices=False)[2]  # rank 6 = n
     assert P.row_coords.shape == (6, 6)
-    Z = standard_normal(seed, S, k * 6, first_stream=step * S).reshape(S, k, 6)
+    Z = standard_normal(seed, S, k * 6, first_stream=STREAMS["jl.samples"].at(step * S)).reshape(S, k, 6)
     vals = [objective(M + sig * Z[s] @ Vt, P, kind="smooth_max", tau=0.05) for s in range(S)]
     assert est.value == pytest.approx(np.mean([v[0] for v in vals]) + sig**2 / 2, rel=1e-10)
     np.testing.assert_allclose(est.grad_M, np.mean([v[1] for v in vals], axis=0), rtol=1e-8, atol=1e-12)

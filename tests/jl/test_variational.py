@@ -160,13 +160,16 @@ def test_working_set_tracks_the_whole_problem():
     does about as well on all pairs as using all of them, unlike a fixed sample of the same size."""
     X = np.random.default_rng(3).standard_normal((40, 12))
     full = make_problem(X)  # 780 pairs
-    kw = dict(max_iter=300, lr=0.01, polish_result=False, seed=0, threads=1)
-    ws = fit_variational(full, 4, working_set=120, refresh=10, **kw)
-    assert ws.max_distortion == pytest.approx(max_distortion(ws.x, full), rel=1e-12)
-    every = fit_variational(full, 4, **kw)
-    fixed = fit_variational(make_problem(X, max_pairs=120, seed=0), 4, **kw)
-    assert ws.max_distortion < 1.1 * every.max_distortion  # 0.822 vs 0.820 when written
-    assert ws.max_distortion < 0.7 * max_distortion(fixed.x, full)  # fixed sample: 1.48 on all pairs
+    ratios = []
+    for seed in range(3):  # which 120 pairs a fixed sample holds is luck: judge the mean over seeds
+        kw = dict(max_iter=300, lr=0.01, polish_result=False, seed=seed, threads=1)
+        ws = fit_variational(full, 4, working_set=120, refresh=10, **kw)
+        assert ws.max_distortion == pytest.approx(max_distortion(ws.x, full), rel=1e-12)
+        every = fit_variational(full, 4, **kw)
+        fixed = fit_variational(make_problem(X, max_pairs=120, seed=seed), 4, **kw)
+        assert ws.max_distortion < 1.1 * every.max_distortion  # seeds 0-7: ratios 0.98-1.04 when written
+        ratios.append(ws.max_distortion / max_distortion(fixed.x, full))
+    assert np.mean(ratios) < 0.7  # seeds 0-7: 0.73, 0.52, 0.39, 0.46, 0.48, 0.40, 0.63, 0.35 when written
 
 
 def test_polish_on_an_active_set_is_judged_on_every_constraint():
