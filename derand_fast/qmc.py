@@ -1,7 +1,8 @@
 """Randomised quasi-Monte Carlo normals: scrambled Sobol points mapped through the normal quantile.
 
 A scrambled Sobol set of ``2^m`` points is a pure function of ``(seed, stream)``
-(the scrambling is seeded from both), so QMC estimates are as reproducible as
+(the scrambling's generator is seeded with ``STREAMS["qmc.scramble"].seed(seed, stream)``,
+:data:`derand_fast.random.STREAMS`), so QMC estimates are as reproducible as
 the counter-based ones in :mod:`derand_fast.random`. Points are generated
 serially by :class:`scipy.stats.qmc.Sobol`; the result does not depend on any
 thread count.
@@ -12,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
-from ._validation import check_count
-from .random import seed_to_key
+from ._validation import check_count, check_seed
+from .random import STREAMS
 
 __all__ = ["MAX_SOBOL_DIM", "sobol_normals"]
 
@@ -38,8 +39,9 @@ def sobol_normals(seed: int, n_points: int, dim: int, *, stream: int = 0) -> np.
     n_points : int
         A power of two (Sobol sets keep their balance properties only then).
     dim : int, 1 <= dim <= 21201
-    stream : int >= 0
-        Selects an independent scrambling, e.g. one per optimisation step.
+    stream : int, 0 <= stream < 2^40
+        Selects an independent scrambling, e.g. one per optimisation step
+        (index ``stream`` of the ``"qmc.scramble"`` block).
 
     Returns
     -------
@@ -51,7 +53,7 @@ def sobol_normals(seed: int, n_points: int, dim: int, *, stream: int = 0) -> np.
     >>> z.shape
     (8, 3)
     """
-    key = int(seed_to_key(seed))
+    check_seed(seed)
     n = check_count(n_points, "n_points", 1)
     d = check_count(dim, "dim", 1)
     s = check_count(stream, "stream", 0)
@@ -61,6 +63,6 @@ def sobol_normals(seed: int, n_points: int, dim: int, *, stream: int = 0) -> np.
         raise ValueError(f"dim must be <= {MAX_SOBOL_DIM} for Sobol points, got {d}")
     from scipy.stats import qmc  # deferred: importing scipy.stats takes ~1 s
 
-    rng = np.random.default_rng(np.random.SeedSequence([key, s]))
+    rng = np.random.default_rng(STREAMS["qmc.scramble"].seed(seed, s))
     u = qmc.Sobol(d, scramble=True, seed=rng).random_base2(n.bit_length() - 1)
     return ndtri(np.clip(u, _U_MIN, 1.0 - _U_MIN))

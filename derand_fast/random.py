@@ -51,6 +51,8 @@ name                         block  consumer
 ``jl.pairs``                 14     JL pair subsample (``max_pairs``): NumPy generator (``seed``)
 ``jl.working_set``           15     the JL fit's fixed half of the working set: NumPy generator (``seed``)
 ``jl.optimizer``             16     the JL fit's optimizer noise (PGD's perturbations; ``seed``)
+``qmc.scramble``             17     scrambled Sobol set ``s``'s scrambling: NumPy generator (``seed(seed, s)``)
+                                    (:func:`derand_fast.qmc.sobol_normals`)
 ``nn.init``                  256    NN student initialisation (:math:`2^{48}`, as before the table)
 ``nn.teacher``               1024   NN teacher directions (:math:`2^{50}`, as before the table)
 ===========================  =====  ==============================================================
@@ -360,6 +362,7 @@ STREAMS: dict[str, Stream] = _table({
     "jl.pairs": 14,
     "jl.working_set": 15,
     "jl.optimizer": 16,
+    "qmc.scramble": 17,
     "nn.init": 256,
     "nn.teacher": 1024,
 })

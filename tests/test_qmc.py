@@ -48,6 +48,7 @@ def test_qmc_integrates_smooth_functions_better_than_monte_carlo():
     ((-1, 8, 3), {}, ValueError),
     ((0, 8.0, 3), {}, TypeError),
     ((0, 8, 3), dict(stream=-1), ValueError),
+    ((0, 8, 3), dict(stream=1 << 40), ValueError),  # past the "qmc.scramble" block
 ])
 def test_bad_arguments(args, kw, exc):
     with pytest.raises(exc):
