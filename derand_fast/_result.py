@@ -1,7 +1,7 @@
 """One result base for every stage: a SciPy ``OptimizeResult`` whose ``status`` is a :class:`Status`.
 
 Every stage of the library (the SDP, GW, each rounding method, the
-polishes) returns a :class:`StageResult`: a ``dict`` with attribute access
+polishes, the JL fits) returns a :class:`StageResult`: a ``dict`` with attribute access
 (SciPy's :class:`scipy.optimize.OptimizeResult`) that always has
 
 ``status``

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
 
+from .._result import StageResult
 from .._threads import thread_scope
 from .._validation import check_count
+from ..runcontrol import Status
 from .baselines import gaussian_projection, pca_projection
 from .objectives import JLProblem, objective, signed_distortions, subproblem
 
@@ -28,9 +29,8 @@ __all__ = ["DirectResult", "fit_direct", "polish"]
 DEFAULT_SCHEDULE = (0.1, 0.03, 0.01, 0.003, 0.001)
 
 
-@dataclass
-class DirectResult:
-    """Result of :func:`fit_direct` / :func:`polish`.
+class DirectResult(StageResult):
+    """Result of :func:`fit_direct` / :func:`polish`: a :class:`~derand_fast._result.StageResult`.
 
     Attributes
     ----------
@@ -38,28 +38,21 @@ class DirectResult:
         The best matrix found (by true worst distortion).
     max_distortion, median_distortion : float
         Of ``x`` on the problem's constraints.
+    nit : int
+        L-BFGS iterations, summed over the stages (and the active-set rounds).
     nfev : int
         Objective evaluations.
-    status : {"converged", "time_limit", "interrupted"}
+    status : Status
+        ``COMPLETED`` (the temperature schedule ran to its end), ``TIME_LIMIT``
+        or ``INTERRUPTED`` (best matrix so far).
     message : str
+    success : bool
+        ``status == COMPLETED``.
     history : dict of ndarray
         ``"nfev"`` and ``"max_distortion"`` after each stage, ``"tau"`` of each stage.
     time : float
         Seconds.
     """
-
-    x: np.ndarray
-    max_distortion: float
-    median_distortion: float
-    nfev: int
-    status: str
-    message: str
-    history: dict = field(default_factory=dict)
-    time: float = 0.0
-
-    @property
-    def success(self) -> bool:
-        return self.status == "converged"
 
 
 def _check_schedule(schedule) -> tuple[float, ...]:
@@ -101,7 +94,7 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
     Returns
     -------
     DirectResult
-        A KeyboardInterrupt returns the best matrix so far with status ``"interrupted"``.
+        A KeyboardInterrupt returns the best matrix so far with status ``Status.INTERRUPTED``.
     """
     t0 = time.perf_counter()
     schedule = _check_schedule(schedule)
@@ -116,8 +109,8 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
     active = working_set is not None and problem.n_constraints > working_set
     shape = A.shape
     u_all = np.abs(signed_distortions(A, problem, threads=threads))
-    best = {"x": A.copy(), "m": float(u_all.max()), "nfev": 0}
-    status, message = "converged", "temperature schedule completed"
+    best = {"x": A.copy(), "m": float(u_all.max()), "nfev": 0, "nit": 0}
+    status, message = Status.COMPLETED, "temperature schedule completed"
     taus, after, nfevs = [], [], []
 
     class _Stop(Exception):
@@ -136,8 +129,11 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
                 stage["x"], stage["m"] = a.reshape(shape).copy(), m
             return value, grad.ravel()
 
+        def count(_xk):
+            best["nit"] += 1
+
         try:
-            minimize(fun, best["x"].ravel(), jac=True, method="L-BFGS-B",
+            minimize(fun, best["x"].ravel(), jac=True, method="L-BFGS-B", callback=count,
                      options={"maxiter": int(max_iter), "gtol": 1e-12, "ftol": 1e-13})
         finally:
             stage_x = stage["x"]
@@ -171,12 +167,12 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
                 after.append(best["m"])
                 nfevs.append(best["nfev"])
     except _Stop:
-        status, message = "time_limit", f"time limit of {time_limit} s reached"
+        status, message = Status.TIME_LIMIT, f"time limit of {time_limit} s reached"
     except KeyboardInterrupt:
-        status, message = "interrupted", "interrupted by the user (KeyboardInterrupt); best matrix so far"
+        status, message = Status.INTERRUPTED, "interrupted by the user (KeyboardInterrupt); best matrix so far"
     u = np.abs(signed_distortions(best["x"], problem, threads=threads))
     return DirectResult(x=best["x"], max_distortion=float(u.max()), median_distortion=float(np.median(u)),
-                        nfev=best["nfev"], status=status, message=message,
+                        nit=best["nit"], nfev=best["nfev"], status=status, message=message,
                         history={"tau": np.array(taus), "max_distortion": np.array(after),
                                  "nfev": np.array(nfevs, dtype=np.int64)},
                         time=time.perf_counter() - t0)

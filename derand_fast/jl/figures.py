@@ -71,7 +71,8 @@ def figures_6_7(out_dir, *, X=None, target: str = "norms", n_components: int = 3
     summary = {"target": target, "n_components": n_components, "n_points": int(np.shape(X)[0]),
                "n_features": int(np.shape(X)[1]), "n_draws": n_draws, "gaussian_mean": base.mean,
                "gaussian_min": base.min, "final_mean_max_distortion": float(h["max_distortion"][-1]),
-               "polished_max_distortion": res.max_distortion, "iterations": int(res.nit), "status": res.status}
+               "polished_max_distortion": res.max_distortion, "iterations": int(res.nit),
+               "status": res.status.name.lower()}
     (out / "fig6_7_jl.json").write_text(json.dumps(summary, indent=2))
 
     fig, ax = plt.subplots(figsize=(6, 4))

@@ -28,24 +28,24 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
+from .._result import StageResult, as_status
 from .._threads import thread_scope
 from .._validation import check_count, check_positive
 from ..optimizers import Adam, PerturbedGD
 from ..random import STREAMS
+from ..runcontrol import Status
 from .baselines import gaussian_projection, pca_projection
-from .direct import DirectResult, polish
+from .direct import polish
 from .objectives import JLProblem, max_distortion, mc_objective, signed_distortions, subproblem
 
 __all__ = ["VariationalResult", "fit_variational", "paper_settings"]
 
 
-@dataclass
-class VariationalResult:
-    """Result of :func:`fit_variational`.
+class VariationalResult(StageResult):
+    """Result of :func:`fit_variational`: a :class:`~derand_fast._result.StageResult`.
 
     Attributes
     ----------
@@ -61,27 +61,20 @@ class VariationalResult:
         Per step: ``"step"``, ``"max_distortion"`` (of the current mean),
         ``"max_sigma2"``, ``"objective"`` (Monte Carlo value), ``"sample_max"``
         (worst distortion averaged over the batch), ``"tau"``.
-    status : {"converged", "stalled", "max_iter", "time_limit", "interrupted", "nonfinite"}
-        ``"converged"``: the mean reached ``tol``; ``"stalled"``: no improvement
-        in ``patience`` steps.
+    status : Status
+        ``COMPLETED``: the mean reached ``tol``, or (the message says which)
+        did not improve in ``patience`` steps; ``MAX_ITER``, ``TIME_LIMIT``,
+        ``INTERRUPTED`` (also when the polish was interrupted), ``NONFINITE``
+        as the optimizer reports them.
     message : str
+    success : bool
+        ``status == COMPLETED``.
     nit : int
+        Optimizer steps.
     polish : DirectResult or None
     time : float
         Seconds (variational run and polish).
     """
-
-    x: np.ndarray
-    mean: np.ndarray
-    sigma: np.ndarray | float
-    max_distortion: float
-    median_distortion: float
-    history: dict
-    status: str
-    message: str
-    nit: int
-    polish: DirectResult | None = None
-    time: float = 0.0
 
 
 _SNAP = 1e-8  # standard deviations below this fraction of the start are set to 0 (noise ~1e-8 relative)
@@ -201,7 +194,7 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     Returns
     -------
     VariationalResult
-        Ctrl-C returns the best mean so far with status ``"interrupted"`` (no polish).
+        Ctrl-C returns the best mean so far with status ``Status.INTERRUPTED`` (no polish).
 
     Notes
     -----
@@ -349,12 +342,14 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     with thread_scope(threads):  # BLAS pinned for the optimizer's own vector work as well
         res = opt.minimize(fun, x0, max_iter=max_iter, callback=callback, project=project, time_limit=time_limit,
                            progress=False)
-    status = state["status"] or str(res.status)
     messages = {"converged": f"the mean's worst distortion reached tol = {tol}",
                 "stalled": f"no 0.1% improvement of the mean's worst distortion in {patience} steps"}
-    message = messages[status] if status in messages else str(res.message)
+    if state["status"] is not None:  # our stopping rules: a normal end
+        status, message = Status.COMPLETED, messages[state["status"]]
+    else:
+        status, message = as_status(res.status), str(res.message)
     best_M = state["best_M"]
-    if sampled and len(hist["step"]) and status != "interrupted":  # the last mean, judged by the whole problem
+    if sampled and len(hist["step"]) and status is not Status.INTERRUPTED:  # the last mean, judged by the whole problem
         if float(np.abs(signed_distortions(res.x["M"], problem, threads=threads)).max()) < state["best_m"]:
             best_M = res.x["M"]
     if not hist["step"]:  # interrupted before the first step completed
@@ -364,10 +359,10 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
     x = best_M
     polished_start = isinstance(init, str) and init == "direct" and best_M is state["best_M"] \
         and state["best_M_is_start"]
-    if polish_result and status != "interrupted" and not polished_start:
+    if polish_result and status is not Status.INTERRUPTED and not polished_start:
         pol = polish(best_M, problem, max_iter=polish_max_iter, threads=threads, **(polish_options or {}))
-        if pol.status == "interrupted":
-            status, message = "interrupted", pol.message
+        if pol.status is Status.INTERRUPTED:
+            status, message = Status.INTERRUPTED, pol.message
         if pol.max_distortion <= max_distortion(best_M, problem, threads=threads):
             x = pol.x
     u = np.abs(signed_distortions(x, problem, threads=threads))

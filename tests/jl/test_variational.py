@@ -7,11 +7,13 @@ import json
 import numpy as np
 import pytest
 
+from derand_fast._result import StageResult
 from derand_fast.jl.baselines import gaussian_baseline, gaussian_projection, pca_projection
 from derand_fast.jl.direct import fit_direct, polish
 from derand_fast.jl.figures import figures_6_7
 from derand_fast.jl.objectives import distortions, make_problem, max_distortion
 from derand_fast.jl.variational import fit_variational, paper_settings
+from derand_fast.runcontrol import Status
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +109,21 @@ def test_norms_target_reaches_paper_tolerance():
 
 def test_early_stop_and_interrupt(small):
     res = fit_variational(small, 8, max_iter=400, tol=0.5, polish_result=False)
-    assert res.status == "converged" and res.nit < 400 and res.max_distortion <= 0.5
+    assert res.status is Status.COMPLETED and res.success and res.nit < 400 and res.max_distortion <= 0.5
+    assert "reached tol" in res.message
+
+
+def test_direct_results_speak_the_stage_vocabulary(small):
+    """polish / fit_direct return a StageResult: Status, success, message, nit (L-BFGS iterations), nfev."""
+    A0 = gaussian_projection(6, 30, seed=2)
+    done = polish(A0, small, max_iter=20, schedule=(0.1, 0.01))
+    assert isinstance(done, StageResult) and done.status is Status.COMPLETED and done.success
+    assert 0 < done.nit <= 2 * 20 and done.nfev >= done.nit and done["nfev"] == done.nfev
+    assert done.message == "temperature schedule completed"
+    late = polish(A0, small, max_iter=20, time_limit=1e-9)  # the first evaluation is past the deadline
+    assert late.status is Status.TIME_LIMIT and not late.success and late.nit == 0
+    np.testing.assert_array_equal(late.x, A0)  # nothing better: the start is the best so far
+    assert late.max_distortion == pytest.approx(max_distortion(A0, small))
 
 
 def test_interrupt_returns_best_mean_so_far(small, monkeypatch):
@@ -123,7 +139,7 @@ def test_interrupt_returns_best_mean_so_far(small, monkeypatch):
 
     monkeypatch.setattr(var, "mc_objective", interrupted)
     res = fit_variational(small, 8, max_iter=400, seed=0)
-    assert res.status == "interrupted" and res.polish is None
+    assert res.status is Status.INTERRUPTED and not res.success and res.polish is None
     assert res.max_distortion == pytest.approx(res.history["max_distortion"].min())
     assert 20 < len(res.history["step"]) < 31
 
