@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from derand_fast.maxcut import Graph, cut_value, load_graph, maxcut
+from derand_fast.maxcut import Graph, load_graph, maxcut
 from derand_fast.maxcut.anneal import anneal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +44,8 @@ GSET = ROOT.parent / "shared" / "data" / "gset"
 GSET_GRAPHS = ["G1", "G22", "G43", "G55", "G70", "G81"]
 TORI = ["torus2d-pm1-32", "torus2d-pm1-100", "torus2d-gauss-316", "torus3d-pm1-10", "torus3d-gauss-22",
         "torus3d-pm1-46"]
-FIELDS = ["graph", "n", "m", "budget_s", "best_known", "sa", "sa1000", "sa1000_reads", "sa10000", "sa10000_reads", "sa100",
-          "sa100_reads",
+FIELDS = ["graph", "n", "m", "budget_s", "best_known", "sa", "sa1000", "sa1000_reads", "sa10000", "sa10000_reads",
+          "sa100", "sa100_reads",
           "ours", "threads", "start_cut", "upper_bound", "anneal_sweeps", "anneal_chains", "ours_s", "anneal_only",
           "ours_minus_sa"]
 

@@ -39,7 +39,8 @@ def _curve(res, every: int) -> list[tuple[int, float]]:
 
 def _print_run(label: str, res) -> None:
     c = res.certificate
-    print(f"  {label}: status {res.status}, {res.seconds:.1f} s wall / {res.cpu_seconds:.1f} s CPU, final ratio {res.metrics['ratio']:.4e}, "
+    print(f"  {label}: status {res.status}, {res.seconds:.1f} s wall / {res.cpu_seconds:.1f} s CPU, "
+          f"final ratio {res.metrics['ratio']:.4e}, "
           f"|W_perp|_F {res.metrics['perp_norm']:.4e}, |W|_F {res.metrics['w_norm']:.4e}, "
           f"max angle {res.metrics['max_angle_deg']:.3f} deg, loss {res.history['fun'][-1]:.4e}")
     if c is not None:

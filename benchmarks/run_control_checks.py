@@ -72,7 +72,8 @@ def main() -> None:
             print(lines[-1], flush=True)
         one = matchings(10**6, 1, Path(tmp) / "m.el")
         wall, rc, d = timed_run([str(one), "--time-limit", "20"])
-        lines.append(f"| perfect matching n = 1e6 | T = 20 s | cut {d.get('cut')} (optimum 500000), wall {wall:.2f} s |")
+        lines.append(f"| perfect matching n = 1e6 | T = 20 s | cut {d.get('cut')} (optimum 500000), "
+                     f"wall {wall:.2f} s |")
         print(lines[-1], flush=True)
     g81 = Path(args.data) / "gset" / "G81"
     if g81.exists():

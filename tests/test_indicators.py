@@ -50,10 +50,13 @@ def test_edge_indicator_values_and_gradient():
     ref = step_eps(x, EPS)[0] * step_eps(-y, EPS)[0] + step_eps(-x, EPS)[0] * step_eps(y, EPS)[0]
     np.testing.assert_allclose(f, ref, atol=1e-15)
     h = 1e-7
-    np.testing.assert_allclose(der[0], (edge_indicator(x + h, y, EPS)[0] - edge_indicator(x - h, y, EPS)[0]) / (2 * h), atol=2e-5)
-    np.testing.assert_allclose(der[1], (edge_indicator(x, y + h, EPS)[0] - edge_indicator(x, y - h, EPS)[0]) / (2 * h), atol=2e-5)
+    fx = (edge_indicator(x + h, y, EPS)[0] - edge_indicator(x - h, y, EPS)[0]) / (2 * h)
+    fy = (edge_indicator(x, y + h, EPS)[0] - edge_indicator(x, y - h, EPS)[0]) / (2 * h)
+    np.testing.assert_allclose(der[0], fx, atol=2e-5)
+    np.testing.assert_allclose(der[1], fy, atol=2e-5)
     # mixed second derivative vs differences of the analytic gradient
-    np.testing.assert_allclose(der[3], (edge_indicator(x, y + h, EPS)[1][0] - edge_indicator(x, y - h, EPS)[1][0]) / (2 * h), atol=2e-3)
+    fxy = (edge_indicator(x, y + h, EPS)[1][0] - edge_indicator(x, y - h, EPS)[1][0]) / (2 * h)
+    np.testing.assert_allclose(der[3], fxy, atol=2e-3)
     # opposite signs beyond eps -> 1; same sign -> 0
     assert edge_indicator(0.2, -0.3, EPS)[0] == 1.0
     assert edge_indicator(0.2, 0.3, EPS)[0] == 0.0

@@ -14,18 +14,25 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import derand_fast as df
 from derand_fast import _core
 from derand_fast.jl import make_problem, mc_objective
-from derand_fast.smoothing import smooth
 from derand_fast.maxcut import (
-    Graph, cut_value, cut_values, gw_expected_cut, gw_rounding, load_graph, local_search, solve_sdp,
+    Graph,
+    cut_value,
+    cut_values,
+    gw_expected_cut,
+    gw_rounding,
+    load_graph,
+    local_search,
+    solve_sdp,
 )
 from derand_fast.maxcut import maxcut as df_maxcut
+from derand_fast.smoothing import smooth
 
 LAYOUTS = ["c", "fortran", "strided", "float32", "int64", "complex", "object", "list"]
 

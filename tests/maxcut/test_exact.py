@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from derand_fast.maxcut import Graph, gw_expected_cut, local_search, solve_sdp
 import derand_fast.maxcut.derand_exact as derand_exact_module
-from derand_fast.runcontrol import Status
+from derand_fast.maxcut import Graph, gw_expected_cut, local_search, solve_sdp
 from derand_fast.maxcut.derand_exact import ExactCutObjective, derand_exact
+from derand_fast.runcontrol import Status
 
 
 def random_graph(n: int, p: float, seed: int, negative: float = 0.0) -> Graph:
