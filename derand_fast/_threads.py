@@ -95,3 +95,28 @@ def thread_scope(threads: int | None) -> Iterator[int]:
                 yield n
     finally:
         nb.set_num_threads(previous)
+
+
+class ThreadScoped:
+    """Mixin for estimators called many times in a row: :meth:`scope` runs them under one :func:`thread_scope`.
+
+    Setting Numba's thread count and pinning BLAS cost more than a small
+    estimate; inside ``with obj.scope():`` the calls share one scope (nested
+    scopes of the same object are free). Subclasses set ``self.threads``.
+    """
+
+    threads: int | None
+    _scoped: bool = False
+
+    @contextlib.contextmanager
+    def scope(self) -> Iterator[None]:
+        """Run many calls under one :func:`thread_scope` (saves its cost per call)."""
+        if self._scoped:
+            yield
+            return
+        with thread_scope(self.threads):
+            self._scoped = True
+            try:
+                yield
+            finally:
+                self._scoped = False

@@ -57,9 +57,7 @@ arguments across processes).
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from typing import NamedTuple, Protocol, runtime_checkable
 
 import numba as nb
@@ -67,7 +65,7 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 from numpy.typing import ArrayLike
 
-from ._threads import thread_scope, threads_for
+from ._threads import ThreadScoped, thread_scope, threads_for
 from ._validation import check_count
 from .qmc import sobol_normals
 from .random import _fill_streams, fill_normals, seed_to_key, stream_key
@@ -887,7 +885,7 @@ class AffineBatchEstimate(NamedTuple):
     stderr: float
 
 
-class AffineSmoother:
+class AffineSmoother(ThreadScoped):
     r"""The engine's driver for :math:`F(b, s) = E_z[g(b + s\,Wz)]`, :math:`z \sim N(0, I_d)` (paper Eq. 2).
 
     Pathwise Monte Carlo estimates of :math:`F`, :math:`\nabla_b F`,
@@ -985,7 +983,6 @@ class AffineSmoother:
         self.threads = threads
         self._pool_Z: np.ndarray | None = None
         self._pool_P: np.ndarray | None = None
-        self._scoped = False
         self.projections = 0  # matrix products Wz done (for benchmarks)
 
     def set_W(self, W: np.ndarray) -> None:
@@ -995,18 +992,6 @@ class AffineSmoother:
         self.W = np.ascontiguousarray(W, dtype=np.float64)
         self._pool_P = None
 
-    @contextlib.contextmanager
-    def scope(self) -> Iterator[None]:
-        """Run many estimates under one :func:`~derand_fast._threads.thread_scope` (saves its cost per step)."""
-        if self._scoped:
-            yield
-            return
-        with thread_scope(self.threads):
-            self._scoped = True
-            try:
-                yield
-            finally:
-                self._scoped = False
 
     def _normals(self, n_points: int, stream: int, qmc_stream: int) -> np.ndarray:
         if self.qmc:

@@ -32,14 +32,13 @@ them; MAXCUT supplies the objective, the fused smoothed-cut kernel of
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from typing import Any
 
 import numpy as np
 
-from .._threads import thread_scope
+from .._threads import ThreadScoped
 from .._validation import check_count, check_positive, renamed
 from ..optimizers import SGD, PerturbedGD
 from ..random import STREAMS, _fill_streams, seed_to_key, standard_normal
@@ -66,7 +65,7 @@ def _threads_for(threads: int | None, n_samples: int, graph: Graph) -> int | Non
     return threads if n_samples * max(graph.m, graph.n) >= _PARALLEL_MIN_WORK else 1
 
 
-class SmoothedCutMC:
+class SmoothedCutMC(ThreadScoped):
     r"""Monte Carlo estimates of the smoothed expected cut (paper Eq. 20) and its gradients, on the engine.
 
     Thin front of :class:`~derand_fast.smoothing.AffineSmoother` with the
@@ -97,20 +96,6 @@ class SmoothedCutMC:
         self.threads = _threads_for(threads, self.n_samples, self.graph)
         self.objective = SmoothedCutObjective(self.graph, self.eps, indicator)
         self._key = seed_to_key(seed)
-        self._scoped = False
-
-    @contextlib.contextmanager
-    def scope(self):
-        """Run many estimates under one :func:`~derand_fast._threads.thread_scope` (saves its cost per call)."""
-        if self._scoped:
-            yield
-            return
-        with thread_scope(self.threads):
-            self._scoped = True
-            try:
-                yield
-            finally:
-                self._scoped = False
 
     def smoother(self, V: np.ndarray, **options: Any) -> AffineSmoother:
         """The engine's driver for :math:`u = \\mu + s\\,Vz` on this estimator's samples (``options``: sampling)."""
