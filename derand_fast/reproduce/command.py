@@ -39,8 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="seed of every experiment in [0, 2^63 - 1] (default 0)")
     p.add_argument("--threads", type=int_at_least(1), default=None, help="threads (default: all)")
     p.add_argument("--data", default=None, metavar="DIR",
-                   help="folder of the Gset graph files G1, G11, ... for ext_gset (default $DERAND_FAST_DATA; "
-                        "without either only the built-in G43 runs)")
+                   help="folder of the Gset graph files G1, G11, ... for ext_gset and ext_gset_mc "
+                        "(default $DERAND_FAST_DATA; without either only the built-in G43 runs)")
 
 
 def run(args: argparse.Namespace) -> int:
