@@ -20,7 +20,7 @@ import pytest
 
 from derand_fast._threads import thread_scope
 from derand_fast.jl.objectives import make_problem, mc_objective
-from derand_fast.random import standard_normal
+from derand_fast.random import STREAMS, standard_normal
 
 S, TAU = 20, 0.01
 
@@ -80,10 +80,11 @@ def test_bench_variational_iteration(benchmark, bench_size, smoke, record_ratio,
     M = rng.standard_normal((k, d)) / math.sqrt(k)
     if sigma_kind == "entry":
         sigma, Xb = np.full((k, d), 0.05), None
-        Z = standard_normal(0, S, k * d).reshape(S, k, d)
+        Z = standard_normal(0, S, k * d, first_stream=STREAMS["jl.samples"].at(0)).reshape(S, k, d)
     else:
         sigma, Xb = 0.05, P.row_coords
-        Z = standard_normal(0, S, k * Xb.shape[1]).reshape(S, k, Xb.shape[1])
+        Z = standard_normal(0, S, k * Xb.shape[1], first_stream=STREAMS["jl.samples"].at(0))
+        Z = Z.reshape(S, k, Xb.shape[1])
     ref = numpy_iteration(X, M, sigma, Z, TAU, Xb)
     run = lambda: mc_objective(M, sigma, P, tau=TAU, n_samples=S, seed=0, step=0, threads=threads)  # noqa: E731
     est = run()  # JIT warm-up, and the same numbers as the NumPy version (same normals)
