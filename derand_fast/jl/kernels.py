@@ -44,6 +44,7 @@ Gram formula's rounding could exceed ``1e-12`` (near-duplicate points).
 from __future__ import annotations
 
 import math
+import types
 
 import numba as nb
 import numpy as np
@@ -428,12 +429,22 @@ def _mc_block(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode,
                 grad_sigma[s, r, j] = GX[(s - lo) * k + r, j] * Z[s, r, j]
 
 
-# Each kernel compiled twice from one body: threaded, and serial for small problems where
-# launching threads costs more than the work. Chunks/slots/blocks are fixed, so both give identical bits.
-eval_fixed = nb.njit(cache=True, parallel=True)(_eval_fixed)
-eval_fixed_serial = nb.njit(cache=True)(_eval_fixed)
-mc_batch = nb.njit(cache=True, parallel=True)(_mc_batch)
-mc_batch_serial = nb.njit(cache=True)(_mc_batch)
+def _twins(fn):
+    """``fn`` compiled twice: threaded, and serial for small problems where launching threads costs more than the work.
+
+    Chunks/slots/blocks are fixed, so both give identical bits. The serial twin is compiled from a copy of
+    ``fn`` under its own name: Numba's on-disk cache keys a kernel by its function's qualified name, line and
+    signature, not by ``parallel=``, so twins of one function share a cache entry and whichever compiled first
+    was loaded for both (the threaded kernel then ran serially in every later process).
+    """
+    copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_serial", fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = fn.__qualname__ + "_serial"
+    copy.__doc__ = fn.__doc__
+    return nb.njit(cache=True, parallel=True)(fn), nb.njit(cache=True)(copy)
+
+
+eval_fixed, eval_fixed_serial = _twins(_eval_fixed)
+mc_batch, mc_batch_serial = _twins(_mc_batch)
 PARALLEL_WORK = 200_000  # multiply-adds below which callers pick the serial kernel
 
 
