@@ -83,10 +83,34 @@ def _skipped_note(ctx: RunContext, skipped: list[str]) -> str:
     return f"; not run ({where}): {', '.join(skipped)}"
 
 
+def _ratio_bars(rows: list[dict[str, Any]], series: tuple[tuple[str, str], ...], width: float,
+                floor_keys: tuple[str, ...], title: str, ncol: int, png) -> None:
+    """Bars of each series' cut over the best-known cut (the SDP value where none is known), per Gset graph.
+
+    The y axis starts 0.02 below the lowest ratio of ``floor_keys`` (at most 0.85).
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.0, 4.0), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(rows))
+    ref = np.array([r["best_known"] or r["sdp_value"] for r in rows], dtype=np.float64)
+    for k, (key, label) in enumerate(series):
+        ax.bar(x + (k - (len(series) - 1) / 2) * width, [r[key] / q for r, q in zip(rows, ref)], width, label=label)
+    ax.axhline(1.0, color="k", lw=0.8, ls="--", label="best known")
+    ax.set_xticks(x, [r["graph"] for r in rows])
+    lowest = min((r[k] / q for r, q in zip(rows, ref) for k in floor_keys), default=0.9)
+    ax.set_ylim(min(0.85, lowest - 0.02), 1.005)
+    ax.set_xlabel("Gset graph")
+    ax.set_ylabel("cut / best known")
+    ax.set_title(title)
+    fig.legend(loc="outside lower center", ncol=ncol, fontsize=7)
+    fig.savefig(png, dpi=110)
+
+
 def run_gset(ctx: RunContext) -> Outcome:
     """derand-exact against GW's best hyperplane on Gset graphs: G43 (built in) quick; full run G1, G11, G14,
     G43, G55, the others read from ``ctx.data_dir`` and reported as not run without it."""
-    from matplotlib.figure import Figure
 
     from ..maxcut.solve import maxcut
 
@@ -100,24 +124,10 @@ def run_gset(ctx: RunContext) -> Outcome:
         rows.append({"graph": name, "n": res.n, "m": res.m, "sdp_value": res.sdp_value, "gw_best": res.gw_best,
                      "gw_mean": res.gw_mean, "derand_exact": res.rounding_cut, "after_local_search": res.cut,
                      "best_known": res.best_known, "status": res.status})
-    fig = Figure(figsize=(6.0, 4.0), layout="constrained")
-    ax = fig.subplots()
-    x = np.arange(len(rows))
-    ref = np.array([r["best_known"] or r["sdp_value"] for r in rows], dtype=np.float64)
-    for k, (key, label) in enumerate((("gw_mean", "GW mean"), ("gw_best", "GW best"),
-                                      ("derand_exact", "derand-exact sgn(μ)"),
-                                      ("after_local_search", "+ tabu search"))):
-        ax.bar(x + (k - 1.5) * 0.2, [r[key] / q for r, q in zip(rows, ref)], 0.2, label=label)
-    ax.axhline(1.0, color="k", lw=0.8, ls="--", label="best known")
-    ax.set_xticks(x, [r["graph"] for r in rows])
-    lowest = min((r[k] / q for r, q in zip(rows, ref) for k in ("gw_mean", "derand_exact")), default=0.9)
-    ax.set_ylim(min(0.85, lowest - 0.02), 1.005)
-    ax.set_xlabel("Gset graph")
-    ax.set_ylabel("cut / best known")
-    ax.set_title("Exact MAXCUT objective (extension)")
-    fig.legend(loc="outside lower center", ncol=3, fontsize=7)
     png = out / "ext_gset_exact.png"
-    fig.savefig(png, dpi=110)
+    _ratio_bars(rows, (("gw_mean", "GW mean"), ("gw_best", "GW best"), ("derand_exact", "derand-exact sgn(μ)"),
+                       ("after_local_search", "+ tabu search")), 0.2, ("gw_mean", "derand_exact"),
+                "Exact MAXCUT objective (extension)", 3, png)
     wins = [r for r in rows if r["derand_exact"] > r["gw_best"]]
     ours = "; ".join(f"{r['graph']} {r['gw_best']:g} → {r['derand_exact']:g} (best known "
                      + (f"{r['best_known']:g})" if r["best_known"] is not None else "unknown)") for r in rows)
@@ -145,7 +155,6 @@ MC_STEPS = (3000, 1000)
 def run_gset_mc(ctx: RunContext) -> Outcome:
     """derand-mc (paper §5.1, Theorem 5.2, Eq. 20) against GW's best hyperplane and derand-exact on the graphs of
     :func:`run_gset`, after the same SDP, without local search, on a fixed step budget."""
-    from matplotlib.figure import Figure
 
     from ..maxcut.solve import maxcut
 
@@ -165,23 +174,10 @@ def run_gset_mc(ctx: RunContext) -> Outcome:
                      "gw_mean": mc.gw_mean, "derand_mc": mc.rounding_cut, "mc_steps": mc.rounding_info.get("nit"),
                      "derand_exact": ex.rounding_cut, "best_known": mc.best_known,
                      "same_sdp": mc.sdp_value == ex.sdp_value})
-    fig = Figure(figsize=(6.0, 4.0), layout="constrained")
-    ax = fig.subplots()
-    x = np.arange(len(rows))
-    ref = np.array([r["best_known"] or r["sdp_value"] for r in rows], dtype=np.float64)
-    for k, (key, label) in enumerate((("gw_best", f"GW best of {n_hyperplanes}"),
-                                      ("derand_mc", "derand-mc sgn(μ)"), ("derand_exact", "derand-exact sgn(μ)"))):
-        ax.bar(x + (k - 1) * 0.25, [r[key] / q for r, q in zip(rows, ref)], 0.25, label=label)
-    ax.axhline(1.0, color="k", lw=0.8, ls="--", label="best known")
-    ax.set_xticks(x, [r["graph"] for r in rows])
-    lowest = min((r[k] / q for r, q in zip(rows, ref) for k in ("gw_best", "derand_mc")), default=0.9)
-    ax.set_ylim(min(0.85, lowest - 0.02), 1.005)
-    ax.set_xlabel("Gset graph")
-    ax.set_ylabel("cut / best known")
-    ax.set_title(f"Monte Carlo derandomization, {steps} steps, no local search")
-    fig.legend(loc="outside lower center", ncol=4, fontsize=7)
     png = out / "ext_gset_mc.png"
-    fig.savefig(png, dpi=110)
+    _ratio_bars(rows, (("gw_best", f"GW best of {n_hyperplanes}"), ("derand_mc", "derand-mc sgn(μ)"),
+                       ("derand_exact", "derand-exact sgn(μ)")), 0.25, ("gw_best", "derand_mc"),
+                f"Monte Carlo derandomization, {steps} steps, no local search", 4, png)
     wins = [r for r in rows if r["derand_mc"] >= r["gw_best"]]
     ours = (f"{steps} steps per rounding after the SDP (fixed budget), no local search, seed {seed}: "
             + "; ".join(f"{r['graph']} GW {r['gw_best']:g}, derand-mc {r['derand_mc']:g}, derand-exact "
