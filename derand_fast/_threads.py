@@ -29,8 +29,11 @@ __all__ = ["SERIAL_BELOW", "resolve_threads", "thread_scope", "threads_for"]
 #: measures the crossovers; 2 threads against 1 on this 2-core machine, load 3): ``"samples"`` counts sample
 #: coordinates of one smoothing call (``n_samples * d``; 2 threads took 36x the time at 192, 7x at 2e5, 0.83x
 #: at 1.2e6: crossover ~1e6), ``"graph"`` counts ``n + m`` of a MAXCUT run (3.7x at 250, 2.2x at 2 500, 1.3x at
-#: 10^4, 0.89x at 2.5e4: crossover ~2e4).
-SERIAL_BELOW: dict[str, int] = {"samples": 1 << 20, "graph": 20_000}
+#: 10^4, 0.89x at 2.5e4: crossover ~2e4). The kernels of the applications count their own units:
+#: ``"mc_terms"`` sample-edge terms of one MAXCUT Monte Carlo batch (``n_samples * max(n, m)``), ``"nn"``
+#: multiply-adds of one student pass (``n * h * (d + 1)``), ``"jl"`` multiply-adds of one JL kernel call.
+SERIAL_BELOW: dict[str, int] = {"samples": 1 << 20, "graph": 20_000, "mc_terms": 1 << 18, "nn": 1 << 21,
+                                "jl": 200_000}
 
 _controller: ThreadpoolController | None = None
 
