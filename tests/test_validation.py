@@ -1,11 +1,11 @@
-"""The shared scalar checks of derand_fast._validation."""
+"""The shared argument checks of derand_fast._validation (scalars and arrays)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from derand_fast._validation import SEED_MAX, check_seed
+from derand_fast._validation import SEED_MAX, check_array, check_seed
 
 
 @pytest.mark.parametrize("seed", [0, 1, 12345, 2**63 - 1, np.int64(7), np.uint64(2**63 - 1), np.int8(3), np.uint8(0)])
@@ -40,3 +40,30 @@ def test_check_time_limit():
     for bad in (0, -1.0, float("nan"), True, "3", np.bool_(True)):
         with pytest.raises(ValueError, match="^polish_time must be a positive number of seconds or None"):
             check_time_limit(bad, "polish_time")
+
+
+@pytest.mark.parametrize("bad, error, words", [
+    (np.array([True, False]), TypeError, "bool"),
+    (np.array([1 + 2j]), TypeError, "complex"),
+    (np.array(["a"]), TypeError, "real"),
+    (np.array([object()]), TypeError, "real"),
+    (np.zeros((2, 2)), ValueError, "1-D"),
+    (np.zeros(0), ValueError, "empty"),
+    (np.array([1.0, np.inf]), ValueError, "NaN or inf"),
+    (np.array([np.nan]), ValueError, "NaN or inf"),
+])
+def test_check_array_refuses_naming_the_argument(bad, error, words):
+    with pytest.raises(error, match=words) as info:
+        check_array(bad, "theta", 1)
+    assert "theta" in str(info.value)
+
+
+def test_check_array_converts_reals_and_keeps_float64_without_copy():
+    x = np.arange(6.0).reshape(2, 3)
+    assert check_array(x, "x", 2) is x
+    out = check_array(np.arange(6, dtype=np.int32).reshape(3, 2)[:, ::-1], "x", 2)
+    assert out.dtype == np.float64 and out.flags.c_contiguous
+    np.testing.assert_array_equal(out, [[1, 0], [3, 2], [5, 4]])
+    assert check_array([True, False], "x", allow_bool=True).tolist() == [1.0, 0.0]
+    assert check_array(np.zeros((0, 3)), "x", 2, allow_empty=True).shape == (0, 3)
+    assert np.isnan(check_array([np.nan], "x", finite=False)[0])
