@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SEED_MAX", "check_array", "check_betas", "check_count", "check_positive", "check_seed", "check_time_limit", "renamed"]
+__all__ = ["SEED_MAX", "check_array", "check_betas", "check_callback", "check_count", "check_positive", "check_seed",
+           "check_time_limit", "renamed"]
 
 #: The largest seed: seeds are ints in ``[0, SEED_MAX]`` (the non-negative int64 range).
 SEED_MAX = 2**63 - 1

@@ -33,10 +33,11 @@ import time
 from typing import Any
 
 import numpy as np
+from scipy.optimize import OptimizeResult
 
 from .. import _core
 from .._threads import thread_scope
-from .._validation import check_betas, check_count, check_positive, renamed
+from .._validation import check_betas, check_callback, check_count, check_positive, renamed
 from ..random import STREAMS, standard_normal
 from ..runcontrol import RunControl, Status, as_control
 from .cut import cut_value
@@ -254,11 +255,16 @@ def derand_exact(graph: Any, V: Any, *, max_iter: int = 1200, lr: float = 0.02,
         share: waking threads costs more, and far more on a loaded machine).
     time_limit : float or None
         Seconds; when reached, the best cut so far is returned (status ``TIME_LIMIT``).
-    callback : callable ``(step, mu, s) -> bool | None``, optional
+    callback : callable ``callback(intermediate_result)``, optional
         Called after every C++ call (~0.05 s of work, and at each history record)
-        with the last step taken (counted over the anneal and its reheats), ``mu``
-        after it (shape (batch, n): the restarts running; do not modify) and its
-        scale; returning True ends the run (status ``CALLBACK``).
+        with an ``OptimizeResult`` (SciPy's convention, as in
+        :mod:`derand_fast.optimizers`) holding ``x`` (``mu`` after the last step,
+        shape (batch, n): the restarts running; do not modify), ``s`` (that step's
+        scale), ``step`` (the last step taken, counted over the anneal and its
+        reheats), ``nit`` (steps so far, all restarts) and ``cut`` (the best sign
+        cut so far). Raising ``StopIteration`` or returning True ends the run
+        (status ``CALLBACK``). The former form ``callback(step, mu, s) -> bool``
+        still works but is deprecated (DeprecationWarning).
     progress : None, bool or callable(stage, fraction, info)
         Reported as stage ``"rounding derand-exact"`` after every C++ call.
     control : RunControl, optional
@@ -305,8 +311,7 @@ def derand_exact(graph: Any, V: Any, *, max_iter: int = 1200, lr: float = 0.02,
     anneal_fraction = check_positive(anneal_fraction, "anneal_fraction", upper=1.0)
     mu0_scale = check_positive(mu0_scale, "mu0_scale")
     b1, b2 = check_betas(betas)
-    if callback is not None and not callable(callback):
-        raise TypeError("callback must be callable or None")
+    callback, new_callback = check_callback(callback, "(step, mu, s)", 3)
     ctl = as_control(control, None if time_limit is None else check_positive(time_limit, "time_limit"))
     report, close = make_progress(progress)
     if report is not None:
@@ -360,9 +365,19 @@ def derand_exact(graph: Any, V: Any, *, max_iter: int = 1200, lr: float = 0.02,
             step = end
             if report is not None:
                 report("rounding derand-exact", min(1.0, nit / total_steps), f"step {offset + step}")
-            if callback is not None and callback(offset + step - 1, mu, float(schedule[step - 1])):
-                status = Status.CALLBACK
-                return True
+            if callback is not None:
+                last, s_last = offset + step - 1, float(schedule[step - 1])
+                try:
+                    if new_callback:
+                        stop_now = callback(OptimizeResult(x=mu, s=s_last, step=last, nit=nit,
+                                                           cut=float(best_cut.max())))
+                    else:
+                        stop_now = callback(last, mu, s_last)
+                except StopIteration:
+                    stop_now = True
+                if stop_now:
+                    status = Status.CALLBACK
+                    return True
             stop = ctl.poll()
             if stop is not None:
                 status = stop

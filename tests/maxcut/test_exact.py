@@ -312,9 +312,9 @@ def test_interrupt_and_time_limit_return_the_best_cut():
 
     seen = []
 
-    def stop(step, mu, s):
-        seen.append(step)
-        if step >= 25:
+    def stop(intermediate_result):
+        seen.append(intermediate_result.step)
+        if intermediate_result.step >= 25:
             raise KeyboardInterrupt
 
     # record_every = 5 ends a C++ call every 5 steps (the graph is far below one call's work)
@@ -326,8 +326,38 @@ def test_interrupt_and_time_limit_return_the_best_cut():
     assert out.cut == float(g.weights @ (out.x[g.u] != out.x[g.v]))
     out = derand_exact(g, V, max_iter=10**6, time_limit=0.2)
     assert out.status == Status.TIME_LIMIT and out.nit < 10**6
-    out = derand_exact(g, V, max_iter=200, callback=lambda step, mu, s: step >= 20, record_every=5, threads=1)
+
+
+def test_callback_scipy_form_and_the_deprecated_one():
+    g = random_graph(30, 0.3, seed=20)
+    V = solve_sdp(g, seed=0).V
+    full = derand_exact(g, V, max_iter=200, record_every=5, restarts=1, threads=1)
+    results = []
+
+    def cb(intermediate_result):
+        results.append(intermediate_result)
+        if intermediate_result.nit >= 20:
+            raise StopIteration
+
+    out = derand_exact(g, V, max_iter=200, callback=cb, record_every=5, restarts=1, threads=1)
+    assert out.status == Status.CALLBACK and out.nit == 20 and not out.success
+    assert [r.step for r in results] == [4, 9, 14, 19] and [r.nit for r in results] == [5, 10, 15, 20]
+    last = results[-1]
+    assert last.x.shape == (1, g.n) and last.s == pytest.approx(1.0 + (1e-3 - 1.0) * 19 / 200)
+    assert last.cut <= out.cut <= full.cut  # best sign cut so far; the stopped run's record holds it
+    # returning True stops too, and a one-argument callable of any name is the new form
+    out = derand_exact(g, V, max_iter=200, callback=lambda res: res.step >= 20, record_every=5, threads=1)
     assert out.status == Status.CALLBACK and out.nit == 25
+    # the former (step, mu, s) form: same stop, with a DeprecationWarning
+    with pytest.warns(DeprecationWarning, match=r"callback\(step, mu, s\)"):
+        old = derand_exact(g, V, max_iter=200, callback=lambda step, mu, s: step >= 20, record_every=5, threads=1)
+    assert old.status == Status.CALLBACK and old.nit == 25 and np.array_equal(old.x, out.x)
+    # a callback that never stops changes nothing
+    same = derand_exact(g, V, max_iter=200, callback=lambda intermediate_result: None, record_every=5,
+                        restarts=1, threads=1)
+    assert same.status == Status.COMPLETED and np.array_equal(same.x, full.x) and same.cut == full.cut
+    with pytest.raises(TypeError, match="callback"):
+        derand_exact(g, V, callback=3)
 
 
 def test_bad_input():
