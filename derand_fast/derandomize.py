@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from ._userfunc import as_numba_objective
-from ._validation import check_count, check_positive
+from ._validation import check_array, check_count, check_positive
 from .certificate import SOSPCertificate, sosp_certificate
 from .optimizers import Adam, OptimizeResult, Params, _Optimizer
 from .smoothing import smooth, smooth_affine
@@ -119,17 +119,7 @@ def _objective(g: Any, caller: str) -> Any:
 
 
 def _finite_array(a: Any, name: str, ndim: int) -> np.ndarray:
-    arr = np.asarray(a)
-    if arr.dtype.kind not in "fiu":
-        raise TypeError(f"{name} must be a real array, got dtype {arr.dtype}")
-    arr = np.array(arr, dtype=np.float64)
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (got NaN or inf)")
-    return arr
+    return check_array(a, name, ndim).copy()  # a private copy: the optimizers update it in place
 
 
 def _run(fun: Callable, x0: dict[str, np.ndarray], scale_key: str, mean_key: str,

@@ -24,7 +24,7 @@ import math
 import numba as nb
 import numpy as np
 
-from ._validation import check_positive
+from ._validation import check_array, check_positive
 
 __all__ = [
     "step_eps",
@@ -125,15 +125,7 @@ def _map_edge(x, y, eps, out):
 
 
 def _as_float_array(x, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
-    out = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(out).all():
-        raise ValueError(f"{name} contains NaN or inf")
-    return out
+    return check_array(x, name, allow_empty=True, allow_bool=True)
 
 
 def _apply3(kernel, x, name, *params):

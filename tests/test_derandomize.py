@@ -125,7 +125,7 @@ def test_a_plain_python_g_gives_the_numba_run(caplog):
     ("call", "exc", "match"),
     [
         (lambda: derandomize(double_well, np.zeros(2), lam=0.0), ValueError, "lam"),
-        (lambda: derandomize(double_well, np.array([np.nan, 0.0]), lam=0.1), ValueError, "mu0 must be finite"),
+        (lambda: derandomize(double_well, np.array([np.nan, 0.0]), lam=0.1), ValueError, "mu0 contains NaN or inf"),
         (lambda: derandomize(double_well, np.zeros((2, 2)), lam=0.1), ValueError, "mu0 must be 1-D"),
         (lambda: derandomize(double_well, np.zeros(2), -1.0, lam=0.1), ValueError, "sigma0"),
         (lambda: derandomize(double_well, np.zeros(2), np.ones(3), lam=0.1), ValueError, "sigma0"),

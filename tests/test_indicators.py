@@ -112,9 +112,9 @@ def test_bad_width_rejected(eps):
 
 
 def test_wrong_dtypes_rejected():
-    with pytest.raises(TypeError, match="x must be real"):
+    with pytest.raises(TypeError, match="x must be a real .* got complex dtype"):
         step_eps(np.array([1 + 2j]), EPS)
-    with pytest.raises(TypeError, match="x must be a real numeric array"):
+    with pytest.raises(TypeError, match=r"x must be a real \(integer or float\) array"):
         step_eps(np.array(["a"], dtype=object), EPS)
     with pytest.raises(ValueError, match="same shape"):
         edge_indicator(np.zeros(3), np.zeros(4), EPS)
