@@ -37,16 +37,10 @@ from typing import Any, ClassVar
 
 from scipy.optimize import OptimizeResult
 
-from .runcontrol import Status
+from .runcontrol import FORMER_STATUS, Status
 
 __all__ = ["StageResult", "as_status"]
 
-# status strings: the roundings' before the one base (RoundingOutcome.status was a str) and the optimizers'
-# (derand_fast.optimizers.OptimizeStatus values)
-_LEGACY_STATUS = {"done": Status.COMPLETED, "completed": Status.COMPLETED, "converged": Status.COMPLETED,
-                  "time_limit": Status.TIME_LIMIT, "interrupted": Status.INTERRUPTED,
-                  "terminated": Status.TERMINATED, "max_iter": Status.MAX_ITER, "callback": Status.CALLBACK,
-                  "nonfinite": Status.NONFINITE}
 
 
 def as_status(value: Any) -> Status:
@@ -57,11 +51,11 @@ def as_status(value: Any) -> Status:
     ValueError
         For anything else (the message lists the accepted strings).
     """
-    if isinstance(value, str):  # (an OptimizeStatus is a str too)
+    if isinstance(value, str):
         try:
-            return _LEGACY_STATUS[str(getattr(value, "value", value)).lower()]
+            return FORMER_STATUS[value.lower()]
         except KeyError:
-            raise ValueError(f"unknown status {value!r}; use a Status or one of {sorted(_LEGACY_STATUS)}") from None
+            raise ValueError(f"unknown status {value!r}; use a Status or one of {sorted(FORMER_STATUS)}") from None
     if isinstance(value, bool):
         raise ValueError(f"a status must be a Status, an int or a str, got the bool {value}")
     return Status(value)

@@ -17,9 +17,12 @@ plus a ``history`` and, when ``hessp`` is given, an :class:`SOSPCertificate`
 Run control: ``max_iter``, ``tol`` (gradient norm), ``time_limit``, a
 ``callback`` that can stop the run, a stderr progress bar, and Ctrl-C (or a
 ``KeyboardInterrupt`` raised in ``fun``/``callback``) which returns the best
-point so far with status ``"interrupted"``. An objective that returns a
-non-finite value or gradient stops the run with status ``"nonfinite"`` and the
-last finite iterate. All randomness (perturbations, Lanczos start vectors) comes
+point so far with status ``INTERRUPTED``. An objective that returns a
+non-finite value or gradient stops the run with status ``NONFINITE`` and the
+last finite iterate. ``status`` is a :class:`~derand_fast.runcontrol.Status`
+(an ``IntEnum``, as SciPy's ``status`` is an int; a converged run is
+``COMPLETED``); it still compares equal to the former strings (``"converged"``,
+``"max_iter"``, ...). All randomness (perturbations, Lanczos start vectors) comes
 from ``seed`` through :func:`derand_fast.random.standard_normal`.
 
 Examples
@@ -30,13 +33,11 @@ Examples
 ...     return float(p["W"] @ p["W"] + (p["b"] - 1.0) ** 2), {"W": 2 * p["W"], "b": 2 * (p["b"] - 1.0)}
 >>> res = Adam(lr={"W": 0.05, "b": 0.1}).minimize(fun, {"W": np.ones(3), "b": np.array(0.0)}, max_iter=2000, tol=1e-6)
 >>> res.status, round(float(res.x["b"]), 4)
-(<OptimizeStatus.CONVERGED: 'converged'>, 1.0)
+(<Status.COMPLETED: 0>, 1.0)
 """
 
 from __future__ import annotations
 
-import enum
-import inspect
 import math
 import sys
 import time
@@ -45,18 +46,18 @@ from collections.abc import Callable, Mapping
 from typing import Any, Union
 
 import numpy as np
-import scipy.optimize
 from scipy.special import ndtr
 
-from ._validation import check_betas, check_positive
+from ._result import StageResult
+from ._validation import check_betas, check_callback, check_positive
 from .certificate import SOSPCertificate, lambda_min, sosp_certificate
 from .random import standard_normal
+from .runcontrol import Status
 
 __all__ = [
     "Adam",
     "HessianDescent",
     "OptimizeResult",
-    "OptimizeStatus",
     "PerturbedGD",
     "SGD",
     "SOSPCertificate",
@@ -66,32 +67,27 @@ Params = Union[np.ndarray, dict]
 LearningRate = Union[float, Mapping[str, float]]
 
 
-class OptimizeStatus(str, enum.Enum):
-    """Why a run ended; compares equal to its string value (``res.status == "interrupted"``)."""
-
-    CONVERGED = "converged"
-    MAX_ITER = "max_iter"
-    CALLBACK = "callback"
-    TIME_LIMIT = "time_limit"
-    INTERRUPTED = "interrupted"
-    NONFINITE = "nonfinite"
-
-    def __str__(self) -> str:
-        return self.value
+def __getattr__(name: str) -> Any:
+    if name == "OptimizeStatus":  # the former string enum; its members are Status's (CONVERGED is COMPLETED)
+        warnings.warn("derand_fast.optimizers.OptimizeStatus is deprecated: the optimizers' status is a "
+                      "derand_fast.runcontrol.Status", DeprecationWarning, stacklevel=2)
+        return Status
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _MESSAGES = {
-    OptimizeStatus.CONVERGED: "converged",
-    OptimizeStatus.MAX_ITER: "maximum number of iterations reached",
-    OptimizeStatus.CALLBACK: "stopped by the callback (it raised StopIteration or returned True)",
-    OptimizeStatus.TIME_LIMIT: "time limit reached",
-    OptimizeStatus.INTERRUPTED: "interrupted (KeyboardInterrupt); x is the best point so far",
-    OptimizeStatus.NONFINITE: "the objective returned a non-finite value or gradient; x is the last finite iterate",
+    Status.COMPLETED: "converged",
+    Status.MAX_ITER: "maximum number of iterations reached",
+    Status.CALLBACK: "stopped by the callback (it raised StopIteration or returned True)",
+    Status.TIME_LIMIT: "time limit reached",
+    Status.INTERRUPTED: "interrupted (KeyboardInterrupt); x is the best point so far",
+    Status.NONFINITE: "the objective returned a non-finite value or gradient; x is the last finite iterate",
 }
 
 
-class OptimizeResult(scipy.optimize.OptimizeResult):
-    """SciPy-style result: ``x, fun, jac, nit, nfev, status, success, message`` plus our fields.
+class OptimizeResult(StageResult):
+    """SciPy-style result (a :class:`~derand_fast._result.StageResult`): ``x, fun, jac, nit, nfev, status,
+    success, message`` plus our fields.
 
     Attributes
     ----------
@@ -105,9 +101,9 @@ class OptimizeResult(scipy.optimize.OptimizeResult):
         Number of parameter updates made.
     nfev : int
         Number of ``fun`` evaluations.
-    status : OptimizeStatus
-        ``"converged"``, ``"max_iter"``, ``"callback"``, ``"time_limit"``,
-        ``"interrupted"`` or ``"nonfinite"``.
+    status : Status
+        ``COMPLETED`` (converged), ``MAX_ITER``, ``CALLBACK``, ``TIME_LIMIT``,
+        ``INTERRUPTED`` or ``NONFINITE``.
     success : bool
         Whether the run ended the way it was asked to: converged, stopped by the
         callback, or ran its ``max_iter`` when no stopping criterion was set.
@@ -117,6 +113,13 @@ class OptimizeResult(scipy.optimize.OptimizeResult):
     certificate : SOSPCertificate or None
         Computed at ``x`` when ``hessp`` was given.
     """
+
+    @classmethod
+    def _intermediate(cls, **fields: Any) -> OptimizeResult:
+        """The callback's ``intermediate_result``: the given fields only (no status: the run goes on)."""
+        res = cls.__new__(cls)
+        dict.update(res, fields)
+        return res
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -308,26 +311,6 @@ def _with_args(fun: Callable[..., Any], jac: Any, hessp: Callable[..., Any] | No
     return fg, hessp_args
 
 
-def _wrap_callback(callback: Callable[..., Any] | None) -> tuple[Callable[..., Any] | None, bool]:
-    """``(callback, new_style)``; new style is SciPy's ``callback(intermediate_result)``.
-
-    Recognized as SciPy does, by a parameter named ``intermediate_result``;
-    anything else is the older ``callback(step, params, value, grad)``, which
-    warns that it is deprecated.
-    """
-    if callback is None:
-        return None, False
-    try:
-        new_style = "intermediate_result" in inspect.signature(callback).parameters
-    except (TypeError, ValueError):  # no signature to read (some builtins): the old form
-        new_style = False
-    if not new_style:
-        warnings.warn("callback(step, params, value, grad) is deprecated: take one argument named "
-                      "'intermediate_result' (an OptimizeResult with x, fun, jac, nit, nfev) and raise "
-                      "StopIteration to stop, as scipy.optimize.minimize does", DeprecationWarning, stacklevel=3)
-    return callback, new_style
-
-
 # ----------------------------------------------------------------------------- base class
 
 
@@ -348,7 +331,7 @@ class _Optimizer:
         """Allocate optimizer state for one run."""
 
     def _step(self, t: int, xu: Params, xs: list[np.ndarray], gs: list[np.ndarray], value: float,
-              gnorm: float, outs: list[np.ndarray], lrs: list[float]) -> OptimizeStatus | None:
+              gnorm: float, outs: list[np.ndarray], lrs: list[float]) -> Status | None:
         """Write the next iterate into ``outs`` (never aliasing ``xs``), or return a stop status."""
         raise NotImplementedError
 
@@ -392,8 +375,9 @@ class _Optimizer:
             Called after each evaluation with an :class:`OptimizeResult`
             holding ``x``, ``fun``, ``jac``, ``nit`` and ``nfev`` (SciPy >= 1.11
             convention, recognized like SciPy does by the parameter's name
-            ``intermediate_result``); raising ``StopIteration`` stops the run
-            (status ``"callback"``). ``x`` (as passed to ``fun``) lives in the
+            ``intermediate_result``, or a single positional parameter); raising
+            ``StopIteration`` or returning True stops the run (status
+            ``CALLBACK``). ``x`` (as passed to ``fun``) lives in the
             optimizer's reused buffers: copy it to keep it. The older form
             ``callback(step, params, value, grad) -> bool | None`` (returning
             ``True`` stops) still works but is deprecated (``DeprecationWarning``).
@@ -401,7 +385,7 @@ class _Optimizer:
             Draw a stderr progress bar; ``None`` draws one only when stderr is a
             terminal and ``max_iter >= 1000``.
         time_limit : float or None
-            Wall-clock budget in seconds (status ``"time_limit"``).
+            Wall-clock budget in seconds (status ``TIME_LIMIT``).
         hessp : callable ``(params, v, *args) -> Hv`` or None
             Hessian-vector products; when given, the result carries an
             :class:`SOSPCertificate` at ``x``.
@@ -434,7 +418,7 @@ class _Optimizer:
             if fn is not None and not callable(fn):
                 raise TypeError(f"{name} must be callable or None")
         fun, hessp = _with_args(fun, jac, hessp, args)
-        callback, new_callback = _wrap_callback(callback)
+        callback, new_callback = check_callback(callback, "(step, params, value, grad)", 4)
         default_rho, default_K = self._certificate_constants()
         rho = default_rho if rho is None else check_positive(rho, "rho")
         K = default_K if K is None else check_positive(K, "K")
@@ -471,7 +455,7 @@ class _Optimizer:
         self._override: tuple[list[np.ndarray], float, Params] | None = None
 
         t0 = time.perf_counter()
-        status = OptimizeStatus.MAX_ITER
+        status = Status.MAX_ITER
         nfev = 0
         t = 0
         try:
@@ -503,7 +487,7 @@ class _Optimizer:
                 if not math.isfinite(value + gnorm):  # NaN or inf in either
                     if prev < 0:
                         raise ValueError("fun returned a non-finite value or gradient at the starting point x0")
-                    status = OptimizeStatus.NONFINITE
+                    status = Status.NONFINITE
                     break
                 if value < best_f:
                     best, best_f, best_g = cur, value, grad
@@ -518,21 +502,23 @@ class _Optimizer:
                     if bar is not None:
                         bar.update(t, value, gnorm, now, force=last)
                     if tol is not None and gnorm <= tol:
-                        status = OptimizeStatus.CONVERGED
+                        status = Status.COMPLETED
                         break
                     if callback is not None:
                         try:
                             if new_callback:
-                                callback(intermediate_result=OptimizeResult(x=xu, fun=value, jac=grad, nit=t,
-                                                                            nfev=nfev))
-                            elif callback(t, xu, value, grad):
-                                status = OptimizeStatus.CALLBACK
+                                stop_now = callback(OptimizeResult._intermediate(x=xu, fun=value, jac=grad, nit=t,
+                                                                                 nfev=nfev))
+                            else:
+                                stop_now = callback(t, xu, value, grad)
+                            if stop_now:
+                                status = Status.CALLBACK
                                 break
                         except StopIteration:
-                            status = OptimizeStatus.CALLBACK
+                            status = Status.CALLBACK
                             break
                     if not last and time_limit is not None and now - t0 >= time_limit:
-                        status = OptimizeStatus.TIME_LIMIT
+                        status = Status.TIME_LIMIT
                         break
                 if last:
                     break
@@ -554,32 +540,32 @@ class _Optimizer:
                 cur = nxt
                 t += 1
         except KeyboardInterrupt:
-            status = OptimizeStatus.INTERRUPTED
+            status = Status.INTERRUPTED
         finally:
             if bar is not None:
                 bar.close()
 
-        if status is OptimizeStatus.INTERRUPTED:
+        if status is Status.INTERRUPTED:
             if best >= 0:
                 x_arrays, fx, gx = bufs[best], best_f, best_g
             else:  # interrupted during the very first evaluation
                 x_arrays, fx, gx = bufs[0], math.nan, None
-        elif status is OptimizeStatus.NONFINITE:
+        elif status is Status.NONFINITE:
             x_arrays, fx, gx = bufs[prev], prev_f, prev_g
         elif self._override is not None:
             x_arrays, fx, gx = self._override
         else:
             x_arrays, fx, gx = bufs[cur], value, grad
 
-        success = status in (OptimizeStatus.CONVERGED, OptimizeStatus.CALLBACK) or (
-            status is OptimizeStatus.MAX_ITER and not self._has_criterion(tol))
+        success = status in (Status.COMPLETED, Status.CALLBACK) or (
+            status is Status.MAX_ITER and not self._has_criterion(tol))
         rows = np.asarray(hist, dtype=np.float64).reshape(-1, 3)
         history = {"step": rows[:, 0].astype(np.int64), "fun": rows[:, 1].copy(), "grad_norm": rows[:, 2].copy()}
         for key, values in hist_extra.items():
             history[key] = np.asarray(values + [math.nan] * (len(hist) - len(values)), dtype=np.float64)
         x_out = groups.user([a.copy() for a in x_arrays])
         certificate = None
-        if hessp is not None and gx is not None and status is not OptimizeStatus.INTERRUPTED:
+        if hessp is not None and gx is not None and status is not Status.INTERRUPTED:
             flat_g = groups.flatten(groups.split(gx, "grad"))
             certificate = sosp_certificate(flat_g, self._flat_hvp(x_out), rho=rho, K=K, lam=lam, seed=self.seed)
         return OptimizeResult(x=x_out, fun=fx, jac=gx, nit=t, nfev=nfev, status=status, success=bool(success),
@@ -717,7 +703,7 @@ class PerturbedGD(_Optimizer):
     With ``escape_decrease`` (Jin's :math:`f_\\text{thres}`) the run stops when,
     ``interval`` steps after a perturbation, ``f`` has not decreased by
     ``escape_decrease`` below its value at the perturbed point; it then returns
-    that point (status ``"converged"``: with high probability an approximate
+    that point (status ``COMPLETED``: with high probability an approximate
     SOSP). Without it the run uses all of ``max_iter``.
 
     Parameters
@@ -832,7 +818,7 @@ class PerturbedGD(_Optimizer):
             self._anchor = None
             if value - anchor[1] > -self.escape_decrease:
                 self._override = anchor
-                return OptimizeStatus.CONVERGED
+                return Status.COMPLETED
         if gnorm <= self.threshold and (self._t_noise < 0 or t - self._t_noise >= self.interval):
             n = self._groups.total
             z = standard_normal(self.seed, 1, n + 1, first_stream=self._n_noise, threads=1)[0]
@@ -860,7 +846,7 @@ class HessianDescent(_Optimizer):
     :math:`h u_1` along the eigenvector of the smallest eigenvalue (sign chosen
     so that it does not increase :math:`f` to first order), computed by Lanczos on
     ``hessp`` (:func:`derand_fast.certificate.lambda_min`); else the point is a
-    ρ-SOSP and the run stops (status ``"converged"``). Needs ``hessp``.
+    ρ-SOSP and the run stops (status ``COMPLETED``). Needs ``hessp``.
 
     Parameters
     ----------
@@ -904,7 +890,7 @@ class HessianDescent(_Optimizer):
         groups = self._groups
         lam, u = lambda_min(self._flat_hvp(xu), groups.total, seed=self.seed)
         if lam >= -math.sqrt(self.K * self.rho):
-            return OptimizeStatus.CONVERGED
+            return Status.COMPLETED
         slope = float(groups.flatten(gs) @ u)
         if slope == 0.0:
             flip = standard_normal(self.seed, 1, 1, first_stream=self._n_curv, threads=1)[0, 0] < 0

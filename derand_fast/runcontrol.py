@@ -77,9 +77,20 @@ class Status(enum.IntEnum):
                         (an optimizer's last finite iterate is kept)
     ============  ====  ==========================================================
 
-    :func:`derand_fast._result.as_status` also reads the optimizers' string
-    statuses (:class:`derand_fast.optimizers.OptimizeStatus`: ``"converged"`` is
-    ``COMPLETED``, the others have the same names).
+    The former status strings (the optimizers' ``"converged"``, ``"max_iter"``,
+    ..., the roundings' ``"done"``, ...) still work where code compared with
+    them: a member compares equal to its former strings (``COMPLETED`` to
+    ``"completed"``, ``"converged"`` and ``"done"``, every other member to its
+    lower-case name), ``str(member)`` is its lower-case name, ``CONVERGED`` is an
+    alias of ``COMPLETED`` and :func:`derand_fast._result.as_status` reads the
+    strings. Hashing stays the int's: do not mix strings and members as keys.
+
+    Examples
+    --------
+    >>> Status.MAX_ITER == 4, Status.MAX_ITER == "max_iter", str(Status.MAX_ITER)
+    (True, True, 'max_iter')
+    >>> Status.CONVERGED is Status.COMPLETED, Status.COMPLETED != "converged"
+    (True, False)
     """
 
     COMPLETED = 0
@@ -89,10 +100,25 @@ class Status(enum.IntEnum):
     MAX_ITER = 4
     CALLBACK = 5
     NONFINITE = 6
+    CONVERGED = 0  # alias: the optimizers' former "converged"
 
     @property
     def message(self) -> str:
         return _MESSAGES[self]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return FORMER_STATUS.get(other) is self
+        return int.__eq__(self, other)  # NotImplemented for a non-int
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = int.__hash__
 
     @property
     def stopped_early(self) -> bool:
@@ -109,6 +135,10 @@ _MESSAGES = {
     Status.CALLBACK: "stopped by the callback",
     Status.NONFINITE: "the objective returned a non-finite value or gradient: last finite iterate",
 }
+
+#: the former status strings: the roundings' (``"done"``) and the optimizers' (``"converged"``, ...)
+FORMER_STATUS = {"done": Status.COMPLETED, "completed": Status.COMPLETED, "converged": Status.COMPLETED,
+                 **{m.name.lower(): m for m in Status if m is not Status.COMPLETED}}
 
 #: process exit code of the command for each final status
 EXIT_CODES = {Status.COMPLETED: 0, Status.TIME_LIMIT: 0, Status.INTERRUPTED: 130, Status.TERMINATED: 143,

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import scipy.optimize
 
-from derand_fast.optimizers import SGD, Adam, HessianDescent, OptimizeResult, OptimizeStatus, PerturbedGD
+from derand_fast.optimizers import SGD, Adam, HessianDescent, OptimizeResult, PerturbedGD
+from derand_fast.runcontrol import Status
 
 SQRT2 = math.sqrt(2.0)
 
@@ -45,7 +46,7 @@ def test_perturbed_gd_escapes_the_saddle_and_is_certified():
     rho, K = 1e-3, 12.0
     opt = PerturbedGD(lr=0.1, radius=1e-2, threshold=rho / 10, interval=50, escape_decrease=1e-6, seed=7)
     res = opt.minimize(saddle_fun, np.zeros(2), max_iter=5000, hessp=saddle_hessp, rho=rho, K=K)
-    assert res.status == OptimizeStatus.CONVERGED and res.success
+    assert res.status == Status.COMPLETED and res.success
     assert res.fun == pytest.approx(-1.0, abs=1e-6)
     assert_near_minimizer(res, rho, K)
 
@@ -324,7 +325,7 @@ def test_keyboard_interrupt_returns_the_best_point_so_far():
             raise KeyboardInterrupt
 
     res = SGD(lr=2.5).minimize(quad, np.ones(2), max_iter=100, callback=stop)
-    assert res.status == OptimizeStatus.INTERRUPTED and not res.success
+    assert res.status == Status.INTERRUPTED and not res.success
     assert "interrupted" in res.message
     np.testing.assert_array_equal(res.x, np.ones(2))
     assert res.fun == 1.0 and len(res.history["step"]) == 6
@@ -536,3 +537,25 @@ def test_scipy_style_bad_input():
         SGD(lr=0.1).minimize(quad, np.ones(2), jac=lambda p: p)
     with pytest.raises(TypeError, match="jac=callable"):
         SGD(lr=0.1).minimize(lambda p: 1.0, np.ones(2))
+
+
+def test_status_is_the_one_status_table_and_the_former_strings_still_compare():
+    res = SGD(lr=0.1).minimize(quad, np.ones(2), max_iter=500, tol=1e-6)
+    assert res.status is Status.COMPLETED and res.status == 0 and res["status"] == 0 and res.success
+    assert res.status == "converged" and str(res.status) == "completed" and res.message == "converged"
+    capped = SGD(lr=0.1).minimize(quad, np.ones(2), max_iter=3, tol=1e-6)
+    assert capped.status is Status.MAX_ITER and capped.status == "max_iter" and capped.status != "converged"
+    assert not capped.success  # a stopping rule was set and not met
+    with pytest.warns(DeprecationWarning, match="OptimizeStatus"):
+        from derand_fast.optimizers import OptimizeStatus
+    assert OptimizeStatus is Status and OptimizeStatus.CONVERGED is Status.COMPLETED
+
+
+def test_callback_returning_true_or_taking_one_positional_argument_stops():
+    res = SGD(lr=0.1).minimize(quad, np.ones(2), max_iter=100, callback=lambda intermediate_result:
+                               intermediate_result.nit == 4)
+    assert res.status is Status.CALLBACK and res.nit == 4 and res.success
+    seen = []
+    res = SGD(lr=0.1).minimize(quad, np.ones(2), max_iter=2, callback=lambda r: seen.append(r.nfev))
+    assert res.status is Status.MAX_ITER and seen == [1, 2, 3]
+    assert not {"status", "message", "success"} & set(OptimizeResult._intermediate(nit=1))  # the run goes on

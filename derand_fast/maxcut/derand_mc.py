@@ -475,14 +475,13 @@ def _seconds_left(ctl: RunControl) -> float | None:
     return None if math.isinf(left) else max(left, 1e-3)
 
 
-def _status(opt_status: Any, stop: Status | None, ctl: RunControl) -> Status:
+def _status(opt_status: Status, stop: Status | None, ctl: RunControl) -> Status:
     """The rounding's :class:`Status` from the optimizer's status and a stop seen in the callback."""
-    value = str(getattr(opt_status, "value", opt_status))
-    if value == "interrupted":
+    if opt_status is Status.INTERRUPTED:
         return ctl.interrupt()
     if stop is not None:
         return stop
-    if value == "time_limit":
+    if opt_status is Status.TIME_LIMIT:
         return Status.TIME_LIMIT
     return Status.COMPLETED
 
