@@ -79,7 +79,7 @@ def gap_pct(best: float | None, cut: float | None) -> float:
 def settings(*, mc_time: float, tabu_time: float | None, tabu_moves: int | None,
              pipeline_time: float) -> dict[str, dict]:
     """The ``maxcut`` options of each column (a column whose budget is 0 is left out)."""
-    tabu = {"polish_moves": tabu_moves} if tabu_moves is not None else {"polish_time": tabu_time}
+    tabu = {"local_search_moves": tabu_moves} if tabu_moves is not None else {"local_search_time": tabu_time}
     gw = {"rounding": "gw", "n_hyperplanes": 1000}
     exact = {"rounding": "derand-exact", "n_hyperplanes": 0}
     out = {"gw": {**gw, "local_search": False}, "gw_ls": {**gw, "local_search": "1flip"},

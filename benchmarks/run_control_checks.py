@@ -78,7 +78,7 @@ def main() -> None:
     g81 = Path(args.data) / "gset" / "G81"
     if g81.exists():
         stages = {"sdp": [], "gw": ["--hyperplanes", "10000000"], "rounding derand-exact": ["--hyperplanes", "10"],
-                  "polish anneal": ["--hyperplanes", "10", "--polish-sweeps", "1000000000000"]}
+                  "polish anneal": ["--hyperplanes", "10", "--local-search-sweeps", "1000000000000"]}
         for stage, extra in stages.items():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 latency, rc, status = signal_latency(g81, stage, signum, extra)

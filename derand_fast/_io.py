@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_write_text", "check_writable"]
+__all__ = ["atomic_write_text", "check_writable", "read_json", "write_json"]
 
 
 def _umask() -> int:
@@ -41,6 +44,44 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_json(data: dict[str, Any], path: str | os.PathLike[str] | None = None, *, indent: int | None = 1,
+               one_line: Iterable[str] = ()) -> str:
+    """The strict JSON text of ``data`` (no NaN/inf: ValueError), also written to ``path`` atomically when given.
+
+    The top-level lists named in ``one_line`` are written on one line whatever
+    ``indent`` (a partition of 10^6 nodes: 4x faster than one entry per line).
+    The file ends with a newline; the returned text does not.
+
+    Examples
+    --------
+    >>> print(write_json({"cut": 2.0, "partition": [1, -1, 1]}, one_line=["partition"]))
+    {
+     "cut": 2.0,
+     "partition": [1, -1, 1]
+    }
+    """
+    placeholder = "@derand_fast:one_line@"
+    d = dict(data)
+    lines = {key: d[key] for key in one_line if key in d}
+    for key in lines:
+        d[key] = placeholder + key
+    text = json.dumps(d, indent=indent, allow_nan=False)
+    for key, value in lines.items():
+        text = text.replace(f'"{placeholder}{key}"', json.dumps(value, allow_nan=False), 1)
+    if path is not None:
+        atomic_write_text(path, text + "\n")
+    return text
+
+
+def read_json(source: str | os.PathLike[str]) -> Any:
+    """The JSON in ``source``: the text itself when it starts with ``{``, else the file it names."""
+    text = str(source)
+    if not text.lstrip().startswith("{"):
+        with open(source, encoding="utf-8") as fh:
+            text = fh.read()
+    return json.loads(text)
 
 
 def check_writable(path: str | os.PathLike[str], *, not_same_as: str | os.PathLike[str] | None = None) -> None:

@@ -71,7 +71,7 @@ class StageResult(OptimizeResult):
     message : str, optional
         Default ``status.message``.
     success : bool, optional
-        Default ``status == Status.COMPLETED``.
+        Default ``status == Status.COMPLETED`` (a subclass may widen it: ``_succeeded``).
     **fields
         The stage's other entries (``x``, ``nit``, ``time``, ...). A former
         attribute name listed in ``_aliases`` is stored under its canonical key.
@@ -88,7 +88,12 @@ class StageResult(OptimizeResult):
         st = as_status(status)
         self["status"] = st
         self["message"] = st.message if message is None else str(message)
-        self["success"] = st is Status.COMPLETED if success is None else bool(success)
+        self["success"] = self._succeeded(st) if success is None else bool(success)
+
+    @staticmethod
+    def _succeeded(status: Status) -> bool:
+        """The default ``success`` of ``status`` (a stage may count more statuses as success)."""
+        return status is Status.COMPLETED
 
     def __getattr__(self, name: str) -> Any:
         key = type(self)._aliases.get(name)
@@ -100,9 +105,16 @@ class StageResult(OptimizeResult):
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "status":  # a new status brings its own message and success
             st = as_status(value)
-            self.update(status=st, message=st.message, success=st is Status.COMPLETED)
+            self.update(status=st, message=st.message, success=self._succeeded(st))
             return
         self[type(self)._aliases.get(name, name)] = value
 
+    def __repr__(self) -> str:
+        # SciPy's repr fails on an empty nested dict (a stage's empty ``info``): one line per entry instead
+        if not self:
+            return f"{type(self).__name__}()"
+        width = max(map(len, map(str, self)))
+        return "\n".join(f"{str(k).rjust(width)}: {v!r}" for k, v in self.items())
+
     def __dir__(self) -> list[str]:
-        return list(self.keys()) + list(self._aliases)
+        return sorted({*object.__dir__(self), *self.keys(), *self._aliases})

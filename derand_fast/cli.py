@@ -46,6 +46,19 @@ _EPILOG = ("exit codes: 0 success (also when --time-limit stopped the run), 2 ba
            "written (--json) and printed, a second signal exits at once")
 
 
+class _DeprecatedFlag(argparse.Action):
+    """A former flag kept as a hidden alias: stores into the new flag's ``dest`` and names it on stderr."""
+
+    def __init__(self, option_strings: list[str], dest: str, *, replacement: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, **kwargs)
+        self.replacement = replacement
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"derand-fast: {option_string} is deprecated: use {self.replacement}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def _pipeline_arguments(p: argparse.ArgumentParser) -> None:
     """The options of the MAXCUT pipeline, shared by ``maxcut``, ``qubo`` and ``ising``."""
     from .maxcut.rounding import available_roundings
@@ -65,9 +78,14 @@ def _pipeline_arguments(p: argparse.ArgumentParser) -> None:
                         "or until --time-limit), 1flip (to the first local optimum) or none")
     p.add_argument("--no-local-search", dest="local_search", action="store_const", const="none",
                    help="same as --local-search none")
-    p.add_argument("--polish-moves", type=_nonneg_int, default=None, help="moves of the tabu search")
-    p.add_argument("--polish-sweeps", type=_nonneg_int, default=None, help="sweeps of the annealing")
-    p.add_argument("--polish-time", type=positive_float, default=None, help="seconds for the tabu search (a cap)")
+    p.add_argument("--local-search-moves", type=_nonneg_int, default=None, help="moves of the tabu search")
+    p.add_argument("--local-search-sweeps", type=_nonneg_int, default=None, help="sweeps of the annealing")
+    p.add_argument("--local-search-time", type=positive_float, default=None,
+                   help="seconds for the local search (a cap)")
+    for unit, kind in (("moves", _nonneg_int), ("sweeps", _nonneg_int), ("time", positive_float)):
+        # the former names --polish-moves, --polish-sweeps, --polish-time: hidden aliases
+        p.add_argument(f"--polish-{unit}", dest=f"local_search_{unit}", type=kind, default=argparse.SUPPRESS,
+                       action=_DeprecatedFlag, replacement=f"--local-search-{unit}", help=argparse.SUPPRESS)
     p.add_argument("--time-limit", type=positive_float, default=None,
                    help="seconds for the whole run, counted from the process start (loading included)")
     p.add_argument("--json", metavar="FILE", default=None,
@@ -89,8 +107,8 @@ def _maxcut_arguments(p: argparse.ArgumentParser) -> None:
 def _pipeline_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"rank": args.rank, "max_rank": args.max_rank, "seed": args.seed, "threads": args.threads,
             "rounding": args.rounding, "n_hyperplanes": args.hyperplanes, "local_search": args.local_search,
-            "polish_moves": args.polish_moves, "polish_sweeps": args.polish_sweeps,
-            "polish_time": args.polish_time}
+            "local_search_moves": args.local_search_moves, "local_search_sweeps": args.local_search_sweeps,
+            "local_search_time": args.local_search_time}
 
 
 def _run_controlled(args: argparse.Namespace, inputs: list[Path], load: Callable[[], Any],

@@ -32,6 +32,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the extra
     raise ImportError("derand_fast.dimod needs dimod: pip install 'derand_fast[dimod]'") from None
 
+from ._validation import renamed
 from .ising import IsingResult, solve_ising, solve_qubo
 from .runcontrol import RunControl
 
@@ -40,9 +41,22 @@ __all__ = ["DerandSampler"]
 #: keyword arguments of :meth:`DerandSampler.sample` (dimod's ``parameters``: name -> relevant properties)
 PARAMETERS: dict[str, list[str]] = {
     "time_limit": [], "seed": [], "threads": [], "initial_state": [], "rounding": [], "n_hyperplanes": [],
-    "local_search": [], "polish_sweeps": [], "polish_moves": [], "polish_time": [], "rank": [], "max_rank": [],
-    "sdp_tol": [], "max_sweeps": [],
+    "local_search": [], "local_search_sweeps": [], "local_search_moves": [], "local_search_time": [], "rank": [],
+    "max_rank": [], "sdp_tol": [], "max_sweeps": [],
 }
+
+#: former parameter names -> their names now (still accepted, with a DeprecationWarning)
+_RENAMED = {"polish_sweeps": "local_search_sweeps", "polish_moves": "local_search_moves",
+            "polish_time": "local_search_time"}
+
+
+def _current_names(options: dict[str, Any], stacklevel: int = 4) -> dict[str, Any]:
+    """``options`` with the former parameter names replaced by the current ones (DeprecationWarning)."""
+    out = dict(options)
+    for old, new in _RENAMED.items():
+        if old in out:
+            out[new] = renamed(out.get(new), out.pop(old), old, new, stacklevel=stacklevel)
+    return out
 
 
 class DerandSampler(dimod.Sampler):
@@ -79,6 +93,7 @@ class DerandSampler(dimod.Sampler):
     """
 
     def __init__(self, **defaults: Any) -> None:
+        defaults = _current_names(defaults)
         unknown = sorted(set(defaults) - set(PARAMETERS))
         if unknown:
             raise TypeError(f"DerandSampler got unknown parameter(s) {', '.join(map(repr, unknown))}; "
@@ -116,9 +131,11 @@ class DerandSampler(dimod.Sampler):
             order, ``(array, labels)``; a SampleSet gives its lowest-energy
             sample): kept as a candidate and polished, so it can only improve
             the answer. Values of the model's vartype.
-        rounding, n_hyperplanes, local_search, polish_sweeps, polish_moves, polish_time, rank, max_rank, \
-sdp_tol, max_sweeps
-            Passed to :func:`derand_fast.maxcut.maxcut`.
+        rounding, n_hyperplanes, local_search, local_search_sweeps, local_search_moves, local_search_time, \
+rank, max_rank, sdp_tol, max_sweeps
+            Passed to :func:`derand_fast.maxcut.maxcut` (``polish_sweeps``,
+            ``polish_moves`` and ``polish_time``, their former names, are still
+            accepted with a DeprecationWarning).
 
         Unknown keyword arguments are dropped with a ``dimod.exceptions.SamplerUnknownArgWarning``.
 
@@ -126,7 +143,7 @@ sdp_tol, max_sweeps
         -------
         dimod.SampleSet
         """
-        parameters = self.remove_unknown_kwargs(**parameters)
+        parameters = self.remove_unknown_kwargs(**_current_names(parameters))
         options = {**self._defaults, **parameters}
         # the clock starts here: the model's conversion counts against the time limit
         options["control"] = RunControl(options.pop("time_limit", None))

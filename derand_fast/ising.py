@@ -26,7 +26,6 @@ subtracted from the lower bound, which is rounded downward.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Hashable, Mapping
@@ -36,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ._io import atomic_write_text
+from ._io import read_json, write_json
 from ._threads import threads_for
 from .maxcut.graph import Graph
 from .maxcut.result import MaxCutResult, _json_label, _label_from_json, _package_version
@@ -130,11 +129,7 @@ class IsingResult:
         >>> again.sample == r.sample, again.energy == r.energy, again.version == r.version
         (True, True, True)
         """
-        text = str(source)
-        if not text.lstrip().startswith("{"):
-            with open(source, encoding="utf-8") as fh:
-                text = fh.read()
-        d = json.loads(text)
+        d = read_json(source)
         values = list(d["sample"].values())
         keys = [_label_from_json(k) for k in d["labels"]] if "labels" in d else list(d["sample"])
         return cls(sample={k: int(v) for k, v in zip(keys, values)}, energy=float(d["energy"]),
@@ -163,10 +158,7 @@ class IsingResult:
 
     def to_json(self, path: str | Path | None = None) -> str:
         """The :meth:`to_dict` JSON text; also written to ``path`` when given (atomically)."""
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
-        if path is not None:
-            atomic_write_text(path, text + "\n")
-        return text
+        return write_json(self.to_dict(), path)
 
 
 # --------------------------------------------------------------------------- input

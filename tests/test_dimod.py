@@ -15,7 +15,7 @@ from derand_fast.cli import main  # noqa: E402
 from derand_fast.dimod import DerandSampler  # noqa: E402
 from derand_fast.ising import read_ising, read_qubo, solve_ising, solve_qubo  # noqa: E402
 
-FAST = {"seed": 0, "threads": 1, "n_hyperplanes": 50, "polish_sweeps": 200}
+FAST = {"seed": 0, "threads": 1, "n_hyperplanes": 50, "local_search_sweeps": 200}
 
 
 @dimod.testing.load_sampler_bqm_tests(lambda: DerandSampler(**FAST))
@@ -146,9 +146,9 @@ def _write_qubo(path, n: int, seed: int) -> None:
 
 
 OPTS = {"seed": 3, "threads": 1, "rounding": "derand-exact", "n_hyperplanes": 100, "local_search": "anneal",
-        "polish_sweeps": 200}
+        "local_search_sweeps": 200}
 CLI_OPTS = ["--seed", "3", "--threads", "1", "--rounding", "derand-exact", "--hyperplanes", "100",
-            "--local-search", "anneal", "--polish-sweeps", "200", "--quiet"]
+            "--local-search", "anneal", "--local-search-sweeps", "200", "--quiet"]
 
 
 def test_three_entry_points_agree_on_a_qubo(tmp_path):
@@ -200,3 +200,18 @@ def test_time_limit_reaches_the_pipeline():
     dimod.testing.assert_sampleset_energies(ss, bqm)
     with pytest.raises(ValueError, match="time_limit"):
         DerandSampler().sample(bqm, time_limit=-1.0)
+
+
+def test_former_polish_parameters_are_accepted_with_a_warning():
+    bqm = _random_bqm(4, "SPIN")
+    new = DerandSampler(**FAST).sample(bqm)
+    old_fast = {**{k: v for k, v in FAST.items() if k != "local_search_sweeps"}, "polish_sweeps": 200}
+    with pytest.warns(DeprecationWarning, match="polish_sweeps is deprecated: use local_search_sweeps"):
+        sampler = DerandSampler(**old_fast)
+    assert sampler.properties["defaults"]["local_search_sweeps"] == 200
+    assert "polish_sweeps" not in sampler.parameters and "local_search_sweeps" in sampler.parameters
+    with pytest.warns(DeprecationWarning, match="polish_moves"):
+        tabu = DerandSampler(seed=0, threads=1).sample(bqm, local_search="tabu", polish_moves=300)
+    again = DerandSampler(seed=0, threads=1).sample(bqm, local_search="tabu", local_search_moves=300)
+    assert tabu.first.energy == again.first.energy and tabu.first.sample == again.first.sample
+    assert sampler.sample(bqm).first.sample == new.first.sample

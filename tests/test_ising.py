@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from derand_fast.ising import IsingResult, ising_energy, qubo_energy, read_ising, read_qubo, solve_ising, solve_qubo
 
-FAST = {"seed": 0, "threads": 1, "polish_moves": 2000, "n_hyperplanes": 50}
+FAST = {"seed": 0, "threads": 1, "local_search_moves": 2000, "n_hyperplanes": 50}
 
 
 def _brute_ising(h: np.ndarray, J: np.ndarray) -> float:
@@ -119,7 +119,7 @@ def test_warm_start_and_no_interactions():
     h, J = _random_ising(3)
     best = _brute_ising(h, J)
     first = solve_ising(h, J, **FAST)
-    again = solve_ising(h, J, initial_state=first, **{**FAST, "polish_moves": 0})
+    again = solve_ising(h, J, initial_state=first, **{**FAST, "local_search_moves": 0})
     assert again.energy <= first.energy
     assert solve_ising(h, J, initial_state=[1] * h.size, **FAST).energy == pytest.approx(best)
     r = solve_ising({"a": 0.0}, {}, offset=2.5, **FAST)

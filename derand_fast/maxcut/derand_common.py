@@ -148,7 +148,7 @@ def polish_outcome(graph: Graph, outcome: RoundingOutcome, polish: bool | None) 
     if polish and graph.m > 0:
         ls = local_search(graph, outcome.x)
         outcome.x, outcome.cut = ls.x, float(ls.cut)
-        outcome.info["polish_moves"] = int(ls.moves)
+        outcome.info["local_search_moves"] = int(ls.moves)
     return outcome
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from .._io import atomic_write_text
+from .._io import read_json, write_json
+from .._result import StageResult
 from ..runcontrol import Status
 
 __all__ = ["MaxCutResult", "STATUS"]
@@ -25,16 +24,22 @@ def _package_version() -> str:
 STATUS = {int(s): s.message for s in Status}
 
 
-@dataclass
-class MaxCutResult:
-    """Outcome of :func:`derand_fast.maxcut.maxcut`.
+class MaxCutResult(StageResult):
+    """Outcome of :func:`derand_fast.maxcut.maxcut`: a :class:`~derand_fast._result.StageResult`.
+
+    A SciPy ``OptimizeResult`` (a dict with attribute access, ``x`` the
+    partition) whose ``status`` is a :class:`~derand_fast.runcontrol.Status`;
+    ``success`` is True when the run ended normally (completed, or stopped by
+    its time limit) and ``time`` is the run's total seconds (``times["total"]``).
+    There is no ``nit`` or ``nfev``: the stages count their own
+    (``sdp["sweeps"]``, ``local_search["sweeps"]`` / ``["moves"]``, ...).
 
     Attributes
     ----------
     cut : float
         Value of ``partition`` (after local search when enabled).
     partition : ndarray of int8, shape (n,)
-        ±1 side of every node.
+        ±1 side of every node (also ``x``).
     sdp_value : float
         SDP objective at the returned factor (the primal value; not a bound
         by itself unless the SDP is solved exactly). NaN when the run stopped
@@ -54,6 +59,10 @@ class MaxCutResult:
     status : Status
         ``COMPLETED``, ``TIME_LIMIT``, ``INTERRUPTED`` (SIGINT / Ctrl-C) or
         ``TERMINATED`` (SIGTERM); an int (key of :data:`STATUS`), ``message`` the text.
+    success : bool
+        ``status`` is ``COMPLETED`` or ``TIME_LIMIT``.
+    time : float
+        ``times["total"]`` (NaN without it).
     sdp : dict
         ``rank``, ``sweeps``, ``last_delta``, ``status``, ``message``, ``n_colors``,
         ``parallel_classes``, ``sweep_time``.
@@ -93,6 +102,8 @@ class MaxCutResult:
         The package version that produced the result (kept by the JSON round trip).
     """
 
+    _aliases: ClassVar[dict[str, str]] = {"x": "partition"}  # SciPy's name of the solution
+
     cut: float
     partition: np.ndarray
     sdp_value: float
@@ -106,22 +117,45 @@ class MaxCutResult:
     n: int
     m: int
     times: dict[str, float]
-    status: int
-    message: str
-    sdp: dict[str, Any] = field(default_factory=dict)
-    rounding_info: dict[str, Any] = field(default_factory=dict)
-    local_search: dict[str, Any] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
-    graph_name: str = "graph"
-    best_known: float | None = None
-    upper_bound: float | None = None
-    bound_info: dict[str, Any] = field(default_factory=dict)
-    best_stage: str = ""
-    history: list[tuple[str, float, float]] = field(default_factory=list)
-    gw: dict[str, Any] = field(default_factory=dict)
-    labels: list[Any] | None = None
-    index_base: int = 0
-    version: str = field(default_factory=_package_version)
+    time: float
+    sdp: dict[str, Any]
+    rounding_info: dict[str, Any]
+    local_search: dict[str, Any]
+    params: dict[str, Any]
+    graph_name: str
+    best_known: float | None
+    upper_bound: float | None
+    bound_info: dict[str, Any]
+    best_stage: str
+    history: list[tuple[str, float, float]]
+    gw: dict[str, Any]
+    labels: list[Any] | None
+    index_base: int
+    version: str
+
+    def __init__(self, cut: float, partition: np.ndarray, sdp_value: float, gw_best: float | None,
+                 gw_mean: float | None, gw_expected: float | None, rounding: str, rounding_cut: float | None,
+                 seed: int, threads: int, n: int, m: int, times: dict[str, float], status: Any = Status.COMPLETED,
+                 message: str | None = None, sdp: dict[str, Any] | None = None,
+                 rounding_info: dict[str, Any] | None = None, local_search: dict[str, Any] | None = None,
+                 params: dict[str, Any] | None = None, graph_name: str = "graph", best_known: float | None = None,
+                 upper_bound: float | None = None, bound_info: dict[str, Any] | None = None, best_stage: str = "",
+                 history: list[tuple[str, float, float]] | None = None, gw: dict[str, Any] | None = None,
+                 labels: list[Any] | None = None, index_base: int = 0, version: str | None = None) -> None:
+        super().__init__(
+            status=status, message=message, cut=cut, partition=partition, sdp_value=sdp_value, gw_best=gw_best,
+            gw_mean=gw_mean, gw_expected=gw_expected, rounding=rounding, rounding_cut=rounding_cut, seed=seed,
+            threads=threads, n=n, m=m, times=times, time=float(times.get("total", math.nan)),
+            sdp={} if sdp is None else sdp, rounding_info={} if rounding_info is None else rounding_info,
+            local_search={} if local_search is None else local_search, params={} if params is None else params,
+            graph_name=graph_name, best_known=best_known, upper_bound=upper_bound,
+            bound_info={} if bound_info is None else bound_info, best_stage=best_stage,
+            history=[] if history is None else history, gw={} if gw is None else gw, labels=labels,
+            index_base=index_base, version=_package_version() if version is None else version)
+
+    @staticmethod
+    def _succeeded(status: Status) -> bool:
+        return status in (Status.COMPLETED, Status.TIME_LIMIT)
 
     def node_labels(self) -> list[Any]:
         """Label of every node of ``partition``: ``labels``, or ``index_base, index_base + 1, ...``."""
@@ -166,11 +200,6 @@ class MaxCutResult:
     def optimal(self) -> bool:
         """True when the cut reaches the certified bound: no larger cut exists."""
         return self.upper_bound is not None and self.cut >= self.upper_bound
-
-    @property
-    def success(self) -> bool:
-        """True when the run ended normally: completed, or stopped by its time limit."""
-        return self.status in (Status.COMPLETED, Status.TIME_LIMIT)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; keys ``n, m, cut, partition, sdp_value, gw_best, gw_mean, rounding, seed,
@@ -221,17 +250,8 @@ class MaxCutResult:
         The file is replaced atomically (a temporary file in the same folder,
         then a rename): a failed write leaves the old file intact.
         """
-        d = self.to_dict()
         # one line for the n entries (partition, labels): 4x faster to write than one per line
-        lines = {key: d[key] for key in ("partition", "labels") if key in d}
-        for key in lines:
-            d[key] = _PLACEHOLDER + key
-        text = json.dumps(d, indent=indent, allow_nan=False)
-        for key, value in lines.items():
-            text = text.replace(f'"{_PLACEHOLDER}{key}"', json.dumps(value, allow_nan=False), 1)
-        if path is not None:
-            atomic_write_text(path, text + "\n")
-        return text
+        return write_json(self.to_dict(), path, indent=indent, one_line=("partition", "labels"))
 
     @classmethod
     def from_json(cls, source: str | os.PathLike[str]) -> MaxCutResult:
@@ -246,11 +266,7 @@ class MaxCutResult:
         >>> again.cut == res.cut and again.status == res.status and bool((again.partition == res.partition).all())
         True
         """
-        text = str(source)
-        if not text.lstrip().startswith("{"):
-            with open(source, encoding="utf-8") as fh:
-                text = fh.read()
-        d = json.loads(text)
+        d = read_json(source)
         nan = math.nan
         return cls(
             cut=float(d["cut"]), partition=np.asarray(d["partition"], dtype=np.int8),
@@ -350,9 +366,6 @@ class MaxCutResult:
 
     def __str__(self) -> str:
         return self.summary()
-
-
-_PLACEHOLDER = "@derand_fast:partition@"
 
 
 def _json_label(label: Any) -> Any:

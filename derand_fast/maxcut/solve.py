@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._threads import threads_for
-from .._validation import check_count, check_seed, check_time_limit
+from .._validation import check_count, check_seed, check_time_limit, renamed
 from ..runcontrol import RunControl, Status
 from .cut import as_partition, cut_value
 from .data import best_known
@@ -133,11 +133,12 @@ def _anneal_chains(g: Graph, start: np.ndarray | None, *, seed: int, chains: int
 
 def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, seed: int = 0,
            threads: int | None = None, rounding: str = "derand-exact", n_hyperplanes: int = 1000,
-           local_search: bool | str = True, polish_moves: int | None = None, polish_sweeps: int | None = None,
-           polish_time: float | None = None,
+           local_search: bool | str = True, local_search_moves: int | None = None,
+           local_search_sweeps: int | None = None, local_search_time: float | None = None,
            time_limit: float | None = None, progress: Any = None, sdp_tol: float = 2.5e-4, max_sweeps: int = 1000,
            rounding_options: dict[str, Any] | None = None, initial: Any = None, certify: bool = True,
-           self_loops: str = "error", control: RunControl | None = None) -> MaxCutResult:
+           self_loops: str = "error", control: RunControl | None = None, polish_moves: int | None = None,
+           polish_sweeps: int | None = None, polish_time: float | None = None) -> MaxCutResult:
     """Approximate MAXCUT with an SDP upper bound (paper §5.1, App. F).
 
     1. the low-rank SDP by the mixing method (:func:`solve_sdp`);
@@ -174,19 +175,19 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         GW hyperplanes (0 skips the GW baseline unless ``rounding="gw"``).
     local_search : {True, "anneal", "tabu", "1flip", False, "none"}
         The polish. ``True`` (default) means ``"anneal"``: simulated annealing
-        from the best partition so far, ``polish_sweeps`` sweeps (default
+        from the best partition so far, ``local_search_sweeps`` sweeps (default
         :data:`~derand_fast.maxcut.anneal.DEFAULT_SWEEPS`) — or, when a time
         limit is set, one anneal sized to the time left, on ``threads``
         independent chains side by side (the best is kept). ``"tabu"``: tabu
-        search with ``polish_moves`` moves (default
+        search with ``local_search_moves`` moves (default
         :func:`~derand_fast.maxcut.polish.default_tabu_moves`) or until the time
         is up. ``"1flip"`` stops at the first 1-flip local optimum (milliseconds).
-    polish_moves : int >= 0, optional
+    local_search_moves : int >= 0, optional
         Move budget of the tabu search (deterministic).
-    polish_sweeps : int >= 0, optional
+    local_search_sweeps : int >= 0, optional
         Sweep budget of the annealing (deterministic; without a time limit one
         chain runs whatever ``threads`` is, so the result does not depend on it).
-    polish_time : float, optional
+    local_search_time : float, optional
         Seconds for the polish (a cap; the result then depends on the
         machine's speed).
     time_limit : float, optional
@@ -216,6 +217,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         The run control to work under (the command passes one whose clock
         started with the process and whose stop flag its signal handlers
         set); ``time_limit`` then shortens its deadline.
+    polish_moves, polish_sweeps, polish_time : optional
+        Deprecated names of ``local_search_moves``, ``local_search_sweeps`` and
+        ``local_search_time`` (DeprecationWarning).
 
     Returns
     -------
@@ -253,9 +257,12 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     except (KeyError, TypeError):
         raise ValueError(f"local_search must be one of {', '.join(map(repr, POLISHES))}, "
                          f"got {local_search!r}") from None
-    _check_moves(polish_moves, "polish_moves")
-    _check_moves(polish_sweeps, "polish_sweeps")
-    polish_limit = check_time_limit(polish_time, "polish_time")
+    local_search_moves = renamed(local_search_moves, polish_moves, "polish_moves", "local_search_moves")
+    local_search_sweeps = renamed(local_search_sweeps, polish_sweeps, "polish_sweeps", "local_search_sweeps")
+    local_search_time = renamed(local_search_time, polish_time, "polish_time", "local_search_time")
+    _check_moves(local_search_moves, "local_search_moves")
+    _check_moves(local_search_sweeps, "local_search_sweeps")
+    polish_limit = check_time_limit(local_search_time, "local_search_time")
     if isinstance(initial, MaxCutResult):
         initial = initial.partition
     x_initial = None if initial is None else as_partition(initial, g.n, "initial")
@@ -375,7 +382,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
                        else f"from {ctl.best_stage} ({start_cut:,.6g})")
             if polish == "anneal":
                 chains = nt if math.isfinite(pctl.deadline) else 1
-                runs = _anneal_chains(g, start, seed=seed, chains=chains, sweeps=polish_sweeps, control=pctl)
+                runs = _anneal_chains(g, start, seed=seed, chains=chains, sweeps=local_search_sweeps, control=pctl)
                 best = max(runs, key=lambda a: a.cut)
                 base = start_cut if start is not None else min(a.cut - a.gain for a in runs)
                 stopped = ctl.reason if ctl.reason is not None else max(a.status for a in runs)
@@ -388,13 +395,13 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
                            "converged": ls.converged, "status": ls.status}
                 stopped = ls.status
             else:
-                ts = tabu_search(g, start, max_moves=polish_moves, seed=seed, control=pctl, progress=report)
+                ts = tabu_search(g, start, max_moves=local_search_moves, seed=seed, control=pctl, progress=report)
                 ls_info = {"method": "tabu", "gain": ts.cut - start_cut, "moves": ts.moves,
                            "best_move": ts.best_move, "restarts": ts.restarts, "status": ts.status}
                 stopped = ts.status
         except KeyboardInterrupt:
             stopped = ctl.interrupt()
-        # stopped by the run's clock (not by a shorter polish_time cap)
+        # stopped by the run's clock (not by a shorter local_search_time cap)
         cut_short |= stopped == Status.TIME_LIMIT and pctl.deadline >= ctl.deadline
         times["local_search"] = time.perf_counter() - t
         _log.info("polish %s: best cut %.6g (%s, %.2f s)", polish, ctl.best_value, Status(stopped).message,
@@ -412,7 +419,8 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
 
     params = {"rank": rank, "max_rank": max_rank, "seed": seed, "threads": threads, "rounding": rounding,
               "n_hyperplanes": int(n_hyperplanes), "local_search": polish or "none",
-              "polish_moves": polish_moves, "polish_sweeps": polish_sweeps, "polish_time": polish_time,
+              "local_search_moves": local_search_moves, "local_search_sweeps": local_search_sweeps,
+              "local_search_time": local_search_time,
               "time_limit": time_limit,
               "sdp_tol": sdp_tol, "max_sweeps": max_sweeps, "rounding_options": rounding_options or {},
               "initial": initial is not None, "certify": bool(certify)}

@@ -93,13 +93,13 @@ PIPELINE_CHILD = textwrap.dedent(r"""
     # imports, JIT compilation and thread pools first: the estimate excludes the interpreter; then the
     # peak is reset (Linux clear_refs) so that a compilation's own peak does not hide the pipeline's
     maxcut(load_graph((np.array([[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]]), None)), rank=8,
-           rounding="derand-exact", polish_moves=1000, max_sweeps=3, threads=1)
+           rounding="derand-exact", local_search_moves=1000, max_sweeps=3, threads=1)
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     base = status("VmRSS")
     g = load_graph(sys.argv[1])
     loaded = peak()
-    maxcut(g, rank=8, rounding="derand-exact", rounding_options={"max_iter": 50}, polish_moves=200_000,
+    maxcut(g, rank=8, rounding="derand-exact", rounding_options={"max_iter": 50}, local_search_moves=200_000,
            max_sweeps=3, threads=1)
     print(json.dumps({"n": g.n, "m": g.m, "load": loaded - base, "total": peak() - base,
                       "estimate": estimate_memory(g.n, g.m, rank=8)}))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 
 import pytest
 
+from derand_fast import cli
 from derand_fast.cli import main
 from derand_fast.maxcut.data import builtin_graph_path
 from derand_fast.runcontrol import Status
@@ -41,7 +43,7 @@ def test_maxcut_options_and_json(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("flags,method", [([], "anneal"), (["--local-search", "1flip"], "1flip"),
-                                          (["--local-search", "tabu", "--polish-moves", "500"], "tabu"),
+                                          (["--local-search", "tabu", "--local-search-moves", "500"], "tabu"),
                                           (["--local-search", "none"], None)])
 def test_local_search_choice(flags, method, tmp_path):
     out = tmp_path / "r.json"
@@ -51,17 +53,33 @@ def test_local_search_choice(flags, method, tmp_path):
     assert d["local_search"].get("method") == method
     if method is not None:
         assert d["cut"] >= d["rounding_cut"]
-    if "--polish-moves" in flags:
-        assert d["local_search"]["moves"] == 500 and d["params"]["polish_moves"] == 500
+    if "--local-search-moves" in flags:
+        assert d["local_search"]["moves"] == 500 and d["params"]["local_search_moves"] == 500
 
 
-def test_polish_time_caps_the_tabu_search(tmp_path):
+def test_local_search_time_caps_the_tabu_search(tmp_path):
     out = tmp_path / "r.json"
-    assert main(["--local-search", "tabu", "--polish-moves", str(10**12), "--polish-time", "0.3", "--hyperplanes",
-                 "16", "--threads", "1",
-                 "--json", str(out), "--quiet"]) == 0
+    assert main(["--local-search", "tabu", "--local-search-moves", str(10**12), "--local-search-time", "0.3",
+                 "--hyperplanes", "16", "--threads", "1", "--json", str(out), "--quiet"]) == 0
     d = json.loads(out.read_text())
     assert d["local_search"]["status"] == Status.TIME_LIMIT and d["status"] == 0 and d["times"]["local_search"] < 5
+
+
+def test_former_polish_flags_are_hidden_aliases(tmp_path, capsys):
+    runs = {}
+    for flag in ("--local-search-moves", "--polish-moves"):
+        out = tmp_path / f"{flag}.json"
+        assert main(["--local-search", "tabu", flag, "300", "--hyperplanes", "16", "--threads", "1",
+                     "--json", str(out), "--quiet"]) == 0
+        runs[flag] = json.loads(out.read_text())
+        err = capsys.readouterr().err
+        assert ("--polish-moves is deprecated: use --local-search-moves" in err) == (flag == "--polish-moves")
+    new, old = runs["--local-search-moves"], runs["--polish-moves"]
+    assert old["params"]["local_search_moves"] == old["local_search"]["moves"] == 300
+    assert old["cut"] == new["cut"] and old["partition"] == new["partition"]
+    parser = argparse.ArgumentParser()
+    cli._pipeline_arguments(parser)
+    assert "--polish" not in parser.format_help()
 
 
 def test_same_seed_same_json_cut_across_threads(tmp_path, two_threads):
@@ -81,8 +99,9 @@ def test_same_seed_same_json_cut_across_threads(tmp_path, two_threads):
     (["maxcut", "--hyperplanes", "x"], "--hyperplanes"),
     (["maxcut", "--rounding", "nope"], "--rounding"),
     (["maxcut", "--local-search", "2flip"], "--local-search"),
+    (["maxcut", "--local-search-moves", "-1"], "--local-search-moves"),
+    (["maxcut", "--local-search-time", "0"], "--local-search-time"),
     (["maxcut", "--polish-moves", "-1"], "--polish-moves"),
-    (["maxcut", "--polish-time", "0"], "--polish-time"),
     (["maxcut", "--json", "/nonexistent/dir/r.json"], "--json"),
 ])
 def test_bad_input_exit_code_2(argv, match, capsys):

@@ -42,8 +42,8 @@ STAGES = {
     "sdp": ["--rank", "64"],
     "gw": ["--hyperplanes", "10000000"],
     "rounding derand-exact": ["--hyperplanes", "10"],
-    "polish anneal": ["--hyperplanes", "10", "--polish-sweeps", "1000000000000"],
-    "polish tabu": ["--hyperplanes", "10", "--local-search", "tabu", "--polish-moves", "1000000000000"],
+    "polish anneal": ["--hyperplanes", "10", "--local-search-sweeps", "1000000000000"],
+    "polish tabu": ["--hyperplanes", "10", "--local-search", "tabu", "--local-search-moves", "1000000000000"],
 }
 
 

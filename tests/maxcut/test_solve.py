@@ -48,8 +48,8 @@ def test_default_rounding_is_the_commands(make_graph):
 
 def test_same_seed_same_cut_one_and_two_threads(two_threads):
     g = load_graph(nx.random_regular_graph(3, 20000, seed=4))
-    a = maxcut(g, rank=64, seed=3, threads=1, n_hyperplanes=64, max_sweeps=10, polish_sweeps=200)
-    b = maxcut(g, rank=64, seed=3, threads=two_threads, n_hyperplanes=64, max_sweeps=10, polish_sweeps=200)
+    a = maxcut(g, rank=64, seed=3, threads=1, n_hyperplanes=64, max_sweeps=10, local_search_sweeps=200)
+    b = maxcut(g, rank=64, seed=3, threads=two_threads, n_hyperplanes=64, max_sweeps=10, local_search_sweeps=200)
     assert a.local_search["method"] == "anneal" and a.local_search["sweeps"] == 200
     assert a.local_search["chains"] == b.local_search["chains"] == 1  # no time limit: one chain, any threads
     assert b.sdp["parallel_classes"] >= 2  # the parallel sweep path is exercised
@@ -67,6 +67,28 @@ def test_result_json_and_summary(tmp_path, make_graph):
     assert res.local_search == {}
     text = res.summary()
     assert "SDP value" in text and "certified upper bound" in text and "CUT" in text and len(text.splitlines()) < 25
+
+
+def test_result_is_a_stage_result(make_graph):
+    import pickle
+
+    import scipy.optimize
+
+    from derand_fast._result import StageResult
+
+    g = make_graph(30, 0.2, 4)
+    res = maxcut(g, rounding="gw", n_hyperplanes=20, local_search="1flip")
+    assert isinstance(res, StageResult) and isinstance(res, scipy.optimize.OptimizeResult)
+    assert res.status is Status.COMPLETED and res["status"] == 0 and res.success and res.message == "completed"
+    assert res.x is res.partition and res["cut"] == res.cut and res.time == res.times["total"] > 0
+    assert res.sides == {k: int(v) for k, v in enumerate(res.partition)}
+    back = pickle.loads(pickle.dumps(res))  # a sweep ships results between processes
+    assert back.to_dict() == res.to_dict() and back.success
+    assert "cut:" in repr(res) and "sets" in dir(res)
+    res.status = Status.TIME_LIMIT  # a time limit counts as success for the run, an interrupt does not
+    assert res.success and res.message == Status.TIME_LIMIT.message
+    res.status = Status.INTERRUPTED
+    assert not res.success and MaxCutResult.from_json(res.to_json()).success is False
 
 
 @pytest.mark.parametrize("choice,method", [(True, "anneal"), ("anneal", "anneal"), ("tabu", "tabu"),
@@ -94,7 +116,7 @@ def test_tabu_polish_beats_1flip_on_a_toroidal_grid():
     rng = np.random.default_rng(0)
     g = Graph.from_edges(g.n, g.u, g.v, rng.choice([-1.0, 1.0], g.m))
     one = maxcut(g, seed=1, rounding="gw", n_hyperplanes=20, local_search="1flip")
-    tabu = maxcut(g, seed=1, rounding="gw", n_hyperplanes=20, local_search="tabu", polish_moves=200_000)
+    tabu = maxcut(g, seed=1, rounding="gw", n_hyperplanes=20, local_search="tabu", local_search_moves=200_000)
     assert one.rounding_cut == tabu.rounding_cut
     assert tabu.cut > one.cut
 
@@ -151,10 +173,25 @@ def test_bad_arguments(make_graph):
         maxcut(g, time_limit=0)
     with pytest.raises(ValueError, match="local_search"):
         maxcut(g, local_search="2flip")
-    with pytest.raises(ValueError, match="polish_moves"):
-        maxcut(g, polish_moves=-5)
-    with pytest.raises(ValueError, match="polish_time"):
-        maxcut(g, polish_time=-1.0)
+    with pytest.raises(ValueError, match="local_search_moves"):
+        maxcut(g, local_search_moves=-5)
+    with pytest.raises(ValueError, match="local_search_time"):
+        maxcut(g, local_search_time=-1.0)
+
+
+def test_former_polish_budget_names_still_work(make_graph):
+    g = make_graph(40, 0.2, 6)
+    new = maxcut(g, seed=2, n_hyperplanes=10, local_search="tabu", local_search_moves=400, local_search_time=30.0)
+    with pytest.warns(DeprecationWarning) as seen:
+        old = maxcut(g, seed=2, n_hyperplanes=10, local_search="tabu", polish_moves=400, polish_time=30.0)
+    assert {str(w.message) for w in seen} == {"polish_moves is deprecated: use local_search_moves",
+                                              "polish_time is deprecated: use local_search_time"}
+    assert old.cut == new.cut and np.array_equal(old.partition, new.partition)
+    assert old.params["local_search_moves"] == 400 and "polish_moves" not in old.params
+    with pytest.warns(DeprecationWarning, match="polish_sweeps"):
+        a = maxcut(g, seed=2, n_hyperplanes=10, polish_sweeps=50)
+    b = maxcut(g, seed=2, n_hyperplanes=10, local_search_sweeps=50)
+    assert a.cut == b.cut and a.local_search["sweeps"] == b.local_search["sweeps"] == 50
 
 
 def test_ctrl_c_returns_best_so_far():
@@ -169,14 +206,14 @@ def test_ctrl_c_returns_best_so_far():
     assert res.cut == cut_value(g, res.partition) > 0
 
 
-@pytest.mark.parametrize("polish,budget,unit", [("tabu", {"polish_moves": 10**12}, "moves"),
-                                                 ("anneal", {"polish_sweeps": 10**12}, "sweeps")])
+@pytest.mark.parametrize("polish,budget,unit", [("tabu", {"local_search_moves": 10**12}, "moves"),
+                                                 ("anneal", {"local_search_sweeps": 10**12}, "sweeps")])
 def test_ctrl_c_during_the_polish_returns_best_so_far(polish, budget, unit, make_graph):
     import _thread
     import threading
 
     g = make_graph(200, 0.05, 3, "pm1")
-    maxcut(g, n_hyperplanes=4, local_search=polish, polish_moves=10, polish_sweeps=10)  # warm-up
+    maxcut(g, n_hyperplanes=4, local_search=polish, local_search_moves=10, local_search_sweeps=10)  # warm-up
     timer = threading.Timer(1.0, _thread.interrupt_main)  # KeyboardInterrupt in the main thread, like Ctrl-C
     timer.start()
     try:

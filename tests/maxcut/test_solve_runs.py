@@ -45,7 +45,7 @@ def test_cut_is_never_below_a_cut_the_run_held(seed, make_graph):
 def test_large_weights_ising_keeps_the_gw_optimum():
     # weights in the ±1e5 range: the polished derand-exact start must not replace a better GW cut
     g = _ising(100, 1e5, 3)
-    res = maxcut(g, seed=0, rounding="derand-exact", n_hyperplanes=200, polish_moves=20_000, threads=1)
+    res = maxcut(g, seed=0, rounding="derand-exact", n_hyperplanes=200, local_search_moves=20_000, threads=1)
     assert res.cut >= res.gw_best and res.cut >= res.rounding_cut
 
 
@@ -57,7 +57,7 @@ def test_perfect_matching_is_cut_completely_under_a_time_limit():
 
 def test_warm_start_is_kept_and_polished(make_graph):
     g = make_graph(60, 0.2, 7, "pm1")
-    first = maxcut(g, seed=0, n_hyperplanes=20, polish_moves=50_000)
+    first = maxcut(g, seed=0, n_hyperplanes=20, local_search_moves=50_000)
     again = maxcut(g, seed=5, n_hyperplanes=1, local_search="none", initial=first)
     assert again.cut >= first.cut
     with pytest.raises(ValueError, match="initial"):
@@ -141,7 +141,7 @@ def test_stages_log_under_the_package_logger(make_graph, caplog):
     import logging
 
     with caplog.at_level(logging.INFO, logger="derand_fast"):
-        maxcut(make_graph(30, 0.3, 1), n_hyperplanes=5, rounding="derand-exact", polish_sweeps=100)
+        maxcut(make_graph(30, 0.3, 1), n_hyperplanes=5, rounding="derand-exact", local_search_sweeps=100)
     stages = {r.getMessage().split(":")[0] for r in caplog.records if r.name.startswith("derand_fast")}
     assert {"sdp", "gw", "rounding derand-exact", "polish anneal"} <= stages
 
@@ -190,7 +190,7 @@ def test_json_round_trip_and_plot(make_graph, tmp_path):
     matplotlib.use("Agg")
     from derand_fast.maxcut import MaxCutResult
 
-    res = maxcut(make_graph(40, 0.2, 3), n_hyperplanes=10, polish_sweeps=50)
+    res = maxcut(make_graph(40, 0.2, 3), n_hyperplanes=10, local_search_sweeps=50)
     path = tmp_path / "r.json"
     res.to_json(path)
     back = MaxCutResult.from_json(path)
