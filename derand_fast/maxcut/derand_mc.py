@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .._threads import ThreadScoped
+from .._threads import ThreadScoped, threads_for
 from .._validation import check_count, check_positive, renamed
 from ..optimizers import SGD, PerturbedGD
 from ..random import STREAMS, _fill_streams, seed_to_key, standard_normal
@@ -53,16 +53,9 @@ from .smoothed_cut import SmoothedCutObjective
 
 __all__ = ["SCHEDULES", "SmoothedCutMC", "derand_mc", "hyperplane_mc"]
 
-#: Below this many sample-edge terms per step waking threads costs more than it saves
-#: (on a loaded 2-core machine a parallel launch took milliseconds).
-_PARALLEL_MIN_WORK = 1 << 18
 #: Default memory of the common-random-numbers pool (its projections: 8 n bytes per point).
 _POOL_BYTES = 64 << 20
 SCHEDULES = ("anneal", "pgd")
-
-
-def _threads_for(threads: int | None, n_samples: int, graph: Graph) -> int | None:
-    return threads if n_samples * max(graph.m, graph.n) >= _PARALLEL_MIN_WORK else 1
 
 
 class SmoothedCutMC(ThreadScoped):
@@ -82,7 +75,9 @@ class SmoothedCutMC(ThreadScoped):
         Step ``t`` uses streams ``t*B .. t*B + B - 1`` of the ``derand_mc.samples`` block of
         :data:`derand_fast.random.STREAMS` (common random numbers: same ``t``).
     threads : int or None
-        Numba threads (1 for small problems); the results do not depend on it.
+        Numba threads; None chooses (:func:`derand_fast._threads.threads_for`: one below
+        ``SERIAL_BELOW["mc_terms"]`` sample-edge terms ``n_samples * max(n, m)`` per
+        estimate, all above); the results do not depend on it.
     indicator : {"paper", "centred"}
         The smoothed edge indicator (:mod:`derand_fast.maxcut.smoothed_cut`).
     """
@@ -93,7 +88,8 @@ class SmoothedCutMC(ThreadScoped):
         self.eps = check_positive(eps, "eps")
         self.n_samples = check_count(n_samples, "n_samples")
         self.seed = seed
-        self.threads = _threads_for(threads, self.n_samples, self.graph)
+        # the one size rule: below SERIAL_BELOW["mc_terms"] sample-edge terms per step one thread
+        self.threads: int = threads_for(threads, self.n_samples * max(self.graph.n, self.graph.m), "mc_terms")
         self.objective = SmoothedCutObjective(self.graph, self.eps, indicator)
         self._key = seed_to_key(seed)
 
@@ -249,7 +245,8 @@ def derand_mc(graph: Any, V: Any, *, schedule: str = "anneal", eps: float | None
         Monte Carlo samples: block ``derand_mc.samples`` of
         :data:`derand_fast.random.STREAMS`; start and perturbations: block ``derand_mc.perturbation``.
     threads : int or None
-        Numba threads; the result does not depend on it.
+        Numba threads; None chooses by the size of a step (:class:`SmoothedCutMC`); the result does not
+        depend on it.
     time_limit : float or None
         Seconds (status ``TIME_LIMIT``); Ctrl-C gives ``INTERRUPTED``, with the best cut so far.
     progress : None, bool or callable(stage, fraction, info)
@@ -578,5 +575,8 @@ def hyperplane_mc(graph: Any, V: Any, *, max_iter: int = 5000, n_samples: int = 
     return out
 
 
+# both choose their threads by the size of a step (SmoothedCutMC): the pipeline passes them the caller's threads
+derand_mc.chooses_threads = True  # type: ignore[attr-defined]
+hyperplane_mc.chooses_threads = True  # type: ignore[attr-defined]
 register_rounding("derand-mc", derand_mc, replace=True)
 register_rounding("hyperplane-mc", hyperplane_mc, replace=True)

@@ -164,7 +164,9 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
         Threads for every stage; without a time limit the result does not
         depend on it. Default: all under a time limit; without one, one
         thread below 2 * 10^4 nodes + edges and all above
-        (:func:`derand_fast._threads.threads_for`).
+        (:func:`derand_fast._threads.threads_for`). A rounding that chooses
+        its own count by its own work (``chooses_threads``: derand-mc and
+        hyperplane-mc) is passed ``threads`` as given, None included.
     rounding : str, default "derand-exact"
         A name known to :func:`~derand_fast.maxcut.rounding.get_rounding`.
         The default, as on the command line, is ``"derand-exact"``: GW
@@ -342,8 +344,11 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
             else:
                 left = rounding_end - t
                 kwargs["time_limit"] = None if math.isinf(left) else max(left, 1e-3)
+            # a rounding with its own size rule (chooses_threads: derand-mc, hyperplane-mc) gets the caller's
+            # threads (None: it chooses); the others the run's count
+            round_threads = threads if getattr(round_fn, "chooses_threads", False) else nt
             try:
-                out = as_outcome(g, round_fn(g, sdp.V, seed=seed, threads=nt, progress=report, **kwargs))
+                out = as_outcome(g, round_fn(g, sdp.V, seed=seed, threads=round_threads, progress=report, **kwargs))
             except KeyboardInterrupt:
                 ctl.interrupt()
             else:

@@ -136,6 +136,36 @@ def test_same_result_with_one_and_two_threads(two_threads):
     np.testing.assert_array_equal(a.history["objective"], b.history["objective"])
 
 
+def test_threads_rule_and_the_pipeline_passes_the_callers_threads(two_threads, monkeypatch):
+    import derand_fast.maxcut.derand_mc as module
+    from derand_fast._threads import SERIAL_BELOW
+
+    small = signed_graph(30, 0.3, seed=31, negative=0.1)
+    big = signed_graph(400, 0.06, seed=30, negative=0.1)
+    assert 64 * max(small.n, small.m) < SERIAL_BELOW["mc_terms"] <= 64 * big.m
+    assert SmoothedCutMC(small, n_samples=64).threads == 1  # None chooses one thread for a small step
+    assert SmoothedCutMC(big, n_samples=64).threads >= two_threads  # ... and all for a large one
+    assert SmoothedCutMC(small, n_samples=64, threads=two_threads).threads == two_threads  # explicit: honoured
+    seen = []
+    original = module.SmoothedCutMC.__init__
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs["threads"])
+        original(self, *args, **kwargs)
+        seen.append(self.threads)
+
+    monkeypatch.setattr(module.SmoothedCutMC, "__init__", spy)
+    opts = {"max_iter": 20}
+    # under a time limit the run's own count is all threads; derand-mc still gets None and picks one
+    res = maxcut(small, rounding="derand-mc", rounding_options=opts, n_hyperplanes=5, local_search="1flip",
+                 time_limit=60.0)
+    assert res.threads >= two_threads and seen == [None, 1]
+    seen.clear()
+    explicit = maxcut(small, rounding="derand-mc", rounding_options=opts, n_hyperplanes=5, local_search="1flip",
+                   threads=two_threads)
+    assert seen == [two_threads, two_threads] and explicit.rounding_cut == res.rounding_cut
+
+
 def test_registry_and_pipeline():
     for name in ("derand-exact", "derand-mc", "hyperplane-mc"):
         assert name in ROUNDINGS and name in DERAND_METHODS
