@@ -816,6 +816,7 @@ class PerturbedGD(_Optimizer):
         if self._anchor is not None and t - self._t_noise >= self.interval:
             anchor = self._anchor
             self._anchor = None
+            assert self.escape_decrease is not None  # an anchor is only set with it
             if value - anchor[1] > -self.escape_decrease:
                 self._override = anchor
                 return Status.COMPLETED

@@ -437,6 +437,7 @@ def _pgd(g: Graph, sm: AffineSmoother, V0: np.ndarray, *, lr: float, lam: float,
         sm.set_W(Vp)
         e = sm.estimate(p["mu"], 1.0, state["step"], grad_W=True)
         state["value"] = e.value
+        assert e.grad_W is not None  # asked for
         return -e.value / dbar + lam * float(np.vdot(Vp, Vp)), {"V": 2.0 * lam * Vp - e.grad_W / dbar,
                                                                   "mu": -e.grad_b / dbar}
 
