@@ -57,7 +57,7 @@ def check_array(value: Any, name: str, ndim: int | None = None, *, allow_empty: 
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    out = np.ascontiguousarray(arr, dtype=np.float64)
+    out = np.asarray(arr, dtype=np.float64, order="C")  # (np.ascontiguousarray would make a 0-d array 1-d)
     if finite and not np.isfinite(out).all():
         raise ValueError(f"{name} contains NaN or inf")
     return out

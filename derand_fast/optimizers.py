@@ -49,7 +49,15 @@ import numpy as np
 from scipy.special import ndtr
 
 from ._result import StageResult
-from ._validation import check_betas, check_callback, check_positive
+from ._validation import (
+    check_array,
+    check_betas,
+    check_callback,
+    check_count,
+    check_positive,
+    check_seed,
+    check_time_limit,
+)
 from .certificate import SOSPCertificate, lambda_min, sosp_certificate
 from .random import standard_normal
 from .runcontrol import Status
@@ -126,15 +134,9 @@ class OptimizeResult(StageResult):
 
 
 def _as_float_array(a: Any, name: str) -> np.ndarray:
-    arr = np.asarray(a)
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    arr = np.array(arr, dtype=np.float64, order="C", copy=True)
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (got NaN or inf)")
-    return arr
+    """A starting point's array: checked, and always a copy (the optimizer writes into it)."""
+    arr = check_array(a, name, allow_bool=True)
+    return arr.copy() if isinstance(a, np.ndarray) and np.may_share_memory(arr, a) else arr
 
 
 class _Groups:
@@ -234,10 +236,8 @@ def _make_decay(lr_decay: Any) -> Callable[[int], float] | None:
         every, factor = lr_decay
     except (TypeError, ValueError):
         raise TypeError("lr_decay must be None, a callable step -> factor, or a pair (every, factor)") from None
-    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-        raise ValueError(f"lr_decay 'every' must be an int >= 1, got {every!r}")
+    every = check_count(every, "lr_decay 'every'")
     factor = check_positive(factor, "lr_decay factor")
-    every = int(every)
     return lambda step: factor ** (step // every)
 
 
@@ -321,9 +321,7 @@ class _Optimizer:
         self.lr = _check_lr(lr)
         self.lr_decay = lr_decay
         self._decay = _make_decay(lr_decay)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be an int >= 0, got {seed!r}")
-        self.seed = int(seed)
+        self.seed = check_seed(seed)
 
     # subclasses -------------------------------------------------------------
     def _prepare(self, groups: _Groups, arrays: list[np.ndarray], hessp: Callable | None,
@@ -404,16 +402,13 @@ class _Optimizer:
         -------
         OptimizeResult
         """
-        if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-            raise ValueError(f"max_iter must be an int >= 0, got {max_iter!r}")
+        max_iter = check_count(max_iter, "max_iter", 0)
         if tol is not None:
             if not isinstance(tol, (int, float, np.integer, np.floating)) or not (math.isfinite(tol) and tol >= 0):
                 raise ValueError(f"tol must be a finite number >= 0 or None, got {tol!r}")
             tol = float(tol)
-        if time_limit is not None:
-            time_limit = check_positive(time_limit, "time_limit")
-        if isinstance(history_every, bool) or not isinstance(history_every, (int, np.integer)) or history_every < 1:
-            raise ValueError(f"history_every must be an int >= 1, got {history_every!r}")
+        time_limit = check_time_limit(time_limit)
+        history_every = check_count(history_every, "history_every")
         for name, fn in (("callback", callback), ("hessp", hessp), ("project", project), ("record", record)):
             if fn is not None and not callable(fn):
                 raise TypeError(f"{name} must be callable or None")
@@ -424,7 +419,6 @@ class _Optimizer:
         K = default_K if K is None else check_positive(K, "K")
         lam = None if lam is None else check_positive(lam, "lam")
 
-        max_iter = int(max_iter)
         groups = _Groups(x0)
         start = groups.copy_in(x0)
         base_lrs = _group_lrs(self.lr, groups)
@@ -735,9 +729,7 @@ class PerturbedGD(_Optimizer):
         super().__init__(lr, lr_decay, seed)
         self.radius = check_positive(radius, "radius")
         self.threshold = check_positive(threshold, "threshold")
-        if isinstance(interval, bool) or not isinstance(interval, (int, np.integer)) or interval < 1:
-            raise ValueError(f"interval must be an int >= 1, got {interval!r}")
-        self.interval = int(interval)
+        self.interval = check_count(interval, "interval")
         self.escape_decrease = None if escape_decrease is None else check_positive(escape_decrease, "escape_decrease")
         if noise not in ("ball", "gaussian"):
             raise ValueError(f"noise must be 'ball' or 'gaussian', got {noise!r}")
@@ -783,8 +775,7 @@ class PerturbedGD(_Optimizer):
         c = check_positive(c, "c")
         if not (0.0 < failure_prob < 1.0):
             raise ValueError(f"failure_prob must lie in (0, 1), got {failure_prob!r}")
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-            raise ValueError(f"dim must be an int >= 1, got {dim!r}")
+        dim = check_count(dim, "dim")
         chi = 3.0 * max(math.log(dim * L * delta_f / (c * rho * rho * failure_prob)), 4.0)
         params: dict[str, Any] = {
             "lr": c / L,

@@ -373,11 +373,11 @@ def test_nonfinite_objective_stops_with_the_last_finite_iterate():
 @pytest.mark.parametrize(
     ("kwargs", "exc", "match"),
     [
-        (dict(x0=np.array([1.0, np.nan])), ValueError, "x0 must be finite"),
+        (dict(x0=np.array([1.0, np.nan])), ValueError, "x0 contains NaN or inf"),
         (dict(x0=np.zeros(0)), ValueError, "x0 must not be empty"),
         (dict(x0=np.array(["a"])), TypeError, "x0 must be a real"),
         (dict(x0={}), ValueError, "empty dict"),
-        (dict(x0={"a": np.array([np.inf])}), ValueError, r"x0\['a'\] must be finite"),
+        (dict(x0={"a": np.array([np.inf])}), ValueError, r"x0\['a'\] contains NaN or inf"),
         (dict(max_iter=-1), ValueError, "max_iter"),
         (dict(tol=-1.0), ValueError, "tol"),
         (dict(time_limit=0.0), ValueError, "time_limit"),
@@ -559,3 +559,13 @@ def test_callback_returning_true_or_taking_one_positional_argument_stops():
     res = SGD(lr=0.1).minimize(quad, np.ones(2), max_iter=2, callback=lambda r: seen.append(r.nfev))
     assert res.status is Status.MAX_ITER and seen == [1, 2, 3]
     assert not {"status", "message", "success"} & set(OptimizeResult._intermediate(nit=1))  # the run goes on
+
+
+def test_starting_points_are_copied_whatever_their_form():
+    x0 = np.ones(3)
+    res = SGD(lr=0.1).minimize(quad, x0, max_iter=5)
+    assert np.array_equal(x0, np.ones(3)) and res.x is not x0  # a float64 C array is copied, not used
+    res = SGD(lr=0.1).minimize(quad, np.array(2.0), max_iter=1)  # a 0-d parameter keeps its shape
+    assert res.x.shape == () and res.x == pytest.approx(1.8)
+    res = SGD(lr=0.1).minimize(quad, [True, False], max_iter=1)  # bool and lists: as floats
+    np.testing.assert_allclose(res.x, [0.9, 0.0])
