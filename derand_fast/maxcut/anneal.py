@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _core
 from .._result import StageResult
-from .._validation import check_count, check_seed, renamed
+from .._validation import check_count, check_positive, check_seed, check_time_limit, renamed
 from ..random import STREAMS, standard_normal
 from ..runcontrol import RunControl, Status, as_control
 from .cut import as_partition, cut_value
@@ -124,19 +124,6 @@ def default_beta_start(graph: Graph) -> float:
     return float(min(max(beta_c, hot), 0.5 * cold))
 
 
-def _check_positive(v: Any, name: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(float(v)) \
-            or not float(v) > 0:
-        raise ValueError(f"{name} must be a positive finite number, got {v!r}")
-    return float(v)
-
-
-def _check_int(v: Any, name: str, low: int = 0) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
-    return int(v)
-
-
 def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, max_sweeps: int | None = None,
            seed: int = 0, chain: int = 0, beta_range: tuple[float, float] | None = None,
            beta_start: float | None = None, restarts: bool = True, control: RunControl | None = None,
@@ -216,8 +203,8 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, max_
     chain = check_count(chain, "chain", 0)
     sweeps = renamed(max_sweeps, sweeps, "sweeps", "max_sweeps")
     if sweeps is not None:
-        sweeps = _check_int(sweeps, "max_sweeps")
-    tl = None if time_limit is None else _check_positive(time_limit, "time_limit")
+        sweeps = check_count(sweeps, "max_sweeps", 0)
+    tl = check_time_limit(time_limit)
     if beta_range is None:
         hot, cold = default_beta_range(graph)
     else:
@@ -225,13 +212,13 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, max_
             hot, cold = (float(b) for b in beta_range)
         except (TypeError, ValueError):
             raise ValueError(f"beta_range must be a pair of positive numbers, got {beta_range!r}") from None
-        hot, cold = _check_positive(hot, "beta_range[0]"), _check_positive(cold, "beta_range[1]")
+        hot, cold = check_positive(hot, "beta_range[0]"), check_positive(cold, "beta_range[1]")
         if hot > cold:
             raise ValueError(f"beta_range must satisfy hot <= cold, got {beta_range!r}")
     if beta_start is None:
         b_start = min(max(default_beta_start(graph), hot), cold)
     else:
-        b_start = min(_check_positive(beta_start, "beta_start"), cold)
+        b_start = min(check_positive(beta_start, "beta_start"), cold)
     ctl = as_control(control, tl)
     rng_start = x is None
     if rng_start:
