@@ -56,7 +56,7 @@ def test_bench_anneal_spin_updates_per_second(benchmark, bench_size, smoke, reco
         return res.info["timing"]["sampling_ns"] * 1e-9
 
     def ours() -> float:
-        a = _core.Annealer(g.indptr, g.indices, g.data, x0, 1)
+        a = _core.Annealer(g.view, x0, 1)
         a.schedule(hot, cold, sweeps)
         a.run(sweeps)
         return a.best_cut

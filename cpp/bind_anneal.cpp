@@ -12,16 +12,13 @@
 #include "bind_graph.hpp"
 
 namespace py = pybind11;
-using derand::DArray;
-using derand::I32Array;
-using derand::I64Array;
+using derand::GraphView;
 using derand::I8Array;
 
 namespace {
 
-std::unique_ptr<derand::Annealer> make_annealer(const I64Array& indptr, const I32Array& indices, const DArray& weights,
-                                                const I8Array& x, std::int64_t seed) {
-    const derand::Csr g = derand::make_csr(indptr, indices, weights);
+std::unique_ptr<derand::Annealer> make_annealer(const GraphView& graph, const I8Array& x, std::int64_t seed) {
+    const derand::Csr g = graph.csr();
     derand::require_partition(x, g.n, "x");
     if (seed < 0) throw std::invalid_argument("seed must be >= 0, got " + std::to_string(seed));
     return std::make_unique<derand::Annealer>(g, x.data(), static_cast<std::uint64_t>(seed));
@@ -42,8 +39,7 @@ py::array_t<std::int8_t> to_array(const std::vector<std::int8_t>& b) {
 void bind_anneal(py::module_& m) {
     py::class_<derand::Annealer>(m, "Annealer",
                                  "Resumable single-spin Metropolis annealing for MAXCUT that keeps the best cut seen.")
-        .def(py::init(&make_annealer), py::arg("indptr"), py::arg("indices"), py::arg("weights"), py::arg("x"),
-             py::arg("seed"))
+        .def(py::init(&make_annealer), py::arg("graph"), py::arg("x"), py::arg("seed"))
         .def(
             "schedule",
             [](derand::Annealer& self, double beta_start, double beta_end, std::int64_t sweeps) {

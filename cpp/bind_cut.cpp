@@ -2,26 +2,25 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cmath>
-#include <limits>
+#include <string>
 
 #include "bind_graph.hpp"
 #include "cut.hpp"
 
 namespace py = pybind11;
-using derand::DArray;
-using derand::I32Array;
-using derand::I64Array;
+using derand::GraphView;
 using derand::I8Array;
 
 void bind_cut(py::module_& m) {
     m.def(
         "cut_values",
-        [](std::int64_t n, const I32Array& u, const I32Array& v, const DArray& w, const I8Array& X, int threads) {
-            const derand::EdgeList g = derand::make_edges(n, u, v, w);
+        [](const GraphView& graph, const I8Array& X, int threads) {
+            const derand::EdgeList g = graph.edges();
             derand::require_ndim(X, 2, "X");
-            if (X.shape(1) != n) {
-                throw std::invalid_argument("X must have n = " + std::to_string(n) + " columns, got " +
+            if (X.shape(1) != g.n) {
+                throw std::invalid_argument("X must have n = " + std::to_string(g.n) + " columns, got " +
                                             std::to_string(X.shape(1)));
             }
             derand::require_pm1(X, "X");
@@ -35,13 +34,12 @@ void bind_cut(py::module_& m) {
             }
             return out;
         },
-        py::arg("n"), py::arg("u"), py::arg("v"), py::arg("w"), py::arg("X"), py::arg("threads"),
+        py::arg("graph"), py::arg("X"), py::arg("threads"),
         "Cut values of the +-1 rows of X (k x n); rows in parallel, thread-count independent.");
     m.def(
         "local_search",
-        [](const I64Array& indptr, const I32Array& indices, const DArray& weights, const I8Array& x,
-           std::int64_t max_moves, double tol) {
-            const derand::Csr g = derand::make_csr(indptr, indices, weights);
+        [](const GraphView& graph, const I8Array& x, std::int64_t max_moves, double tol) {
+            const derand::Csr g = graph.csr();
             derand::require_partition(x, g.n, "x");
             if (max_moves < 0) throw std::invalid_argument("max_moves must be >= 0");
             if (!(tol >= 0.0) || !std::isfinite(tol)) throw std::invalid_argument("tol must be finite and >= 0");
@@ -55,6 +53,6 @@ void bind_cut(py::module_& m) {
             }
             return py::make_tuple(out, r.gain, r.moves, r.converged);
         },
-        py::arg("indptr"), py::arg("indices"), py::arg("weights"), py::arg("x"), py::arg("max_moves"),
-        py::arg("tol"), "1-flip local search: (x, gain, moves, converged); never lowers the cut.");
+        py::arg("graph"), py::arg("x"), py::arg("max_moves"), py::arg("tol"),
+        "1-flip local search: (x, gain, moves, converged); never lowers the cut.");
 }

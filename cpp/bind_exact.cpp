@@ -8,20 +8,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "bind_graph.hpp"
 #include "bvn.hpp"
-#include "common.hpp"
 #include "exact_cut.hpp"
 
 namespace py = pybind11;
 using derand::DArray;
-using IArray = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
 
 namespace {
-
-int check_threads(int threads) {
-    if (threads < 1) throw std::invalid_argument("threads must be >= 1, got " + std::to_string(threads));
-    return threads;
-}
 
 py::array_t<double> bvn_cdf_array(const DArray& a, const DArray& b, const DArray& rho) {
     derand::require_ndim(a, 1, "a");
@@ -49,29 +43,13 @@ py::array_t<double> bvn_cdf_array(const DArray& a, const DArray& b, const DArray
     return out;
 }
 
-std::unique_ptr<derand::ExactCut> make_exact_cut(const DArray& V, const IArray& edges, const DArray& weights,
-                                                 int threads) {
-    derand::require_ndim(V, 2, "V");
-    derand::require_ndim(edges, 2, "edges");
-    derand::require_ndim(weights, 1, "weights");
+std::unique_ptr<derand::ExactCut> make_exact_cut(const derand::GraphView& graph, const DArray& V, int threads) {
+    const derand::EdgeList g = graph.edges();
+    const int r = derand::require_factor(V, g.n, "V");
     derand::require_finite(V, "V");
-    derand::require_finite(weights, "weights");
-    check_threads(threads);
-    if (edges.shape(1) != 2) throw std::invalid_argument("edges must have shape (m, 2)");
-    if (weights.shape(0) != edges.shape(0)) {
-        throw std::invalid_argument("weights must have one entry per edge: got " +
-                                    std::to_string(weights.shape(0)) + " for " + std::to_string(edges.shape(0)) +
-                                    " edges");
-    }
-    const std::int64_t n = V.shape(0), r = V.shape(1), m = edges.shape(0);
-    std::vector<std::int64_t> ei(m), ej(m);
-    const std::int64_t* pe = edges.data();
-    for (std::int64_t k = 0; k < m; ++k) {
-        ei[k] = pe[2 * k];
-        ej[k] = pe[2 * k + 1];
-    }
+    derand::require_threads(threads);
     py::gil_scoped_release release;
-    return std::make_unique<derand::ExactCut>(V.data(), n, r, ei.data(), ej.data(), weights.data(), m, threads);
+    return std::make_unique<derand::ExactCut>(g, V.data(), r, threads);
 }
 
 py::tuple evaluate(derand::ExactCut& self, const DArray& mu, double s, bool value, bool grad, int threads) {
@@ -82,7 +60,7 @@ py::tuple evaluate(derand::ExactCut& self, const DArray& mu, double s, bool valu
     }
     derand::require_finite(mu, "mu");
     derand::require_positive(s, "s");
-    check_threads(threads);
+    derand::require_threads(threads);
     py::array_t<double> g(grad ? self.n() : 0);
     double* pg = grad ? g.mutable_data() : nullptr;
     double d_ds = 0.0;
@@ -136,7 +114,7 @@ void ascend(derand::ExactCut& self, OutArray& mu, OutArray& m1, OutArray& m2, Ou
     for (double b : {beta1, beta2}) {
         if (!(b >= 0.0 && b < 1.0)) throw std::invalid_argument("betas must lie in [0, 1), got " + std::to_string(b));
     }
-    check_threads(threads);
+    derand::require_threads(threads);
     const derand::AscentState st{pmu, pm1, pm2, best_cut.mutable_data(), best_x.mutable_data(), runs};
     py::gil_scoped_release release;
     self.ascend(st, ps, s.size(), t0, derand::AdamParams{lr, beta1, beta2, eps}, check_every, threads);
@@ -164,7 +142,7 @@ void bind_exact(py::module_& m) {
           "Bivariate standard normal CDF P(X <= a, Y <= b; rho), elementwise over 1-D arrays.");
     py::class_<derand::ExactCut>(m, "ExactCut",
                                  "Exact expected cut of x_i = sgn(s v_i . z + mu_i) with closed-form gradients.")
-        .def(py::init(&make_exact_cut), py::arg("V"), py::arg("edges"), py::arg("weights"), py::arg("threads") = 1)
+        .def(py::init(&make_exact_cut), py::arg("graph"), py::arg("V"), py::arg("threads") = 1)
         .def("evaluate", &evaluate, py::arg("mu"), py::arg("s") = 1.0, py::arg("value") = true,
              py::arg("grad") = true, py::arg("threads") = 1,
              "Returns (value, grad_mu or None, d value/ds or None).")

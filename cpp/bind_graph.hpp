@@ -1,6 +1,6 @@
-// Binding-side helpers of the MAXCUT kernels: graph views built from NumPy
-// arrays after validation (std::invalid_argument -> ValueError naming the
-// argument). Used by bind_cut.cpp, bind_sdp.cpp and bind_rounding.cpp.
+// Binding-side helpers of the MAXCUT kernels: the validated GraphView every
+// graph kernel takes, and per-call argument checks (std::invalid_argument ->
+// ValueError naming the argument). Used by every bind_*.cpp of a graph kernel.
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -9,69 +9,56 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common.hpp"
 #include "graph.hpp"
 
 namespace derand {
 
-using I64Array = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
-using I32Array = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>;
 using I8Array = py::array_t<std::int8_t, py::array::c_style | py::array::forcecast>;
 
-// Symmetric CSR (indptr: n+1, indices/weights: nnz); checks sizes, ranges,
-// monotone indptr, no self-loops and finite weights. Symmetry itself is the
-// caller's contract (derand_fast.maxcut.Graph guarantees it).
-inline Csr make_csr(const I64Array& indptr, const I32Array& indices, const DArray& weights) {
-    require_ndim(indptr, 1, "indptr");
-    require_ndim(indices, 1, "indices");
-    require_ndim(weights, 1, "weights");
-    if (indptr.size() < 1) throw std::invalid_argument("indptr must have n + 1 >= 1 entries, got 0");
-    const std::int64_t n = indptr.size() - 1;
-    const std::int64_t* ip = indptr.data();
-    const std::int32_t* ix = indices.data();
-    if (ip[0] != 0) throw std::invalid_argument("indptr[0] must be 0");
-    if (ip[n] != indices.size() || indices.size() != weights.size()) {
-        throw std::invalid_argument("indptr[-1], len(indices) and len(weights) must agree, got " +
-                                    std::to_string(ip[n]) + ", " + std::to_string(indices.size()) + ", " +
-                                    std::to_string(weights.size()));
-    }
-    for (std::int64_t i = 0; i < n; ++i) {
-        if (ip[i + 1] < ip[i]) throw std::invalid_argument("indptr must be non-decreasing (at " + std::to_string(i) + ")");
-        for (std::int64_t p = ip[i]; p < ip[i + 1]; ++p) {
-            if (ix[p] < 0 || ix[p] >= n || ix[p] == i) {
-                throw std::invalid_argument("indices[" + std::to_string(p) + "] = " + std::to_string(ix[p]) +
-                                            " is out of range or a self-loop of node " + std::to_string(i));
-            }
-        }
-    }
-    require_finite(weights, "weights");
-    return Csr{n, ip, ix, weights.data()};
-}
+// The graph every MAXCUT kernel receives: derand_fast.maxcut.Graph's arrays,
+// validated once when the view is built and copied into memory the view owns.
+// Python sees that memory only through read-only NumPy arrays whose base is the
+// view (NumPy refuses to make them writeable again), so the validated graph
+// cannot change behind the kernels' backs, and the kernels take it without
+// re-checking it: O(1) per call instead of an O(m) validation.
+//
+// The contract checked at construction (std::invalid_argument -> ValueError
+// naming the array; a non-numeric dtype -> TypeError):
+//   0 <= n < 2^31 - 1; every array 1-dimensional;
+//   u, v, w of one length m: 0 <= u[e] < v[e] < n, edges strictly increasing
+//     in (u, v) (no duplicates), w finite;
+//   indptr of length n + 1, indptr[0] = 0, non-decreasing, indptr[n] = 2 m;
+//   indices, data of length 2 m: the symmetric CSR of exactly that edge list,
+//     each row sorted by column (edge e is (v[e], w[e]) in row u[e] and
+//     (u[e], w[e]) in row v[e], equal weights), hence no self-loops.
+// Checked in one O(n + m) pass; integer arrays of another dtype are range-
+// checked before they are narrowed.
+class GraphView {
+  public:
+    GraphView(std::int64_t n, const py::array& u, const py::array& v, const py::array& w, const py::array& indptr,
+              const py::array& indices, const py::array& data);
 
-// Edge list u[e] < v[e] < n with finite weights w[e].
-inline EdgeList make_edges(std::int64_t n, const I32Array& u, const I32Array& v, const DArray& w) {
-    if (n < 0) throw std::invalid_argument("n must be >= 0, got " + std::to_string(n));
-    require_ndim(u, 1, "u");
-    require_ndim(v, 1, "v");
-    require_ndim(w, 1, "w");
-    const std::int64_t m = w.size();
-    if (u.size() != m || v.size() != m) {
-        throw std::invalid_argument("u, v and w must have the same length, got " + std::to_string(u.size()) + ", " +
-                                    std::to_string(v.size()) + ", " + std::to_string(m));
-    }
-    const std::int32_t* pu = u.data();
-    const std::int32_t* pv = v.data();
-    for (std::int64_t e = 0; e < m; ++e) {
-        if (pu[e] < 0 || pu[e] >= pv[e] || pv[e] >= n) {
-            throw std::invalid_argument("edge " + std::to_string(e) + " (" + std::to_string(pu[e]) + ", " +
-                                        std::to_string(pv[e]) + ") must satisfy 0 <= u < v < n = " +
-                                        std::to_string(n));
-        }
-    }
-    require_finite(w, "w");
-    return EdgeList{n, m, pu, pv, w.data()};
-}
+    std::int64_t n() const { return n_; }
+    std::int64_t m() const { return static_cast<std::int64_t>(w_.size()); }
+    Csr csr() const { return Csr{n_, indptr_.data(), indices_.data(), data_.data()}; }
+    EdgeList edges() const { return EdgeList{n_, m(), u_.data(), v_.data(), w_.data()}; }
+
+    const std::vector<std::int32_t>& u() const { return u_; }
+    const std::vector<std::int32_t>& v() const { return v_; }
+    const std::vector<double>& w() const { return w_; }
+    const std::vector<std::int64_t>& indptr() const { return indptr_; }
+    const std::vector<std::int32_t>& indices() const { return indices_; }
+    const std::vector<double>& data() const { return data_; }
+
+  private:
+    std::int64_t n_ = 0;
+    std::vector<std::int32_t> u_, v_, indices_;
+    std::vector<double> w_, data_;
+    std::vector<std::int64_t> indptr_;
+};
 
 // Throws unless every entry of x is +1 or -1.
 inline void require_pm1(const I8Array& x, const char* name) {

@@ -7,15 +7,14 @@
 
 namespace py = pybind11;
 using derand::DArray;
-using derand::I32Array;
+using derand::GraphView;
 
 void bind_rounding(py::module_& m) {
     m.def(
         "hyperplane_cuts",
-        [](std::int64_t n, const I32Array& u, const I32Array& v, const DArray& w, const DArray& V, const DArray& Z,
-           int threads) {
-            const derand::EdgeList g = derand::make_edges(n, u, v, w);
-            const int r = derand::require_factor(V, n, "V");
+        [](const GraphView& graph, const DArray& V, const DArray& Z, int threads) {
+            const derand::EdgeList g = graph.edges();
+            const int r = derand::require_factor(V, g.n, "V");
             derand::require_ndim(Z, 2, "Z");
             if (Z.shape(1) != r) {
                 throw std::invalid_argument("Z must have r = " + std::to_string(r) + " columns like V, got " +
@@ -33,7 +32,7 @@ void bind_rounding(py::module_& m) {
             }
             return out;
         },
-        py::arg("n"), py::arg("u"), py::arg("v"), py::arg("w"), py::arg("V"), py::arg("Z"), py::arg("threads"),
+        py::arg("graph"), py::arg("V"), py::arg("Z"), py::arg("threads"),
         "Cut values of sign(V z) for the rows z of Z; thread-count independent.");
     m.def(
         "hyperplane_partition",
@@ -59,14 +58,14 @@ void bind_rounding(py::module_& m) {
         py::arg("V"), py::arg("z"), "x = sign(V z) as int8 (+-1, sign(0) = +1).");
     m.def(
         "gw_expected_cut",
-        [](std::int64_t n, const I32Array& u, const I32Array& v, const DArray& w, const DArray& V, int threads) {
-            const derand::EdgeList g = derand::make_edges(n, u, v, w);
-            const int r = derand::require_factor(V, n, "V");
+        [](const GraphView& graph, const DArray& V, int threads) {
+            const derand::EdgeList g = graph.edges();
+            const int r = derand::require_factor(V, g.n, "V");
             derand::require_finite(V, "V");
             derand::require_threads(threads);
             py::gil_scoped_release release;
             return derand::gw_expected_cut(g, V.data(), r, threads);
         },
-        py::arg("n"), py::arg("u"), py::arg("v"), py::arg("w"), py::arg("V"), py::arg("threads"),
+        py::arg("graph"), py::arg("V"), py::arg("threads"),
         "Expected GW cut sum_e w_e arccos(cos angle(v_u, v_v)) / pi.");
 }

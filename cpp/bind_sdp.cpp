@@ -1,7 +1,7 @@
 // Python access to the mixing-method SDP solver (sdp.hpp). A MixingSolver
-// keeps the graph arrays, the colouring and V (updated in place) so that the
-// Python driver can run the sweeps in short chunks (Ctrl-C, progress, time
-// limits) without re-validating or re-colouring.
+// keeps a reference to the graph view, the colouring and V (updated in place)
+// so that the Python driver can run the sweeps in short chunks (Ctrl-C,
+// progress, time limits) without re-colouring.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -13,8 +13,7 @@
 
 namespace py = pybind11;
 using derand::DArray;
-using derand::I32Array;
-using derand::I64Array;
+using derand::GraphView;
 
 namespace {
 
@@ -22,9 +21,19 @@ using OutArray = py::array_t<double, py::array::c_style>;
 
 class MixingSolver {
   public:
-    MixingSolver(I64Array indptr, I32Array indices, DArray weights, OutArray V, int threads)
-        : indptr_(std::move(indptr)), indices_(std::move(indices)), weights_(std::move(weights)), V_(std::move(V)) {
-        g_ = derand::make_csr(indptr_, indices_, weights_);
+    // Sweeps on the weights divided by scale (the caller's power of two: exact); the graph
+    // view must outlive the solver (the binding keeps it alive).
+    MixingSolver(const GraphView& graph, OutArray V, int threads, double scale) : V_(std::move(V)) {
+        derand::require_positive(scale, "scale");
+        g_ = graph.csr();
+        if (scale != 1.0) {
+            scaled_.resize(graph.data().size());
+            for (std::size_t p = 0; p < scaled_.size(); ++p) {
+                scaled_[p] = graph.data()[p] / scale;
+                if (!std::isfinite(scaled_[p])) throw std::invalid_argument("weights / scale overflows float64");
+            }
+            g_.weights = scaled_.data();
+        }
         r_ = derand::require_factor(V_, g_.n, "V");
         if (!V_.writeable()) throw std::invalid_argument("V must be writeable");
         derand::require_finite(DArray::ensure(V_), "V");
@@ -62,10 +71,8 @@ class MixingSolver {
     OutArray V() const { return V_; }
 
   private:
-    I64Array indptr_;
-    I32Array indices_;
-    DArray weights_;
     OutArray V_;
+    std::vector<double> scaled_;  // weights / scale when scale != 1
     derand::Csr g_;
     int r_ = 0;
     int threads_ = 1;
@@ -78,8 +85,9 @@ class MixingSolver {
 void bind_sdp(py::module_& m) {
     py::class_<MixingSolver>(m, "MixingSolver",
                              "Mixing-method sweeps on V (n x r, float64, C order, updated in place).")
-        .def(py::init<I64Array, I32Array, DArray, OutArray, int>(), py::arg("indptr"), py::arg("indices"),
-             py::arg("weights"), py::arg("V").noconvert(), py::arg("threads"))
+        .def(py::init<const GraphView&, OutArray, int, double>(), py::arg("graph"), py::arg("V").noconvert(),
+             py::arg("threads"), py::arg("scale") = 1.0, py::keep_alive<1, 2>(),
+             "Sweeps on graph's weights / scale (scale: a power of two keeps them exact).")
         .def("run", &MixingSolver::run, py::arg("max_sweeps"), py::arg("tol"), py::arg("time_budget"),
              "Sweep until a sweep gains < tol, max_sweeps, or time_budget s: (sweeps, last_delta, converged).")
         .def("objective", &MixingSolver::objective, "sum_edges w_ij (1 - v_i.v_j) / 2.")

@@ -12,18 +12,15 @@
 #include "tabu.hpp"
 
 namespace py = pybind11;
-using derand::DArray;
-using derand::I32Array;
-using derand::I64Array;
+using derand::GraphView;
 using derand::I8Array;
 
 namespace {
 
-std::unique_ptr<derand::TabuSearch> make_search(const I64Array& indptr, const I32Array& indices,
-                                                const DArray& weights, const I8Array& x, std::int64_t tenure_min,
+std::unique_ptr<derand::TabuSearch> make_search(const GraphView& graph, const I8Array& x, std::int64_t tenure_min,
                                                 std::int64_t tenure_max, std::int64_t stall, std::int64_t perturb,
                                                 double tol, std::int64_t seed) {
-    const derand::Csr g = derand::make_csr(indptr, indices, weights);
+    const derand::Csr g = graph.csr();
     derand::require_partition(x, g.n, "x");
     const std::int64_t cap = g.n > 1 ? g.n : 1;
     if (tenure_min < 1 || tenure_max < tenure_min || tenure_max > cap) {
@@ -53,9 +50,8 @@ std::unique_ptr<derand::TabuSearch> make_search(const I64Array& indptr, const I3
 void bind_tabu(py::module_& m) {
     py::class_<derand::TabuSearch>(m, "TabuSearch",
                                    "Resumable 1-flip tabu search for MAXCUT with restarts from the best cut.")
-        .def(py::init(&make_search), py::arg("indptr"), py::arg("indices"), py::arg("weights"), py::arg("x"),
-             py::arg("tenure_min"), py::arg("tenure_max"), py::arg("stall"), py::arg("perturb"), py::arg("tol"),
-             py::arg("seed"))
+        .def(py::init(&make_search), py::arg("graph"), py::arg("x"), py::arg("tenure_min"), py::arg("tenure_max"),
+             py::arg("stall"), py::arg("perturb"), py::arg("tol"), py::arg("seed"))
         .def(
             "run",
             [](derand::TabuSearch& self, std::int64_t moves) {

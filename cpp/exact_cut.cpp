@@ -4,9 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <limits>
-#include <stdexcept>
-#include <string>
 #include <thread>
 
 #include "bvn.hpp"
@@ -99,20 +96,13 @@ inline double step_factor(double t) { return t > 0.0 ? -1.0 : (t < 0.0 ? 1.0 : 0
 
 }  // namespace
 
-ExactCut::ExactCut(const double* V, std::int64_t n, std::int64_t r, const std::int64_t* ei,
-                   const std::int64_t* ej, const double* w, std::int64_t m, int threads)
-    : n_(n), m_(m), e_(m), rho_(m), norm_(n), inv_norm_(n), adj_ptr_(n + 1, 0), adj_slot_(2 * m),
-      block_((m + kBlock - 1) / kBlock) {
-    if (n > std::numeric_limits<std::int32_t>::max()) {
-        throw std::invalid_argument("n = " + std::to_string(n) + " nodes: at most 2^31 - 1 supported");
-    }
-    for (std::int64_t k = 0; k < m; ++k) {
-        if (ei[k] < 0 || ei[k] >= n || ej[k] < 0 || ej[k] >= n) {
-            throw std::invalid_argument("edges: endpoint out of range [0, " + std::to_string(n) + ") at edge " +
-                                        std::to_string(k));
-        }
-        if (ei[k] == ej[k]) throw std::invalid_argument("edges: self-loop at edge " + std::to_string(k));
-    }
+ExactCut::ExactCut(const EdgeList& g, const double* V, std::int64_t r, int threads)
+    : n_(g.n), m_(g.m), e_(g.m), rho_(g.m), norm_(g.n), inv_norm_(g.n), adj_ptr_(g.n + 1, 0), adj_slot_(2 * g.m),
+      block_((g.m + kBlock - 1) / kBlock) {
+    const std::int64_t n = g.n, m = g.m;
+    const std::int32_t* ei = g.u;
+    const std::int32_t* ej = g.v;
+    const double* w = g.w;
     one_minus_two_phi();  // build the table outside any parallel region
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (std::int64_t i = 0; i < n; ++i) {

@@ -19,6 +19,8 @@
 #include <memory>
 #include <vector>
 
+#include "graph.hpp"
+
 namespace derand {
 
 // Adam ascent (Kingma & Ba 2015, bias-corrected) on E[cut] over mu.
@@ -39,10 +41,9 @@ struct AscentState {
 
 class ExactCut {
    public:
-    // V: n x r row-major; edges (ei[k], ej[k]) with weights w[k], 0-based, ei != ej.
-    // Throws std::invalid_argument on out-of-range or self-loop edges, or n >= 2^31.
-    ExactCut(const double* V, std::int64_t n, std::int64_t r, const std::int64_t* ei, const std::int64_t* ej,
-             const double* w, std::int64_t m, int threads);
+    // The edges of g (0 <= u < v < g.n, the EdgeList contract) and V: g.n x r row-major.
+    // Nothing of g is kept: the kernel copies what it reads.
+    ExactCut(const EdgeList& g, const double* V, std::int64_t r, int threads);
 
     // Evaluates E[cut] at (mu, s). grad_mu (length n) and d_ds may be null.
     // Returns the value when want_value, else 0.

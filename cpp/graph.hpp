@@ -1,6 +1,7 @@
 // Read-only views of a weighted undirected graph, shared by the MAXCUT kernels.
-// Pure C++ (no Python): the binding adapters build these views from validated
-// NumPy arrays; the Python class derand_fast.maxcut.Graph owns the memory.
+// Pure C++ (no Python): the kernels trust them (no checks). From Python they
+// come from a GraphView (bind_graph.hpp), which checked the graph once and owns
+// the memory; the kernel tests build them from their own arrays.
 #pragma once
 
 #include <cstdint>

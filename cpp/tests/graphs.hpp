@@ -62,8 +62,6 @@ struct TestGraph {
     std::int64_t m() const { return static_cast<std::int64_t>(u.size()); }
     derand::EdgeList edges() const { return {n, m(), u.data(), v.data(), w.data()}; }
     derand::Csr csr() const { return {n, indptr.data(), indices.data(), weights.data()}; }
-    std::vector<std::int64_t> ei() const { return {u.begin(), u.end()}; }
-    std::vector<std::int64_t> ej() const { return {v.begin(), v.end()}; }
 
     // Cut weight of x (+-1), edge by edge: the truth the kernels are compared with.
     double cut(const std::int8_t* x) const {

@@ -229,7 +229,7 @@ def anneal(graph: Graph, x: Any = None, *, time_limit: float | None = None, max_
     timed = math.isfinite(ctl.deadline)
     budget = sweeps if sweeps is not None else (None if timed else DEFAULT_SWEEPS)
 
-    ann = _core.Annealer(graph.indptr, graph.indices, graph.data, x, STREAMS["anneal"].seed(seed, chain))
+    ann = _core.Annealer(graph.view, x, STREAMS["anneal"].seed(seed, chain))
     start_cut = float(ann.start_cut)
     trace: list[tuple[float, float]] = [(time.perf_counter() - t0, start_cut)]
     status = Status.COMPLETED

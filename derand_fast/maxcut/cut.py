@@ -80,4 +80,4 @@ def cut_values(graph: Graph, X: Any, *, threads: int | None = None) -> np.ndarra
     if not np.all((a == 1) | (a == -1)):
         raise ValueError("X must contain only +1 and -1")
     with thread_scope(threads) as nt:
-        return _core.cut_values(graph.n, graph.u, graph.v, graph.weights, a.astype(np.int8), nt)
+        return _core.cut_values(graph.view, a.astype(np.int8), nt)

@@ -37,7 +37,7 @@ from scipy.optimize import OptimizeResult
 
 from .. import _core
 from .._threads import thread_scope
-from .._validation import check_betas, check_callback, check_count, check_positive, renamed
+from .._validation import check_array, check_betas, check_callback, check_count, check_positive, renamed
 from ..random import STREAMS, standard_normal
 from ..runcontrol import RunControl, Status, as_control
 from .cut import cut_value
@@ -73,14 +73,8 @@ def bivariate_normal_cdf(a, b, rho) -> np.ndarray:
     >>> round(float(bivariate_normal_cdf(0.0, 0.0, 0.5)), 15)  # 1/4 + asin(1/2)/(2 pi) = 1/3
     0.333333333333333
     """
-    arrays = []
-    for name, x in (("a", a), ("b", b), ("rho", rho)):
-        arr = np.asarray(x)
-        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-            raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-        if np.iscomplexobj(arr):
-            raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
-        arrays.append(arr.astype(np.float64))
+    arrays = [check_array(x, name, allow_empty=True, finite=False, allow_bool=True)
+              for name, x in (("a", a), ("b", b), ("rho", rho))]
     try:
         A, B, R = np.broadcast_arrays(*arrays)
     except ValueError as exc:
@@ -126,7 +120,7 @@ class ExactCutObjective:
         self.V = check_factor(V, self.graph.n)
         with thread_scope(threads) as t:
             self._threads = t
-            self._kernel = _core.ExactCut(self.V, self.graph.edges, self.graph.weights, t)
+            self._kernel = _core.ExactCut(self.graph.view, self.V, t)
         self.rho = self._kernel.rho
         self.norms = self._kernel.norms
 
@@ -136,10 +130,7 @@ class ExactCutObjective:
         return self.graph.n
 
     def _mu(self, mu: Any) -> np.ndarray:
-        arr = np.asarray(mu)
-        if arr.dtype == object or arr.dtype.kind not in "biuf":
-            raise TypeError(f"mu must be a real numeric array, got dtype {arr.dtype}")
-        arr = np.ascontiguousarray(arr, dtype=np.float64)
+        arr = check_array(mu, "mu", 1, allow_bool=True)
         if arr.shape != (self.n,):
             raise ValueError(f"mu must have shape ({self.n},), got {arr.shape}")
         return arr
@@ -312,7 +303,7 @@ def derand_exact(graph: Any, V: Any, *, max_iter: int = 1200, lr: float = 0.02,
     mu0_scale = check_positive(mu0_scale, "mu0_scale")
     b1, b2 = check_betas(betas)
     callback, new_callback = check_callback(callback, "(step, mu, s)", 3)
-    ctl = as_control(control, None if time_limit is None else check_positive(time_limit, "time_limit"))
+    ctl = as_control(control, time_limit)  # (checked by check_time_limit)
     report, close = make_progress(progress)
     if report is not None:
         report("rounding derand-exact", 0.0, "started")

@@ -3,6 +3,8 @@
 A :class:`Graph` is validated once and then shared by the SDP, the rounding
 and the cut tools: a symmetric CSR adjacency (both directions of each edge,
 no self-loops, float64 weights) plus each undirected edge once (``u < v``).
+Its arrays live in a compiled :attr:`Graph.view` (checked once when the graph
+is built, read-only afterwards) that every C++ kernel takes as it is.
 """
 
 from __future__ import annotations
@@ -103,11 +105,21 @@ def _check_memory(n: int, m: int, where: str) -> None:
                          f"(estimate_memory), more than half of this machine's {total / 2**30:.1f} GiB")
 
 
+_ARRAY_FIELDS = ("u", "v", "weights", "indptr", "indices", "data")
+
+
 @dataclass(frozen=True, eq=False)
 class Graph:
     """A weighted undirected graph without self-loops.
 
     Build it with :func:`load_graph` or :meth:`Graph.from_edges`; both validate.
+    Building a ``Graph`` copies its arrays into a compiled view
+    (:attr:`view`) that checks them once, O(n + m): the edge list and the
+    CSR must describe the same graph (the CSR's rows sorted by column), and
+    every C++ kernel then takes the view without checking the graph again.
+    The attributes below are read-only NumPy views of that memory, so the
+    checked graph cannot change afterwards (NumPy refuses to make them
+    writeable); copy an array to modify it.
 
     Attributes
     ----------
@@ -142,10 +154,29 @@ class Graph:
     name: str = field(default="graph")
     labels: tuple[Any, ...] | None = None
     index_base: int = 0
+    _view: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.labels is not None and len(self.labels) != self.n:
             raise ValueError(f"labels has {len(self.labels)} entries for n = {self.n} nodes")
+        arrays = (self.u, self.v, self.weights, self.indptr, self.indices, self.data)
+        view = getattr(self.u, "base", None)
+        if not (isinstance(view, _core.GraphView) and view.n == self.n and all(a.base is view for a in arrays)):
+            # not the arrays of one view already (dataclasses.replace, copy.copy): check and copy them
+            view = _core.GraphView(self.n, *arrays)
+            for name in _ARRAY_FIELDS:
+                object.__setattr__(self, name, getattr(view, name))
+        object.__setattr__(self, "_view", view)
+
+    @property
+    def view(self) -> Any:
+        """The graph as every C++ kernel takes it (``derand_fast._core.GraphView``), checked once at construction."""
+        return self._view
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as the constructor's arguments: the compiled view is rebuilt (and checked) on unpickling
+        return (type(self), (self.n, self.u, self.v, self.weights, self.indptr, self.indices, self.data, self.name,
+                             self.labels, self.index_base))
 
     def node_labels(self) -> list[Any]:
         """Label of every node: ``labels``, or ``index_base, index_base + 1, ...``."""
@@ -278,6 +309,7 @@ class Graph:
         data = np.ascontiguousarray(vals[order])
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        del rows, cols, vals, order, key  # the graph copies its arrays into its view: free the sort's first
         return cls(n=n, u=u, v=v, weights=np.ascontiguousarray(wsum, dtype=np.float64), indptr=indptr,
                    indices=indices, data=data, name=name)
 

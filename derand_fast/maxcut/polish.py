@@ -97,7 +97,7 @@ def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
     try:
         while remaining > 0:
             step = int(min(chunk, remaining))
-            x, _gain, done, converged = _core.local_search(graph.indptr, graph.indices, graph.data, x, step, tau)
+            x, _gain, done, converged = _core.local_search(graph.view, x, step, tau)
             moves += int(done)
             remaining -= done
             if converged:
@@ -109,7 +109,7 @@ def local_search(graph: Graph, x: Any, *, max_moves: int | None = None,
     except KeyboardInterrupt:
         status = ctl.interrupt()
     if max_moves == 0:
-        converged = bool(_core.local_search(graph.indptr, graph.indices, graph.data, x, 0, tau)[3])
+        converged = bool(_core.local_search(graph.view, x, 0, tau)[3])
     cut = cut_value(graph, x)
     ctl.offer("polish 1flip", x, cut)
     return LocalSearchResult(x=x, cut=cut, gain=cut - start, nit=moves, converged=bool(converged), status=status,
@@ -264,9 +264,8 @@ def tabu_search(graph: Graph, x: Any, *, max_moves: int | None = None, time_limi
     else:  # no clock at all: the default move budget; with one, the clock stops the search
         budget = default_tabu_moves(n) if math.isinf(ctl.deadline) else math.inf
     t0 = time.perf_counter()
-    search = _core.TabuSearch(graph.indptr, graph.indices, graph.data, x, lo, hi, int(stall),
-                              min(n, int(math.ceil(float(perturb) * n))), _tolerance(graph),
-                              STREAMS["tabu"].seed(seed))
+    search = _core.TabuSearch(graph.view, x, lo, hi, int(stall), min(n, int(math.ceil(float(perturb) * n))),
+                              _tolerance(graph), STREAMS["tabu"].seed(seed))
     status = Status.COMPLETED
     chunk = 1000  # moves per C++ call; grown to ~50 ms per call (the result does not depend on it)
     report, close = make_progress(progress)

@@ -125,7 +125,7 @@ def gw_expected_cut(graph: Graph, V: Any, *, threads: int | None = None) -> floa
     """
     V = check_factor(V, graph.n)
     with thread_scope(threads) as nt:
-        return float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
+        return float(_core.gw_expected_cut(graph.view, V, nt))
 
 
 def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None, n_hyperplanes: int = 1000,
@@ -197,7 +197,7 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
                 # normals drawn per chunk: memory O(chunk * r) whatever n_hyperplanes, and Ctrl-C during
                 # the draw also keeps the best so far
                 Z = hyperplanes(seed, done, k, r, threads=nt)
-                values = _core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V, Z, nt)
+                values = _core.hyperplane_cuts(graph.view, V, Z, nt)
                 i = int(np.argmax(values))
                 if values[i] > best_value:
                     best, best_value = done + i, float(values[i])
@@ -210,11 +210,10 @@ def gw_rounding(graph: Any, V: Any, *, seed: int = 0, threads: int | None = None
         finally:
             close()
         # O(m r) with an arccos per edge: skipped once the run must stop (reported as None)
-        expected = (float(_core.gw_expected_cut(graph.n, graph.u, graph.v, graph.weights, V, nt))
+        expected = (float(_core.gw_expected_cut(graph.view, V, nt))
                     if ctl.poll() is None else None)
     if done == 0:  # interrupted before the first chunk finished: one hyperplane, computed now
-        best_value = mean = float(_core.hyperplane_cuts(graph.n, graph.u, graph.v, graph.weights, V,
-                                                        hyperplanes(seed, 0, 1, r, threads=1), 1)[0])
+        best_value = mean = float(_core.hyperplane_cuts(graph.view, V, hyperplanes(seed, 0, 1, r, threads=1), 1)[0])
         best, done = 0, 1
     x = _core.hyperplane_partition(V, hyperplanes(seed, best, 1, r, threads=1)[0])
     best_value = cut_value(graph, x)  # in the cut tool's summation order, like every cut the run compares

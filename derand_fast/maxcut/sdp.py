@@ -263,7 +263,7 @@ def solve_sdp(graph: Any, *, rank: int | None = None, max_rank: int | None = Non
     sweeps, delta, status = 0, math.inf, Status.MAX_ITER
     with thread_scope(threads) as nt:
         # sweeps on w / scale (exact: a power of two), tol relative to the mean |w|
-        solver = _core.MixingSolver(g.indptr, g.indices, g.data if scale == 1.0 else g.data / scale, V, nt)
+        solver = _core.MixingSolver(g.view, V, nt, scale)
         tol_run = tol * (mean_w / scale)
         t_sweeps = time.perf_counter()
         try:
