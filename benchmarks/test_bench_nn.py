@@ -15,6 +15,7 @@ import pytest
 from derand_fast._threads import thread_scope
 from derand_fast.nn.student import TwoLayerStudent, init_student
 from derand_fast.nn.teachers import single_index_teacher
+from derand_fast.nn.train import StudentObjective
 
 LAM = 1e-5
 IOTA = 2.0
@@ -64,3 +65,37 @@ def test_bench_step_package(benchmark, setup, threads):
     package_step(student, params, X, y)  # JIT warm-up outside the timing
     loss, W, b = benchmark(package_step, student, params, X, y)
     assert np.isfinite(loss) and W.shape == params["W"].shape
+
+
+@pytest.mark.benchmark(group="nn-engine-step")
+@pytest.mark.parametrize("size", ["paper", "large"])
+def test_bench_engine_step(benchmark, bench_size, best_time, record_ratio, size):
+    """One online training evaluation: the engine's path (StudentObjective: the teacher's streams drawn and
+    projected by AffineSmoother, StudentRisk's fused row kernels) against the batch kernels on the same data
+    (teacher.sample + TwoLayerStudent.loss_and_grad), one thread each, timed in the same process."""
+    h, d, n = bench_size((64, 5, 256), (1000, 2, 256) if size == "paper" else (1000, 50, 4096))
+    teacher = single_index_teacher(d, seed=1)
+    p = init_student(d, h, seed=0)
+    student = TwoLayerStudent(lam=LAM, threads=1)
+    objective = StudentObjective(student, teacher, {"a": p["a"]}, batch_size=n, online=True, threads=1)
+    params = {"W": p["W"], "b": p["b"]}
+    steps = iter(range(1 << 30))
+
+    def engine():
+        objective.calls = next(steps) % 64  # the first 64 steps' data, over and over
+        return objective(params)
+
+    def batch_kernels():
+        X, y = teacher.sample(n, step=next(steps) % 64, threads=1)
+        return student.loss_and_grad(p, X, y)
+
+    with objective.scope():
+        value, grad = engine()
+        ref_value, ref_grad = student.loss_and_grad(p, *objective.batch(objective.calls - 1))
+        assert value == pytest.approx(ref_value, rel=1e-12)
+        np.testing.assert_allclose(grad["W"], ref_grad["W"], rtol=1e-10, atol=1e-15)
+        rounds = 1 if benchmark.disabled else (20 if size == "paper" else 5)
+        t_engine = best_time(engine, rounds)
+        t_batch = best_time(batch_kernels, rounds)
+        benchmark(engine)
+    record_ratio(f"NN step h={h} d={d} n={n}: engine path / batch kernels (1 thread)", t_engine / t_batch, benchmark)

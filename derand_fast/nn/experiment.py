@@ -28,7 +28,8 @@ from .train import TrainResult, train_student
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["additive_tanh_link", "default_teacher", "run_grid", "reproduce_fig3", "plot_weights", "plot_metrics"]
+__all__ = ["additive_tanh_link", "additive_tanh_link_grad", "default_teacher", "run_grid", "reproduce_fig3",
+           "plot_weights", "plot_metrics"]
 
 _TEACHER_STREAM = STREAMS["nn.teacher"].first  # 2^50
 
@@ -38,11 +39,18 @@ def additive_tanh_link(z: np.ndarray) -> np.ndarray:
     return np.tanh(z).sum(axis=1)
 
 
+def additive_tanh_link_grad(z: np.ndarray) -> np.ndarray:
+    """Gradient of :func:`additive_tanh_link` at each row of ``z``: :math:`1 - \\tanh^2(z_i)`."""
+    return 1.0 - np.tanh(z) ** 2
+
+
 def default_teacher(d: int, k: int = 1, *, link: Callable[[np.ndarray], np.ndarray] | None = None,
-                    noise_std: float = 0.1, seed: int = 0) -> MultiIndexTeacher:
+                    link_grad: Callable[[np.ndarray], np.ndarray] | None = None, noise_std: float = 0.1,
+                    seed: int = 0) -> MultiIndexTeacher:
     """Teacher of the grid runs: k = 1 is the paper's :math:`\\tanh(\\theta\\cdot x)`,
     :math:`\\theta = (1,\\dots,1)/\\sqrt d`; k >= 2 uses a seeded random orthonormal
-    ``U`` (k, d) and ``link`` (default :func:`additive_tanh_link`)."""
+    ``U`` (k, d) and ``link`` (default :func:`additive_tanh_link`, with its gradient;
+    a custom ``link`` takes ``link_grad``, see :class:`~derand_fast.nn.teachers.MultiIndexTeacher`)."""
     if k == 1 and link is None:
         return single_index_teacher(d, noise_std=noise_std, seed=seed)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= d:
@@ -50,14 +58,16 @@ def default_teacher(d: int, k: int = 1, *, link: Callable[[np.ndarray], np.ndarr
     g = standard_normal(seed, int(k), int(d), first_stream=_TEACHER_STREAM)
     q, r = np.linalg.qr(g.T)
     U = (q * np.sign(np.diag(r))).T
-    return MultiIndexTeacher(U, additive_tanh_link if link is None else link, noise_std=noise_std, seed=seed)
+    if link is None:
+        link, link_grad = additive_tanh_link, additive_tanh_link_grad
+    return MultiIndexTeacher(U, link, link_grad=link_grad, noise_std=noise_std, seed=seed)
 
 
 def _row(res: TrainResult, params: Mapping[str, Any]) -> dict[str, Any]:
     cert = res.certificate
     return {
         **params,
-        "status": res.status,
+        "status": str(res.status),
         "nit": res.nit,
         "final_loss": float(res.history["fun"][-1]) if res.history["fun"].size else math.nan,
         "initial_ratio": res.initial_metrics["ratio"],
@@ -243,7 +253,7 @@ def reproduce_fig3(outdir: str | Path, *, h: int = 1000, d: int = 2, steps: int 
     for label, res in runs.items():
         cert = res.certificate
         summary[label] = {
-            "status": res.status, "nit": res.nit, "seconds": res.seconds, "cpu_seconds": res.cpu_seconds,
+            "status": str(res.status), "nit": res.nit, "seconds": res.seconds, "cpu_seconds": res.cpu_seconds,
             "ratio": res.metrics["ratio"], "perp_norm": res.metrics["perp_norm"], "w_norm": res.metrics["w_norm"],
             "max_angle_deg": res.metrics["max_angle_deg"], "initial_ratio": res.initial_metrics["ratio"],
             "final_loss": float(res.history["fun"][-1]),

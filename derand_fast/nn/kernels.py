@@ -24,7 +24,7 @@ import numpy as np
 from ..indicators import relu_iota_scalar
 
 __all__ = ["activation_rows", "chunk_size", "hvp_chunks", "loss_grad_chunks", "predict_chunks", "reduce_slots",
-           "relu_iota_rows", "threads_for"]
+           "relu_iota_rows", "row_chunk", "rows_backward", "rows_forward"]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -32,10 +32,6 @@ _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 # few enough that the per-chunk gradient slots stay small.
 _MAX_CHUNKS = 16
 _MIN_CHUNK = 64
-# Below this many multiply-adds per pass (n * h * (d + 1)) the kernels run on one
-# thread: a parallel region's barrier costs more than it saves (much more on a
-# loaded machine). Results do not depend on it (the chunking depends on n only).
-_PARALLEL_MIN_WORK = 1 << 21
 
 
 @nb.njit(cache=True, inline="always")
@@ -289,6 +285,113 @@ def predict_chunks(WT, b, a, X, kind, iota, chunk, out):
                 out[i0 + s] = _dot4(a, F[s])
 
 
+# ---------------------------------------------------------------------------
+# The student's risk as an objective of the smoothing engine
+# (:class:`~derand_fast.nn.student.StudentRisk`): the batch arrives as the
+# engine's projections P (one row per coordinate of u, one column per sample),
+# so these kernels run along the rows (hidden units), the B samples of a row
+# contiguous: vector loops, no per-sample gather.
+# ---------------------------------------------------------------------------
+
+_ROW_BLOCK = 8  # hidden units per activation call (an (8, B) block stays in cache)
+
+
+@nb.njit(cache=True, parallel=True)
+def rows_forward(b, scale, P, a, kind, iota, chunk, parts, D, F):
+    """Forward pass of the student rows ``j < h`` of :math:`u = b + s P` (``h = a.size``, ``P``: ``(K, B)``).
+
+    ``D[j] = σ'(u_j)``; ``F[j] = σ(u_j)`` when ``F`` has rows (else untouched);
+    ``parts[c] = Σ_j a_j σ(u_j)`` over the rows ``[c·chunk, (c+1)·chunk)`` of
+    chunk ``c``, added in row order: the prediction is ``parts`` summed over
+    ``c`` in order, whatever the thread count.
+    """
+    h = a.shape[0]
+    B = P.shape[1]
+    keep_f = F.shape[0] > 0
+    for c in nb.prange(parts.shape[0]):
+        U = np.empty((_ROW_BLOCK, B))
+        Fb = np.empty((_ROW_BLOCK, B))
+        F1b = np.empty((_ROW_BLOCK, B))
+        F2 = np.empty((1, B))
+        scr = np.empty(B)
+        pc = parts[c]
+        for q in range(B):
+            pc[q] = 0.0
+        hi = min(h, (c + 1) * chunk)
+        for j0 in range(c * chunk, hi, _ROW_BLOCK):
+            m = min(_ROW_BLOCK, hi - j0)
+            for r in range(m):
+                bj = b[j0 + r]
+                pj = P[j0 + r]
+                ur = U[r]
+                for q in range(B):
+                    ur[q] = bj + scale * pj[q]
+            activation_rows(U, m, kind, iota, Fb, F1b, F2, scr, False)
+            for r in range(m):
+                j = j0 + r
+                aj = a[j]
+                fr = Fb[r]
+                dj = D[j]
+                f1r = F1b[r]
+                for q in range(B):
+                    pc[q] += aj * fr[q]
+                    dj[q] = f1r[q]
+                if keep_f:
+                    fj = F[j]
+                    for q in range(B):
+                        fj[q] = fr[q]
+
+
+@nb.njit(cache=True, inline="always")
+def _sum4(x):
+    """``sum(x)`` with four interleaved partial sums, combined in a fixed order."""
+    n = x.shape[0]
+    s0 = s1 = s2 = s3 = 0.0
+    q = 0
+    while q + 4 <= n:
+        s0 += x[q]
+        s1 += x[q + 1]
+        s2 += x[q + 2]
+        s3 += x[q + 3]
+        q += 4
+    while q < n:
+        s0 += x[q]
+        q += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@nb.njit(cache=True, parallel=True)
+def rows_backward(a, res2, D, F, chunk, grad_sum, grad_a):
+    """Backward pass of the student rows ``j < h``: ``D[j] *= res2 · a_j`` (``D[j]`` held ``σ'(u_j)``).
+
+    ``res2[c] = 2 (ŷ_c - y_c)``, so ``D[j, c]`` becomes :math:`\\partial g/\\partial u_j`
+    of sample ``c``; ``grad_sum[j] = Σ_c D[j, c]`` and, when ``F`` has rows,
+    ``grad_a[j] = Σ_c res2[c] F[j, c]`` (:math:`\\partial g/\\partial a_j` summed over
+    the samples). Every row is summed on its own in a fixed order.
+    """
+    h = a.shape[0]
+    B = res2.shape[0]
+    keep_f = F.shape[0] > 0
+    for c in nb.prange((h + chunk - 1) // chunk):
+        t = np.empty(B)
+        for j in range(c * chunk, min(h, (c + 1) * chunk)):
+            aj = a[j]
+            dj = D[j]
+            for q in range(B):
+                dj[q] = res2[q] * aj * dj[q]
+            grad_sum[j] = _sum4(dj)
+            if keep_f:
+                fj = F[j]
+                for q in range(B):
+                    t[q] = res2[q] * fj[q]
+                grad_a[j] = _sum4(t)
+
+
+def row_chunk(h: int) -> int:
+    """Hidden units per chunk of :func:`rows_forward` / :func:`rows_backward`: a function of ``h`` only."""
+    return max(_ROW_BLOCK, -(-h // _MAX_CHUNKS))
+
+
 @nb.njit(cache=True, parallel=True)
 def _sum_slots(parts, out):
     """``out[p] = sum_c parts[c, p]`` in chunk order ``c = 0, 1, ...``; parallel over ``p`` blocks."""
@@ -308,10 +411,6 @@ def _sum_slots(parts, out):
 def chunk_size(n: int) -> int:
     """Samples per chunk: a function of ``n`` only, so reductions never depend on threads."""
     return max(_MIN_CHUNK, -(-n // _MAX_CHUNKS))
-
-
-def threads_for(requested: int | None, n: int, h: int, d: int) -> int | None:
-    return 1 if n * h * (d + 1) < _PARALLEL_MIN_WORK else requested
 
 
 def reduce_slots(parts: np.ndarray) -> np.ndarray:

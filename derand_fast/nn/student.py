@@ -7,11 +7,19 @@ The regularized empirical risk of paper Eq. 5 with the MSE loss,
     R(W, b, a) = \\frac1n \\sum_{i=1}^n \\bigl(a^\\top \\sigma(W x_i + b) - y_i\\bigr)^2
     + \\lambda \\|W\\|_F^2,
 
-its gradient and its Hessian-vector products are computed by the parallel
-Numba kernels of :mod:`derand_fast.nn.kernels` over the batch, fused per block
+its gradient and its Hessian-vector products on a batch ``(X, y)`` are computed
+by the parallel Numba kernels of :mod:`derand_fast.nn.kernels`, fused per block
 of 64 samples, with partial sums reduced in a fixed order: results are
 bit-identical for every thread count (BLAS runs single-threaded inside the
 kernels, see :func:`derand_fast._threads.thread_scope`).
+
+Training does not form ``X``: on a teacher's data the risk is an expectation
+over one Gaussian per sample, the affine form :math:`E_z[g(b_+ + W_+ z)]` of
+the smoothing engine (paper Eq. 2), and :class:`StudentRisk` is its objective
+(:func:`derand_fast.nn.train.train_student` drives it with
+:class:`~derand_fast.smoothing.AffineSmoother`). The batch kernels above stay
+for the second-order certificate (exact Hessian-vector products on a sample)
+and as the reference the engine's numbers are tested against.
 
 Activations (value, first and second derivative):
 
@@ -28,12 +36,22 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from .._threads import thread_scope
+from .._threads import thread_scope, threads_for
 from .._validation import check_count
 from ..random import STREAMS, seed_to_key, standard_normal
-from .kernels import chunk_size, hvp_chunks, loss_grad_chunks, predict_chunks, reduce_slots, threads_for
+from .kernels import (
+    chunk_size,
+    hvp_chunks,
+    loss_grad_chunks,
+    predict_chunks,
+    reduce_slots,
+    row_chunk,
+    rows_backward,
+    rows_forward,
+)
+from .teachers import MultiIndexTeacher
 
-__all__ = ["ACTIVATIONS", "PARAM_NAMES", "TwoLayerStudent", "init_student"]
+__all__ = ["ACTIVATIONS", "PARAM_NAMES", "StudentRisk", "TwoLayerStudent", "init_student"]
 
 ACTIVATIONS = ("relu_iota", "tanh", "gelu")
 PARAM_NAMES = ("W", "b", "a")
@@ -207,7 +225,7 @@ class TwoLayerStudent:
         W = p["W"]
         n = X.shape[0]
         want_a = "a" in self.trainable
-        with thread_scope(threads_for(self.threads, n, *W.shape)):
+        with thread_scope(threads_for(self.threads, n * W.shape[0] * (W.shape[1] + 1), "nn")):
             sq, gwt, gb, ga = loss_grad_chunks(np.ascontiguousarray(W.T), p["b"], p["a"], X, y,
                                                 self._kind, self.iota, chunk_size(n), want_a)
             grad: dict[str, np.ndarray] = {}
@@ -252,7 +270,7 @@ class TwoLayerStudent:
                 dirs[name] = np.zeros(shapes[name])
         want_a = "a" in self.trainable
         n = X.shape[0]
-        with thread_scope(threads_for(self.threads, n, h, d)):
+        with thread_scope(threads_for(self.threads, n * h * (d + 1), "nn")):
             hwt, hb, ha = hvp_chunks(np.ascontiguousarray(W.T), p["b"], p["a"],
                                       np.ascontiguousarray(dirs["W"].T), dirs["b"], dirs["a"],
                                       X, y, self._kind, self.iota, chunk_size(n), want_a)
@@ -264,3 +282,151 @@ class TwoLayerStudent:
             if want_a:
                 out["a"] = reduce_slots(ha)
         return out
+
+
+class StudentRisk:
+    r"""The student's squared error on a teacher's data as an objective of the smoothing engine (paper Eq. 2).
+
+    A teacher sample is :math:`x \sim N(0, I_d)` with the label
+    :math:`y = h(Ux) + \sigma_\epsilon \xi`, :math:`\xi \sim N(0, 1)` (paper Eq. 3),
+    so one labelled sample is one Gaussian :math:`z = (x, \xi) \in \mathbb R^{d+1}`,
+    and the data term of the risk (paper Eq. 5, MSE) is the engine's affine form
+
+    .. math::
+
+        E_z\bigl[g(b_+ + W_+ z)\bigr], \qquad
+        W_+ = \begin{pmatrix} W & 0 \\ U & 0 \\ 0 & \sigma_\epsilon \end{pmatrix}, \quad
+        b_+ = \begin{pmatrix} b \\ 0 \\ 0 \end{pmatrix}, \quad
+        g(u) = \bigl(a^\top \sigma(u_S) - h(u_T) - u_\epsilon\bigr)^2,
+
+    with :math:`u = (u_S, u_T, u_\epsilon)`: the ``h`` pre-activations
+    :math:`Wx + b`, the teacher's ``k`` projections :math:`Ux` and its noise.
+    The engine's :math:`\nabla_b` and :math:`\nabla_W` restricted to the
+    student's rows (and the first ``d`` columns) are the risk's gradients in
+    ``b`` and ``W``; the output weights ``a`` are not an affine parameter, and
+    their gradient is a side output (:attr:`grad_a`).
+
+    A :class:`~derand_fast.smoothing.BatchObjective`: :meth:`evaluate`
+    computes, for the samples :math:`u_c = b + sP_{:,c}` of a batch, the values
+    and the gradients :math:`\partial g/\partial u` in all ``h + k + 1``
+    coordinates, by the fused kernels
+    :func:`~derand_fast.nn.kernels.rows_forward` and
+    :func:`~derand_fast.nn.kernels.rows_backward` (hidden units in parallel,
+    the samples of a unit contiguous; bit-identical for every thread count).
+    The teacher's link and its derivative are NumPy callables, applied to the
+    whole batch; the gradient in the teacher's coordinates needs
+    ``teacher.link_grad``.
+
+    Parameters
+    ----------
+    student : TwoLayerStudent
+        Activation and ``iota``; ``a`` receives a gradient when it is trainable.
+    teacher : MultiIndexTeacher
+        With ``link_grad`` (the built-in links have one).
+    h : int >= 1
+        Width.
+
+    Attributes
+    ----------
+    dim : int
+        ``h + k + 1``.
+    W_aug : ndarray, shape ``(h + k + 1, d + 1)``
+        :math:`W_+` (student rows set by :meth:`set_params`).
+    b_aug : ndarray, shape ``(h + k + 1,)``
+        :math:`b_+`.
+    grad_a : ndarray, shape ``(h,)``, or None
+        After :meth:`evaluate`, when ``a`` is trainable: :math:`\sum_c \partial g(u_c)/\partial a`
+        of that call's samples.
+    nonfinite : bool
+        Whether the last :meth:`evaluate` produced a non-finite value (a diverging run).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from derand_fast.nn import TwoLayerStudent, init_student, single_index_teacher
+    >>> from derand_fast.smoothing import AffineSmoother
+    >>> teacher, p = single_index_teacher(2), init_student(2, 8)
+    >>> risk = StudentRisk(TwoLayerStudent(), teacher, 8)
+    >>> risk.set_params(p["W"], p["b"], p["a"])
+    >>> sm = AffineSmoother(risk, risk.W_aug, n_samples=64, seed=teacher.seed)
+    >>> est = sm.estimate(risk.b_aug, 1.0, grad_W=True)
+    >>> X, y = teacher.sample(64)   # the same 64 samples
+    >>> value, grad = TwoLayerStudent(lam=0.0).loss_and_grad(p, X, y)
+    >>> bool(np.isclose(est.value, value, rtol=1e-13)), bool(np.allclose(est.grad_b[:8], grad["b"], rtol=1e-12))
+    (True, True)
+    """
+
+    def __init__(self, student: TwoLayerStudent, teacher: MultiIndexTeacher, h: int) -> None:
+        if not isinstance(student, TwoLayerStudent):
+            raise TypeError(f"student must be a TwoLayerStudent, got {type(student).__name__}")
+        if not isinstance(teacher, MultiIndexTeacher):
+            raise TypeError(f"teacher must be a MultiIndexTeacher, got {type(teacher).__name__}")
+        if teacher.link_grad is None:
+            raise ValueError("the teacher's link has no derivative (link_grad=None): StudentRisk needs it for the "
+                             "gradient in the teacher's coordinates")
+        self.student = student
+        self.teacher = teacher
+        self.h = check_count(h, "h")
+        k, d = teacher.k, teacher.d
+        self.dim = self.h + k + 1
+        self.W_aug = np.zeros((self.dim, d + 1))
+        self.W_aug[self.h:self.h + k, :d] = teacher.U_
+        self.W_aug[-1, d] = teacher.noise_std
+        self.b_aug = np.zeros(self.dim)
+        self.a = np.zeros(self.h)
+        self.want_a = "a" in student.trainable
+        self.grad_a: np.ndarray | None = np.zeros(self.h) if self.want_a else None
+        self.nonfinite = False
+        self._chunk = row_chunk(self.h)
+        self._no_rows = np.empty((0, 0))
+        self._no_a = np.empty(0)
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def _work(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A work array kept between calls (a fresh multi-megabyte array per step costs its page faults)."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != shape:
+            buf = self._buffers[name] = np.empty(shape)
+        return buf
+
+    def set_params(self, W: np.ndarray, b: np.ndarray, a: np.ndarray) -> None:
+        """Write the student's ``W`` (h, d), ``b`` (h,) and ``a`` (h,) into :attr:`W_aug`, :attr:`b_aug` and ``a``."""
+        self.W_aug[:self.h, :-1] = W
+        self.b_aug[:self.h] = b
+        self.a = np.ascontiguousarray(a, dtype=np.float64)
+
+    def evaluate(self, b: np.ndarray, scale: float, P: np.ndarray, values: np.ndarray, grad_sum: np.ndarray,
+                 grads: np.ndarray | None) -> None:
+        """See :class:`~derand_fast.smoothing.BatchObjective`."""
+        h, k = self.h, self.teacher.k
+        B = P.shape[1]
+        s = float(scale)
+        D = self._work("D", P.shape) if grads is None else grads
+        F = self._work("F", (h, B)) if self.want_a else self._no_rows
+        st = self.student
+        parts = self._work("parts", (-(-h // self._chunk), B))
+        rows_forward(b, s, P, self.a, st._kind, st.iota, self._chunk, parts, D, F)
+        r = parts[0].copy()
+        for c in range(1, parts.shape[0]):  # the chunks' partial predictions, in order
+            r += parts[c]
+        uT = (b[h:h + k, None] + s * P[h:h + k]).T
+        y = np.asarray(self.teacher.link(uT), dtype=np.float64)
+        if y.shape != (B,):
+            raise ValueError(f"link must return shape ({B},) for {B} samples, got {y.shape}")
+        if not np.isfinite(y).all():
+            raise ValueError("link returned NaN or inf labels")
+        r -= y
+        r -= b[-1] + s * P[-1]
+        np.multiply(r, r, out=values)
+        self.nonfinite = not bool(np.isfinite(values).all())
+        r *= 2.0
+        ga = self.grad_a if self.grad_a is not None else self._no_a
+        rows_backward(self.a, r, D, F, self._chunk, grad_sum[:h], ga)
+        link_grad = self.teacher.link_grad
+        assert link_grad is not None  # checked in __init__
+        G = np.asarray(link_grad(uT), dtype=np.float64)
+        if G.shape != (B, k):
+            raise ValueError(f"link_grad must return shape ({B}, {k}) for {B} samples, got {G.shape}")
+        np.multiply(G.T, -r, out=D[h:h + k])
+        np.negative(r, out=D[-1])
+        D[h:].sum(axis=1, out=grad_sum[h:])

@@ -24,6 +24,12 @@ def _tanh_first(z: np.ndarray) -> np.ndarray:
     return np.tanh(z[:, 0])
 
 
+def _tanh_first_grad(z: np.ndarray) -> np.ndarray:
+    g = np.zeros(z.shape)
+    g[:, 0] = 1.0 - np.tanh(z[:, 0]) ** 2
+    return g
+
+
 class MultiIndexTeacher:
     """Multi-index teacher :math:`y = h(Ux) + \\epsilon` (paper Eq. 3).
 
@@ -37,6 +43,12 @@ class MultiIndexTeacher:
         rank-deficient ``U`` is rejected.
     link : callable
         ``link(Z) -> y`` mapping the projections ``Z = X U^T`` (n, k) to labels (n,).
+    link_grad : callable or None
+        ``link_grad(Z) -> G``, the gradient of the link at each row of ``Z``,
+        shape (n, k). Training through the smoothing engine needs it
+        (:class:`~derand_fast.nn.student.StudentRisk`); without it
+        :func:`~derand_fast.nn.train.train_student` evaluates the risk on
+        :meth:`sample`'s data with the student's exact kernels (the same data).
     noise_std : float >= 0
         Standard deviation of the additive Gaussian noise :math:`\\epsilon`
         (paper App. E: 0.1).
@@ -56,7 +68,8 @@ class MultiIndexTeacher:
     True
     """
 
-    def __init__(self, U, link: Callable[[np.ndarray], np.ndarray], *, noise_std: float = 0.1,
+    def __init__(self, U, link: Callable[[np.ndarray], np.ndarray], *,
+                 link_grad: Callable[[np.ndarray], np.ndarray] | None = None, noise_std: float = 0.1,
                  seed: int = 0) -> None:
         arr = np.asarray(U)
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
@@ -80,6 +93,8 @@ class MultiIndexTeacher:
             U = (q * np.sign(np.diag(r))).T
         if not callable(link):
             raise TypeError(f"link must be callable, got {type(link).__name__}")
+        if link_grad is not None and not callable(link_grad):
+            raise TypeError(f"link_grad must be callable or None, got {type(link_grad).__name__}")
         noise_std = float(noise_std)
         if not (math.isfinite(noise_std) and noise_std >= 0.0):
             raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std!r}")
@@ -87,6 +102,7 @@ class MultiIndexTeacher:
         self.U_ = np.ascontiguousarray(U)
         self.d, self.k = d, k
         self.link = link
+        self.link_grad = link_grad
         self.noise_std = noise_std
         self.seed = int(seed)
 
@@ -162,4 +178,5 @@ def single_index_teacher(d: int = 2, theta=None, *, noise_std: float = 0.1, seed
     norm = float(np.linalg.norm(th))
     if norm == 0.0:
         raise ValueError("theta must be non-zero")
-    return MultiIndexTeacher(th[None, :] / norm, _tanh_first, noise_std=noise_std, seed=seed)
+    return MultiIndexTeacher(th[None, :] / norm, _tanh_first, link_grad=_tanh_first_grad, noise_std=noise_std,
+                             seed=seed)

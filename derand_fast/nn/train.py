@@ -8,7 +8,10 @@ fresh at every step (``online=True``: step ``t`` uses the teacher's streams of
 step ``t``, a stochastic estimate of the population risk) or one fixed sample
 of ``batch_size`` points (``online=False``: full-batch gradient descent on the
 empirical risk, deterministic, so PGD's small-gradient perturbations can
-trigger).
+trigger). The risk and its gradients come from the smoothing engine
+(:class:`StudentObjective`: :class:`~derand_fast.nn.student.StudentRisk` in an
+:class:`~derand_fast.smoothing.AffineSmoother`, fresh samples or a pool of one
+block, on exactly the teacher's streams).
 
 After the run an :class:`~derand_fast.certificate.SOSPCertificate` (gradient
 norm, :math:`\\lambda_{\\min}` of the Hessian by Lanczos on exact
@@ -19,19 +22,22 @@ fresh evaluation sample (online), with the Lemma-3.1 bound
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .._result import StageResult
+from .._threads import threads_for
 from .._validation import renamed
 from ..certificate import SOSPCertificate, lambda_min
-from ..optimizers import SGD, Adam, OptimizeResult, PerturbedGD
+from ..optimizers import SGD, Adam, PerturbedGD
+from ..smoothing import AffineSmoother
 from .metrics import sosp_perp_bound, subspace_metrics
-from .student import PARAM_NAMES, TwoLayerStudent, init_student
+from .student import PARAM_NAMES, StudentRisk, TwoLayerStudent, init_student
 from .teachers import MultiIndexTeacher
 
 __all__ = ["TrainResult", "StudentObjective", "train_student", "paper_optimizer"]
@@ -42,11 +48,20 @@ _OPTIMIZERS = ("pgd", "sgd", "adam")
 class StudentObjective:
     """``fun(params) -> (value, grad)`` of the student risk, for the optimizers.
 
+    The data term is the smoothing engine's affine form
+    (:class:`~derand_fast.nn.student.StudentRisk`, paper Eq. 2) estimated by an
+    :class:`~derand_fast.smoothing.AffineSmoother` on the teacher's streams:
+    with ``online=True`` call number ``t`` uses fresh samples, the streams of
+    the teacher's step ``t`` (``first_stream = 0``, ``batch_size`` points per
+    step: exactly the data of ``teacher.sample(batch_size, step=t)``);
+    otherwise a pool of one block, the teacher's fixed sample (step 0), used at
+    every call. The penalty :math:`\\lambda\\|W\\|_F^2` is added here. A
+    teacher without ``link_grad`` is evaluated on :meth:`batch`'s data by the
+    student's exact kernels instead (:meth:`TwoLayerStudent.loss_and_grad`).
+
     ``params`` holds the trainable groups only; frozen groups are kept here.
-    With ``online=True`` call number ``t`` evaluates the risk on the teacher's
-    sample of step ``t`` (fresh data every step); otherwise on one fixed sample.
-    Non-finite parameters (a diverged run) give a NaN value, which stops the
-    optimizers with status ``"nonfinite"`` and the last finite iterate.
+    Non-finite parameters or outputs (a diverged run) give a NaN value, which
+    stops the optimizers with status ``NONFINITE`` and the last finite iterate.
 
     Parameters
     ----------
@@ -57,18 +72,44 @@ class StudentObjective:
     batch_size : int >= 1
     online : bool
     threads : int or None
+        Numba threads of the sampling and the kernels (default: the student's);
+        ``None`` chooses by size (:func:`derand_fast._threads.threads_for`, kind ``"nn"``).
+    h : int or None
+        Width; taken from ``frozen`` when None (else known at the first call).
     """
 
     def __init__(self, student: TwoLayerStudent, teacher: MultiIndexTeacher, frozen: Mapping[str, np.ndarray], *,
-                 batch_size: int, online: bool, threads: int | None = None) -> None:
+                 batch_size: int, online: bool, threads: int | None = None, h: int | None = None) -> None:
         self.student = student
         self.teacher = teacher
         self.frozen = {k: np.asarray(v, dtype=np.float64) for k, v in frozen.items()}
         self.batch_size = batch_size
         self.online = online
-        self.threads = threads
+        self.threads = student.threads if threads is None else threads
         self.calls = 0
-        self._fixed = None if online else teacher.sample(batch_size, step=0, threads=threads)
+        self._fixed: tuple[np.ndarray, np.ndarray] | None = None
+        self.risk: StudentRisk | None = None
+        self.smoother: AffineSmoother | None = None
+        if h is None and self.frozen:
+            h = next(iter(self.frozen.values())).shape[0]
+        if h is not None:
+            self._engine(int(h))
+
+    def _engine(self, h: int) -> tuple[StudentRisk, AffineSmoother] | None:
+        """The engine's objective and driver for width ``h`` (built on first use); None without ``link_grad``."""
+        if self.teacher.link_grad is None:
+            return None
+        if self.risk is None or self.smoother is None:
+            n = self.batch_size
+            self.risk = StudentRisk(self.student, self.teacher, h)
+            threads = threads_for(self.threads, n * h * (self.teacher.d + 1), "nn")
+            self.smoother = AffineSmoother(self.risk, self.risk.W_aug, n_samples=n, pool=None if self.online else n,
+                                           seed=self.teacher.seed, first_stream=0, threads=threads)
+        return self.risk, self.smoother
+
+    def scope(self) -> contextlib.AbstractContextManager:
+        """Run many calls under one thread scope (:meth:`derand_fast._threads.ThreadScoped.scope`)."""
+        return self.smoother.scope() if self.smoother is not None else contextlib.nullcontext()
 
     def full(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Trainable + frozen groups as one ``{"W", "b", "a"}`` dict."""
@@ -77,33 +118,71 @@ class StudentObjective:
         return out
 
     def batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
-        """The data of call ``step``."""
-        if self._fixed is not None:
+        """The data ``(X, y)`` of call ``step`` (the teacher's sample of that step, or the fixed sample)."""
+        if not self.online:
+            if self._fixed is None:
+                self._fixed = self.teacher.sample(self.batch_size, step=0, threads=self.threads)
             return self._fixed
         return self.teacher.sample(self.batch_size, step=step, threads=self.threads)
 
     def __call__(self, params: Mapping[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
         step = self.calls
         self.calls += 1
+        nan = math.nan, {k: np.zeros_like(v) for k, v in params.items()}
         if not all(np.isfinite(v).all() for v in params.values()):
-            return math.nan, {k: np.zeros_like(v) for k, v in params.items()}
-        X, y = self.batch(step)
-        return self.student.loss_and_grad(self.full(params), X, y)
+            return nan
+        p = self.full(params)
+        W = p["W"]
+        engine = self._engine(W.shape[0])
+        if engine is None:
+            X, y = self.batch(step)
+            return self.student.loss_and_grad(p, X, y)
+        risk, sm = engine
+        risk.set_params(W, p["b"], p["a"])
+        sm.set_W(risk.W_aug)
+        trainable = self.student.trainable
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: non-finite outputs, handled below
+            try:
+                est = sm.estimate(risk.b_aug, 1.0, step, grad_W="W" in trainable)
+            except ValueError:
+                if risk.nonfinite:
+                    return nan
+                raise
+        lam = self.student.lam
+        h = W.shape[0]
+        value = est.value + lam * float(np.dot(W.ravel(), W.ravel()))
+        grad: dict[str, np.ndarray] = {}
+        if "W" in trainable:
+            assert est.grad_W is not None  # asked for
+            grad["W"] = est.grad_W[:h, :-1] + 2.0 * lam * W
+        if "b" in trainable:
+            grad["b"] = est.grad_b[:h].copy()
+        if "a" in trainable:
+            assert risk.grad_a is not None  # kept when a is trainable
+            grad["a"] = risk.grad_a / self.batch_size
+        return value, grad
 
 
-@dataclass
-class TrainResult:
-    """Outcome of :func:`train_student`.
+class TrainResult(StageResult):
+    """Outcome of :func:`train_student`: a :class:`~derand_fast._result.StageResult`.
 
     Attributes
     ----------
-    params : dict {"W": (h, d), "b": (h,), "a": (h,)}
+    x : dict {"W": (h, d), "b": (h,), "a": (h,)}
         Final parameters (the last finite iterate if the run diverged; the best
-        point so far if it was interrupted).
-    status, success, message : as in :class:`~derand_fast.optimizers.OptimizeResult`
-        ``status == "nonfinite"`` marks a diverged run.
+        point so far if it was interrupted). Also ``params``.
+    status : Status
+        The optimizer's (:class:`~derand_fast.runcontrol.Status`): ``MAX_ITER``
+        after the ``max_iter`` steps (the normal end: training has no stopping
+        rule, so ``success`` is True), ``CALLBACK``, ``TIME_LIMIT``,
+        ``INTERRUPTED``, ``NONFINITE`` (a diverged run). Compares equal to its
+        former string (``"max_iter"``, ...).
+    success : bool
+    message : str
     nit : int
         Steps taken.
+    nfev : int
+        Risk evaluations.
     history : dict of ndarray
         ``step``, ``fun`` (training loss), ``grad_norm``, ``perp_norm``
         (:math:`\\|W_\\perp\\|_F`), ``ratio`` (:math:`\\|W_\\perp\\|_F/\\|W\\|_F`),
@@ -117,27 +196,16 @@ class TrainResult:
         :func:`~derand_fast.nn.metrics.sosp_perp_bound` from the certificate
         (``inf`` when vacuous, without certificate, or with ``b`` frozen: the
         lemma's argument needs the Hessian in the biases).
-    seconds : float
-        Training wall time (certificate excluded).
+    time : float
+        Training wall time in seconds (certificate excluded). Also ``seconds``.
     cpu_seconds : float
         CPU time of the process during training, summed over threads (a
         load-independent measure on a shared machine).
     optimize_result : OptimizeResult
+        The optimizer's own result.
     """
 
-    params: dict[str, np.ndarray]
-    status: str
-    success: bool
-    message: str
-    nit: int
-    history: dict[str, np.ndarray]
-    metrics: dict[str, Any]
-    initial_metrics: dict[str, Any]
-    certificate: SOSPCertificate | None
-    perp_bound: float
-    seconds: float
-    cpu_seconds: float
-    optimize_result: OptimizeResult = field(repr=False)
+    _aliases = {"params": "x", "seconds": "time"}
 
 
 def paper_optimizer(trainable=("W", "b"), *, lr: float | Mapping[str, float] = 1.0, seed: int = 0) -> PerturbedGD:
@@ -225,8 +293,8 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
     --------
     >>> from derand_fast.nn import single_index_teacher, train_student
     >>> res = train_student(single_index_teacher(2), h=32, max_iter=20, batch_size=64, certificate=False)
-    >>> res.status, res.history["ratio"].shape
-    ('max_iter', (3,))
+    >>> res.status, res.success, res.history["ratio"].shape
+    (<Status.MAX_ITER: 4>, True, (3,))
     """
     if not isinstance(teacher, MultiIndexTeacher):
         raise TypeError(f"teacher must be a MultiIndexTeacher, got {type(teacher).__name__}")
@@ -248,7 +316,7 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
     opt = _make_optimizer(optimizer, lr, trainable, seed)
     frozen = {k: params0[k] for k in PARAM_NAMES if k not in trainable}
     objective = StudentObjective(student, teacher, frozen, batch_size=int(batch_size), online=bool(online),
-                                 threads=threads)
+                                 threads=threads, h=params0["W"].shape[0])
     U = teacher.U_
 
     def record(p: Mapping[str, np.ndarray]) -> dict[str, float]:
@@ -257,9 +325,10 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
 
     t0 = time.perf_counter()
     c0 = time.process_time()
-    res = opt.minimize(objective, {k: params0[k] for k in trainable}, max_iter=int(steps),
-                       history_every=int(history_every), record=record, callback=callback,
-                       time_limit=time_limit, progress=progress)
+    with objective.scope():
+        res = opt.minimize(objective, {k: params0[k] for k in trainable}, max_iter=int(steps),
+                           history_every=int(history_every), record=record, callback=callback,
+                           time_limit=time_limit, progress=progress)
     seconds = time.perf_counter() - t0
     cpu_seconds = time.process_time() - c0
     final = objective.full(res.x)
@@ -295,7 +364,7 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
                 bound = sosp_perp_bound(cert.grad_norm, cert.lambda_min, student.lam)
 
     hist = dict(res.history)
-    return TrainResult(params=final, status=str(res.status), success=bool(res.success), message=res.message,
-                       nit=int(res.nit), history=hist, metrics=subspace_metrics(final["W"], U),
+    return TrainResult(x=final, status=res.status, success=bool(res.success), message=res.message,
+                       nit=int(res.nit), nfev=int(res.nfev), history=hist, metrics=subspace_metrics(final["W"], U),
                        initial_metrics=subspace_metrics(params0["W"], U), certificate=cert, perp_bound=bound,
-                       seconds=seconds, cpu_seconds=cpu_seconds, optimize_result=res)
+                       time=seconds, cpu_seconds=cpu_seconds, optimize_result=res)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from derand_fast._threads import SERIAL_BELOW
 from derand_fast.indicators import relu_iota
-from derand_fast.nn import kernels as kernels_module
 from derand_fast.nn.kernels import relu_iota_rows
 from derand_fast.nn.student import ACTIVATIONS, TwoLayerStudent, init_student
 from derand_fast.nn.teachers import single_index_teacher
@@ -102,23 +102,24 @@ def test_trainable_groups_and_penalty(problem):
 
 
 def test_bit_identical_for_one_and_two_threads(two_threads, monkeypatch):
-    # n = 1000 spans 16 chunks, so two threads really split the batch (small problems
-    # normally run on one thread: lift that threshold here)
-    monkeypatch.setattr(kernels_module, "_PARALLEL_MIN_WORK", 0)
+    # n = 1000 spans 16 chunks, so two threads really split the batch; explicit threads are honoured,
+    # and threads=None chooses all of them once the size rule's threshold is lifted
+    monkeypatch.setitem(SERIAL_BELOW, "nn", 0)
     p = init_student(4, 33, seed=5)
     X, y = single_index_teacher(4, seed=6).sample(1000)
     v = {"W": np.ones((33, 4)), "b": np.linspace(-1, 1, 33)}
     out = []
-    for threads in (1, two_threads):
+    for threads in (1, two_threads, None):
         s = TwoLayerStudent(threads=threads)
         val, g = s.loss_and_grad(p, X, y)
         out.append((val, g, s.hessp(p, X, y, v), s.predict(p, X)))
-    (v1, g1, h1, y1), (v2, g2, h2, y2) = out
-    assert v1 == v2
-    for k in g1:
-        np.testing.assert_array_equal(g1[k], g2[k])
-        np.testing.assert_array_equal(h1[k], h2[k])
-    np.testing.assert_array_equal(y1, y2)
+    (v1, g1, h1, y1) = out[0]
+    for v2, g2, h2, y2 in out[1:]:
+        assert v1 == v2
+        for k in g1:
+            np.testing.assert_array_equal(g1[k], g2[k])
+            np.testing.assert_array_equal(h1[k], h2[k])
+        np.testing.assert_array_equal(y1, y2)
 
 
 def test_init_student_scales():

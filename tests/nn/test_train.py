@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from derand_fast.nn import kernels as kernels_module
+from derand_fast._threads import SERIAL_BELOW
 from derand_fast.nn.student import TwoLayerStudent, init_student
 from derand_fast.nn.teachers import single_index_teacher
 from derand_fast.nn.train import paper_optimizer, train_student
@@ -46,14 +46,17 @@ def test_frozen_second_layer_is_untouched(small_run):
     assert not np.array_equal(small_run.params["b"], init_student(5, 64, seed=0)["b"])
 
 
-def test_training_is_bit_identical_for_one_and_two_threads(two_threads, monkeypatch):
-    monkeypatch.setattr(kernels_module, "_PARALLEL_MIN_WORK", 0)  # parallel kernels even at this size
+@pytest.mark.parametrize("online", [True, False])
+def test_training_is_bit_identical_for_one_and_two_threads(two_threads, monkeypatch, online):
+    monkeypatch.setitem(SERIAL_BELOW, "nn", 0)  # threads=None: all threads even at this size
     teacher = single_index_teacher(3, seed=2)
-    runs = [train_student(teacher, h=40, student=TwoLayerStudent(threads=t), max_iter=30, batch_size=300,
-                          history_every=10, certificate=False, threads=t) for t in (1, two_threads)]
-    for k in ("W", "b", "a"):
-        np.testing.assert_array_equal(runs[0].params[k], runs[1].params[k])
-    np.testing.assert_array_equal(runs[0].history["fun"], runs[1].history["fun"])
+    runs = [train_student(teacher, h=40, student=TwoLayerStudent(threads=t, trainable=("W", "b", "a")),
+                          max_iter=30, batch_size=300, online=online, history_every=10, certificate=False,
+                          threads=t) for t in (1, two_threads, None)]
+    for r in runs[1:]:
+        for k in ("W", "b", "a"):
+            np.testing.assert_array_equal(runs[0].params[k], r.params[k])
+        np.testing.assert_array_equal(runs[0].history["fun"], r.history["fun"])
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])

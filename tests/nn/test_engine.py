@@ -1,0 +1,189 @@
+"""The student's risk on the smoothing engine (StudentRisk + AffineSmoother): the teacher's data, the exact
+kernels' numbers, per-sample gradients against finite differences, thread invariance; TrainResult's status."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from derand_fast._result import StageResult
+from derand_fast._threads import thread_scope
+from derand_fast.nn import MultiIndexTeacher, TwoLayerStudent, init_student, single_index_teacher, train_student
+from derand_fast.nn.experiment import additive_tanh_link, default_teacher
+from derand_fast.nn.student import StudentRisk
+from derand_fast.nn.train import StudentObjective, TrainResult
+from derand_fast.runcontrol import Status
+from derand_fast.smoothing import AffineSmoother, BatchObjective
+
+H = 21
+
+
+def _teachers():
+    return [single_index_teacher(3, seed=4), default_teacher(6, 2, seed=1)]
+
+
+def _params(d, seed=2):
+    p = init_student(d, H, seed=seed)
+    p["a"] = p["a"] * H  # an O(1) second layer: every term of the gradient matters
+    return p
+
+
+@pytest.mark.parametrize("online", [True, False])
+@pytest.mark.parametrize("activation", ["relu_iota", "tanh", "gelu"])
+@pytest.mark.parametrize("k", [1, 2])
+def test_engine_risk_matches_exact_kernels_on_the_teachers_data(online, activation, k):
+    teacher = _teachers()[k - 1]
+    student = TwoLayerStudent(activation=activation, lam=0.1, trainable=("W", "b", "a"), threads=1)
+    p = _params(teacher.d)
+    obj = StudentObjective(student, teacher, {}, batch_size=150, online=online, h=H)
+    for step in range(3):
+        value, grad = obj(p)
+        X, y = obj.batch(step)  # the teacher's sample of this step (online) or its fixed sample
+        ref_value, ref_grad = student.loss_and_grad(p, X, y)
+        # the same sums in another order (and labels through another BLAS call): rounding only
+        assert value == pytest.approx(ref_value, rel=1e-12)
+        for key in ("W", "b", "a"):
+            np.testing.assert_allclose(grad[key], ref_grad[key], rtol=1e-11, atol=1e-13)
+
+
+def test_engine_samples_are_the_teachers_streams():
+    teacher = default_teacher(5, 2, seed=3)
+    risk = StudentRisk(TwoLayerStudent(), teacher, 4)
+    for pool, steps in ((None, (0, 1, 7)), (64, (0, 5))):
+        sm = AffineSmoother(risk, risk.W_aug, n_samples=64, pool=pool, seed=teacher.seed)
+        for step in steps:
+            Z, P = sm.batch(step)
+            X, y = teacher.sample(64, step=0 if pool else step)
+            np.testing.assert_array_equal(Z[:, :-1], X)  # bit-identical inputs
+            labels = additive_tanh_link(P[4:6].T) + P[-1]
+            np.testing.assert_allclose(labels, y, rtol=0, atol=1e-14)  # projections by another BLAS call
+
+
+@pytest.mark.parametrize("activation", ["relu_iota", "gelu"])
+def test_per_sample_gradients_match_finite_differences(activation):
+    # every coordinate of u: student rows, the teacher's projections (link derivative) and the noise
+    teacher = default_teacher(4, 2, seed=5)
+    p = _params(4, seed=6)
+    risk = StudentRisk(TwoLayerStudent(activation=activation, trainable=("W", "b", "a")), teacher, H)
+    assert isinstance(risk, BatchObjective)
+    risk.set_params(p["W"], p["b"], p["a"])
+    sm = AffineSmoother(risk, risk.W_aug, n_samples=12, seed=teacher.seed)
+    _, P = sm.batch(0)
+    B = P.shape[1]
+    b = risk.b_aug + 0.1 * np.arange(risk.dim) / risk.dim  # off the zero shift of the teacher's rows
+    vals, gsum, G = np.empty(B), np.empty(risk.dim), np.empty((risk.dim, B))
+    risk.evaluate(b, 0.7, P, vals, gsum, G)
+    np.testing.assert_allclose(gsum, G.sum(axis=1), rtol=1e-13, atol=1e-13)
+    eps = 1e-6
+    vp, vm = np.empty(B), np.empty(B)
+    for i in range(risk.dim):
+        e = np.zeros(risk.dim)
+        e[i] = eps
+        risk.evaluate(b + e, 0.7, P, vp, np.empty(risk.dim), None)
+        risk.evaluate(b - e, 0.7, P, vm, np.empty(risk.dim), None)
+        # central differences on O(1) values: truncation ~1e-12, rounding ~1e-16 / 1e-6
+        np.testing.assert_allclose(G[i], (vp - vm) / (2 * eps), rtol=0, atol=2e-8)
+    # the side output in a: sum over samples of d g / d a_j = 2 r sigma(u_j)
+    risk.evaluate(b, 0.7, P, vals, gsum, None)
+    fd_a = np.empty(H)
+    for j in range(H):
+        for sign, out in ((1, vp), (-1, vm)):
+            a = p["a"].copy()
+            a[j] += sign * eps
+            risk.set_params(p["W"], p["b"], a)
+            risk.evaluate(b, 0.7, P, out, np.empty(risk.dim), None)
+        fd_a[j] = (vp - vm).sum() / (2 * eps)
+    risk.set_params(p["W"], p["b"], p["a"])
+    risk.evaluate(b, 0.7, P, vals, gsum, None)
+    np.testing.assert_allclose(risk.grad_a, fd_a, rtol=0, atol=1e-7)
+
+
+def test_training_risk_gradient_matches_finite_differences():
+    # the whole objective (engine + penalty) on the fixed sample: a deterministic function of the parameters
+    teacher = default_teacher(3, 2, seed=7)
+    student = TwoLayerStudent(activation="tanh", lam=0.05, trainable=("W", "b", "a"), threads=1)
+    p = _params(3, seed=8)
+    obj = StudentObjective(student, teacher, {}, batch_size=40, online=False, h=H)
+    _, grad = obj(p)
+    eps = 1e-6
+    for key in ("W", "b", "a"):
+        fd = np.zeros_like(p[key])
+        for idx in np.ndindex(p[key].shape):
+            q = {k: v.copy() for k, v in p.items()}
+            q[key][idx] += eps
+            fp = obj(q)[0]
+            q[key][idx] -= 2 * eps
+            fd[idx] = (fp - obj(q)[0]) / (2 * eps)
+        np.testing.assert_allclose(grad[key], fd, rtol=0, atol=1e-8)
+
+
+def test_evaluate_is_bit_identical_for_one_and_two_threads(two_threads):
+    teacher = default_teacher(5, 2, seed=1)
+    h = 100  # 13 chunks of 8 hidden units: two threads really split them
+    p = init_student(5, h, seed=3)
+    risk = StudentRisk(TwoLayerStudent(trainable=("W", "b", "a")), teacher, h)
+    risk.set_params(p["W"], p["b"], p["a"])
+    sm = AffineSmoother(risk, risk.W_aug, n_samples=300, seed=teacher.seed)
+    _, P = sm.batch(2)
+    out = []
+    for threads in (1, two_threads):
+        vals, gsum, G = np.empty(300), np.empty(risk.dim), np.empty((risk.dim, 300))
+        with thread_scope(threads):
+            risk.evaluate(risk.b_aug, 1.0, P, vals, gsum, G)
+        assert risk.grad_a is not None
+        out.append((vals, gsum, G, risk.grad_a.copy()))
+    for x, y in zip(*out):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_link_without_derivative_uses_the_exact_kernels():
+    U = np.array([[0.6, 0.8]])
+    with_grad = single_index_teacher(2, theta=U[0], seed=2)
+    without = MultiIndexTeacher(U, lambda z: np.tanh(z[:, 0]), seed=2)
+    with pytest.raises(ValueError, match="link_grad"):
+        StudentRisk(TwoLayerStudent(), without, 4)
+    runs = [train_student(t, h=12, max_iter=20, batch_size=64, history_every=5, certificate=False, threads=1)
+            for t in (with_grad, without)]
+    np.testing.assert_allclose(runs[0].params["W"], runs[1].params["W"], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(runs[0].history["fun"], runs[1].history["fun"], rtol=1e-12)
+
+
+def test_bad_link_output_is_reported():
+    teacher = MultiIndexTeacher([[1.0, 0.0]], lambda z: z[:3, 0], link_grad=lambda z: np.ones_like(z))
+    with pytest.raises(ValueError, match="link must return shape"):
+        train_student(teacher, h=4, max_iter=2, batch_size=8, certificate=False)
+    with pytest.raises(TypeError, match="link_grad"):
+        MultiIndexTeacher([[1.0, 0.0]], np.tanh, link_grad="tanh")
+
+
+def test_train_result_is_a_stage_result():
+    r = train_student(single_index_teacher(2), h=8, max_iter=6, batch_size=32, history_every=3, certificate=False,
+                      threads=1)
+    assert isinstance(r, TrainResult) and isinstance(r, StageResult)
+    assert r.status is Status.MAX_ITER and r.status == "max_iter" and int(r.status) == 4 and r["status"] == 4
+    assert r.success and r.message == r.optimize_result.message
+    assert r.nit == 6 and r.nfev == r.optimize_result.nfev >= 6
+    assert r.params is r.x and r["x"] is r.x  # former attribute names are aliases
+    assert r.seconds == r.time > 0 and r.cpu_seconds >= 0
+    assert "params" in dir(r)
+
+
+def test_diverged_and_interrupted_runs_have_their_status():
+    teacher = single_index_teacher(2, seed=3)
+    init = init_student(2, 8, seed=0)
+    init["a"] = np.full(8, 1.0)
+    student = TwoLayerStudent(activation="gelu", trainable=("W", "b", "a"), threads=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = train_student(teacher, h=8, student=student, lr=1e3, max_iter=200, batch_size=64, init=init,
+                          certificate=False, threads=1)
+    assert r.status is Status.NONFINITE and int(r.status) == 6 and not r.success
+    assert math.isfinite(float(r.history["fun"][0]))
+
+    def stop(intermediate_result):
+        if intermediate_result.nit == 2:
+            raise KeyboardInterrupt
+
+    r = train_student(teacher, h=8, max_iter=50, batch_size=16, callback=stop, threads=1)
+    assert r.status is Status.INTERRUPTED and r.status == "interrupted" and not r.success
