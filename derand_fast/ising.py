@@ -37,6 +37,7 @@ import numpy as np
 
 from ._io import read_json, write_json
 from ._threads import threads_for
+from ._validation import check_array
 from .maxcut.graph import Graph
 from .maxcut.result import MaxCutResult, _json_label, _label_from_json, _package_version
 from .maxcut.solve import maxcut
@@ -177,13 +178,9 @@ class _Problem:
     offset: list[float]
 
 
-def _finite(values: np.ndarray, what: str) -> np.ndarray:
-    if values.dtype.kind not in "biuf":
-        raise TypeError(f"{what} must be numeric, got dtype {values.dtype}")
-    values = values.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"{what} must be finite, got {values[~np.isfinite(values)][0]}")
-    return values
+def _coefficients(values: Any, what: str) -> np.ndarray:
+    """Coefficients as float64 (:func:`~derand_fast._validation.check_array`: real, finite; empty and bool allowed)."""
+    return check_array(values, what, allow_empty=True, allow_bool=True)
 
 
 def _is_sparse(x: Any) -> bool:
@@ -214,7 +211,7 @@ def _quadratic(Q: Any, what: str) -> tuple[list | None, np.ndarray, np.ndarray, 
             ii.append(index[u])
             jj.append(index[v])
             ww.append(value)
-        w = _finite(np.asarray(ww, dtype=np.float64) if ww else np.zeros(0), what)
+        w = _coefficients(np.asarray(ww, dtype=np.float64) if ww else np.zeros(0), what)
         return labels, np.asarray(ii, np.int64), np.asarray(jj, np.int64), w, 0
     if _is_sparse(Q):
         coo = Q.tocoo()
@@ -222,11 +219,11 @@ def _quadratic(Q: Any, what: str) -> tuple[list | None, np.ndarray, np.ndarray, 
             raise ValueError(f"{what} must be square, got shape {coo.shape}")
         keep = coo.data != 0
         return (None, np.asarray(coo.row, np.int64)[keep], np.asarray(coo.col, np.int64)[keep],
-                _finite(np.asarray(coo.data)[keep], what), coo.shape[0])
+                _coefficients(np.asarray(coo.data)[keep], what), coo.shape[0])
     A = np.asarray(Q)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError(f"{what} must be a dict, a square array or a scipy.sparse matrix, got shape {A.shape}")
-    A = _finite(A, what)
+    A = _coefficients(A, what)
     i, j = np.nonzero(A)
     return None, i.astype(np.int64), j.astype(np.int64), A[i, j], A.shape[0]
 
@@ -237,12 +234,12 @@ def _linear(h: Any) -> tuple[list | None, np.ndarray, np.ndarray, int]:
         return None, np.zeros(0, np.int64), np.zeros(0), 0
     if isinstance(h, Mapping):
         labels = list(h.keys())
-        w = _finite(np.asarray(list(h.values()), dtype=np.float64) if labels else np.zeros(0), "h")
+        w = _coefficients(np.asarray(list(h.values()), dtype=np.float64) if labels else np.zeros(0), "h")
         return labels, np.arange(len(labels), dtype=np.int64), w, 0
     a = np.asarray(h)
     if a.ndim != 1:
         raise ValueError(f"h must be a dict or a 1-D array, got shape {a.shape}")
-    a = _finite(a, "h")
+    a = _coefficients(a, "h")
     return None, np.arange(a.size, dtype=np.int64), a, a.size
 
 
@@ -453,7 +450,7 @@ def solve_ising(h: Any, J: Any, *, offset: float = 0.0, initial_state: Any = Non
     (-1.5, True, ['a', 'b', 'c'])
     """
     p = _problem(h, J, "J")
-    p.offset = [float(_finite(np.asarray([offset]), "offset")[0])]
+    p.offset = [float(_coefficients(np.asarray([offset]), "offset")[0])]
     return _solve(p, False, lambda s: ising_energy(h, J, s, offset), initial_state, maxcut_options)
 
 
@@ -486,7 +483,7 @@ def solve_qubo(Q: Any, *, offset: float = 0.0, initial_state: Any = None, **maxc
     (-1.0, True)
     """
     p = _problem(None, Q, "Q")
-    off = float(_finite(np.asarray([offset]), "offset")[0])
+    off = float(_coefficients(np.asarray([offset]), "offset")[0])
     d = p.qi == p.qj
     qi, qj, qw = p.qi[~d], p.qj[~d], p.qw[~d]
     # x_i x_j = (1 + s_i + s_j + s_i s_j)/4 (i != j), x_i^2 = x_i = (1 + s_i)/2 — every part exact
