@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._result import StageResult
+from .._validation import check_array
 from ..runcontrol import Status
 from .cut import cut_value
 from .graph import Graph, load_graph
@@ -119,16 +120,11 @@ def as_graph(graph: Any) -> Graph:
 
 def check_factor(V: Any, n: int) -> np.ndarray:
     """``V`` as a C-contiguous float64 ``(n, r)`` array with finite entries (TypeError/ValueError naming ``V``)."""
-    arr = np.asarray(V)
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise TypeError(f"V must be a real numeric array, got dtype {arr.dtype}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    arr = check_array(V, "V", allow_empty=True, allow_bool=True)
     if arr.ndim != 2 or arr.shape[1] < 1:
         raise ValueError(f"V must have shape (n, r) with r >= 1, got {arr.shape}")
     if arr.shape[0] != n:
         raise ValueError(f"V must have one row per node: {n} nodes, got {arr.shape[0]} rows")
-    if not np.isfinite(arr).all():
-        raise ValueError("V contains NaN or inf")
     return arr
 
 

@@ -250,8 +250,7 @@ def maxcut(graph: Any, *, rank: int | None = None, max_rank: int | None = None, 
     if g.n == 0:
         raise ValueError("graph has no nodes")
     round_fn = get_rounding(rounding)
-    if isinstance(n_hyperplanes, bool) or not isinstance(n_hyperplanes, (int, np.integer)) or n_hyperplanes < 0:
-        raise ValueError(f"n_hyperplanes must be an int >= 0, got {n_hyperplanes!r}")
+    n_hyperplanes = check_count(n_hyperplanes, "n_hyperplanes", 0)
     if rounding == "gw" and n_hyperplanes < 1:
         raise ValueError("rounding='gw' needs n_hyperplanes >= 1")
     try:
