@@ -66,7 +66,9 @@ def _pipeline_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rank", type=_positive_int, default=None, help="SDP rank (default ceil(sqrt(2n)))")
     p.add_argument("--max-rank", type=_positive_int, default=None, help="cap on the default rank")
     p.add_argument("--seed", type=_seed, default=0, help="random seed in [0, 2^63 - 1] (default 0)")
-    p.add_argument("--threads", type=_positive_int, default=None, help="threads (default: all)")
+    p.add_argument("--threads", type=_positive_int, default=None,
+                   help="threads (default: all with --time-limit; without one, 1 below 2*10^4 nodes + edges, else "
+                        "all); the cut does not depend on it without --time-limit")
     p.add_argument("--rounding", default="derand-exact", choices=available_roundings(),
                    help="rounding method (default derand-exact; gw is the randomized baseline)")
     p.add_argument("--hyperplanes", type=_nonneg_int, default=1000,
