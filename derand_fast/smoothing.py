@@ -37,7 +37,10 @@ samples of a batch; :class:`NumbaObjective` turns a per-sample Numba function
 ``g(u, grad_out, data)`` into one, or a fused kernel may implement it), and
 :class:`AffineSmoother` drives it (one matrix product for a batch's
 projections, antithetic pairs, a pool of common random numbers, Sobol points,
-thread-invariant reductions). See ``docs/engine.md`` for a worked example.
+thread-invariant reductions). ``W`` may also be a structured
+:class:`AffineOperator`: :class:`DiagonalOperator` (per-coordinate scales,
+the :math:`\mu + \sigma \odot z` of the JL variational objective) besides
+the dense :class:`DenseOperator`. See ``docs/engine.md`` for a worked example.
 
 Reproducibility
 ---------------
@@ -58,6 +61,7 @@ arguments across processes).
 from __future__ import annotations
 
 import math
+import threading
 from typing import NamedTuple, Protocol, runtime_checkable
 
 import numba as nb
@@ -68,13 +72,16 @@ from numpy.typing import ArrayLike
 from ._threads import ThreadScoped, thread_scope, threads_for
 from ._validation import check_count
 from .qmc import sobol_normals
-from .random import _fill_streams, fill_normals, seed_to_key, stream_key
+from .random import _fill_streams, _fill_streams_serial, fill_normals, seed_to_key, stream_key
 
 __all__ = [
     "AffineBatchEstimate",
     "AffineEstimate",
+    "AffineOperator",
     "AffineSmoother",
     "BatchObjective",
+    "DenseOperator",
+    "DiagonalOperator",
     "NumbaObjective",
     "SampledHessian",
     "SmoothingEstimate",
@@ -791,15 +798,26 @@ class BatchObjective(Protocol):
         :math:`k`.
     ``evaluate(b, scale, P, values, grad_sum, grads)``
         With ``b`` of shape ``(k,)``, ``scale`` a float, ``P`` of shape
-        ``(k, B)`` (C order): set ``values[c] = g(u_c)``, ``grad_sum[:] =``
+        ``(k, B)``: set ``values[c] = g(u_c)``, ``grad_sum[:] =``
         :math:`\sum_c \nabla g(u_c)` and, when ``grads`` is an array of shape
         ``(k, B)`` rather than ``None``, ``grads[:, c] =`` :math:`\nabla g(u_c)`.
+        ``P`` is C-ordered for a dense ``W``; a structured operator may give
+        another layout (:class:`DiagonalOperator`: the transpose of a C-ordered
+        ``(B, k)`` array, one sample per row), and ``grads`` then has the
+        layout of ``P``.
+
+    Optionally, ``evaluate_directional(b, scale, P, values, grad_sum) -> float``
+    does what ``evaluate`` does without ``grads`` and returns
+    :math:`\sum_c \nabla g(u_c) \cdot P_{:,c}`; the driver then uses it for
+    :math:`\partial F/\partial s` instead of storing every per-sample gradient
+    (the JL objective gets it from products it has already formed).
 
     Every output must be bit-identical for every Numba thread count (sum in an
     order fixed by the shapes alone). :class:`NumbaObjective` turns any
     per-sample Numba function into one (the generic path); a problem may
     instead supply a fused kernel behind the same method (MAXCUT's
-    :class:`~derand_fast.maxcut.derand_mc.SmoothedCutObjective`).
+    :class:`~derand_fast.maxcut.derand_mc.SmoothedCutObjective`, JL's
+    :class:`~derand_fast.jl.objectives.DistortionObjective`).
     """
 
     dim: int
@@ -862,6 +880,134 @@ class NumbaObjective:
         G.sum(axis=1, out=grad_sum)
 
 
+@runtime_checkable
+class AffineOperator(Protocol):
+    r"""A linear map :math:`W: \mathbb R^d \to \mathbb R^k` as :class:`AffineSmoother` uses it.
+
+    ``shape`` : tuple ``(k, d)``
+    ``matmat(Z, out=None) -> P``
+        The projections of a batch: ``Z`` of shape ``(B, d)`` (one point per
+        row, C order) to :math:`P = WZ^\top`, shape ``(k, B)``. ``out`` (None,
+        or a work array of ``Z``'s shape) may hold :math:`P^\top`; an operator may
+        ignore it.
+    ``grad(D, Z, scale, n) -> ndarray``
+        The gradient of :math:`\frac{s}{n}\sum_c D_{:,c} \cdot W z_c` in the
+        operator's parameters, given ``D`` (``(k, B)``, the per-sample
+        gradients :math:`\nabla g(u_c)`, antithetic pairs already combined)
+        and ``s = scale``: the driver's :math:`\nabla_W F`.
+
+    :class:`DenseOperator` is any ``(k, d)`` matrix (its parameters are the
+    entries); :class:`DiagonalOperator` is :math:`\mathrm{diag}(w)` (its
+    parameters are ``w``), an :math:`O(d)` map where a dense one would cost
+    :math:`O(d^2)`.
+    """
+
+    shape: tuple[int, int]
+
+    def matmat(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """:math:`WZ^\top` for the points ``Z`` (rows); ``out`` (None, or a work array of ``Z``'s shape) may hold
+        the result's transpose (the driver passes one for a batch it does not keep)."""
+
+    def grad(self, D: np.ndarray, Z: np.ndarray, scale: float, n: int) -> np.ndarray:
+        """The gradient in the operator's parameters (see the class)."""
+
+
+class DenseOperator:
+    r"""A dense ``(k, d)`` matrix ``W`` as an :class:`AffineOperator` (``P`` C-ordered).
+
+    ``grad`` is :math:`\frac sn D Z` (shape ``(k, d)``, one product).
+    """
+
+    def __init__(self, W: ArrayLike) -> None:
+        self.W = _real_array(W, "W", 2)
+        self.shape = (int(self.W.shape[0]), int(self.W.shape[1]))
+
+    def matmat(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """See :class:`AffineOperator` (``out`` is not used: the result has another shape)."""
+        return np.ascontiguousarray(self.W @ Z.T)
+
+    def grad(self, D: np.ndarray, Z: np.ndarray, scale: float, n: int) -> np.ndarray:
+        """See :class:`AffineOperator`."""
+        return (float(scale) / n) * (D @ Z)
+
+
+class DiagonalOperator:
+    r""":math:`W = \mathrm{diag}(w)` as an :class:`AffineOperator`: per-coordinate scales.
+
+    The samples of :class:`AffineSmoother` are then :math:`u = b + s\,w \odot z`,
+    the :math:`\mu + \sigma \odot z` of paper Eq. 9 with :math:`\sigma = s w`
+    (JL's per-entry standard deviations: ``w = vec σ``, ``s = 1``); with
+    ``w=None`` it is the identity (one shared :math:`\sigma = s`).
+
+    ``matmat`` returns ``(Z * w).T`` (the transpose of a C-ordered ``(B, d)``
+    array; ``Z.T`` itself for the identity, no copy), ``grad`` is
+    :math:`\frac sn \sum_c D_{:,c} \odot z_c`, the gradient in ``w`` (shape ``(d,)``).
+
+    Parameters
+    ----------
+    w : array_like of float, shape ``(d,)``, or None
+        Finite scales (any sign); ``None`` for the identity, which needs ``dim``.
+    dim : int or None
+        ``d`` when ``w`` is None.
+
+    Examples
+    --------
+    >>> op = DiagonalOperator([1.0, 2.0])
+    >>> op.matmat(np.array([[1.0, 1.0], [3.0, -1.0]]))   # two points, one column each
+    array([[ 1.,  3.],
+           [ 2., -2.]])
+    """
+
+    def __init__(self, w: ArrayLike | None, dim: int | None = None) -> None:
+        if w is None:
+            if dim is None:
+                raise ValueError("DiagonalOperator(None) is the identity and needs dim")
+            self.w: np.ndarray | None = None
+            d = check_count(dim, "dim")
+        else:
+            self.w = _real_array(w, "w", 1)
+            d = self.w.shape[0]
+            if dim is not None and dim != d:
+                raise ValueError(f"dim ({dim}) must be the length of w ({d})")
+        self.shape = (d, d)
+
+    def matmat(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """See :class:`AffineOperator`."""
+        if self.w is None:
+            return Z.T
+        return np.multiply(Z, self.w, out=out).T
+
+    def grad(self, D: np.ndarray, Z: np.ndarray, scale: float, n: int) -> np.ndarray:
+        """See :class:`AffineOperator`."""
+        # samples added in order (a reduction over the rows of a C array): thread-invariant
+        g = np.multiply(D.T, Z, out=_buffer("DZ", Z.shape)).sum(axis=0)
+        g *= float(scale)
+        g /= n
+        return g
+
+
+_work = threading.local()
+
+
+def _buffer(tag: str, shape: tuple[int, int]) -> np.ndarray:
+    """A work array of this thread, kept from call to call while its shape stays (contents undefined)."""
+    bufs = getattr(_work, "bufs", None)
+    if bufs is None:
+        bufs = _work.bufs = {}
+    a = bufs.get(tag)
+    if a is None or a.shape != shape:
+        a = bufs[tag] = np.empty(shape)
+    return a
+
+
+def _operator(W: ArrayLike | AffineOperator) -> AffineOperator:
+    """``W`` as an :class:`AffineOperator` (an array becomes a :class:`DenseOperator`)."""
+    if isinstance(W, (DenseOperator, DiagonalOperator)) or (not isinstance(W, np.ndarray)
+                                                           and isinstance(W, AffineOperator)):
+        return W  # (the protocol's isinstance costs ~20 us: the library's operators are checked first)
+    return DenseOperator(W)
+
+
 class AffineBatchEstimate(NamedTuple):
     r"""Estimate of :math:`F(b, s) = E_z[g(b + sWz)]` from :meth:`AffineSmoother.estimate`.
 
@@ -871,8 +1017,11 @@ class AffineBatchEstimate(NamedTuple):
     grad_b : ndarray of float64, shape ``(k,)``
     grad_scale : float
         :math:`\partial F/\partial s` (NaN unless asked for).
-    grad_W : ndarray of float64, shape ``(k, d)``, or None
-        :math:`\nabla_W F` (None unless asked for).
+    grad_W : ndarray of float64, or None
+        :math:`\nabla_W F` (None unless asked for): shape ``(k, d)`` for a
+        dense ``W``, the gradient in the operator's parameters for a
+        structured one (:meth:`AffineOperator.grad`; ``(d,)`` for a
+        :class:`DiagonalOperator`).
     stderr : float
         Standard error of ``value`` (antithetic pairs count as one sample; NaN
         with one sample; overstated for Sobol points).
@@ -901,6 +1050,9 @@ class AffineSmoother(ThreadScoped):
     with :math:`u_c = b + sWz_c`. The driver owns the samples: the
     projections :math:`Wz` for a whole batch are one matrix product
     (``k × d`` by ``d × B``, BLAS on one thread); ``g`` only sees the batch.
+    A structured ``W`` (:class:`AffineOperator`) replaces the product by its
+    own ``matmat`` and :math:`\nabla_W F` by the gradient in its parameters
+    (:class:`DiagonalOperator`: :math:`\frac sn\sum_c \nabla g(u_c) \odot z_c`).
 
     Sampling
     --------
@@ -923,7 +1075,8 @@ class AffineSmoother(ThreadScoped):
     Parameters
     ----------
     objective : BatchObjective
-    W : array_like of float, shape ``(k, d)``
+    W : array_like of float, shape ``(k, d)``, or AffineOperator
+        A dense matrix, or a structured operator (:class:`DiagonalOperator`).
     n_samples : int >= 1
         Evaluations of ``g`` per estimate (even with ``antithetic``).
     antithetic, qmc : bool
@@ -952,18 +1105,19 @@ class AffineSmoother(ThreadScoped):
     (5.5, array([2., 4.]))
     """
 
-    def __init__(self, objective: BatchObjective, W: ArrayLike, *, n_samples: int = 64, antithetic: bool = False,
-                 qmc: bool = False, pool: int | None = None, seed: int = 0, first_stream: int = 0,
-                 threads: int | None = None) -> None:
-        if not isinstance(objective, BatchObjective):
+    def __init__(self, objective: BatchObjective, W: ArrayLike | AffineOperator, *, n_samples: int = 64,
+                 antithetic: bool = False, qmc: bool = False, pool: int | None = None, seed: int = 0,
+                 first_stream: int = 0, threads: int | None = None) -> None:
+        if not (hasattr(objective, "dim") and callable(getattr(objective, "evaluate", None))):  # BatchObjective
             raise TypeError("objective must provide dim and evaluate(b, scale, P, values, grad_sum, grads) "
                             f"(derand_fast.smoothing.BatchObjective), got {type(objective).__name__}")
         self.objective = objective
-        self.W = _real_array(W, "W", 2)
-        self.k, self.d = self.W.shape
+        self.operator = _operator(W)
+        self.k, self.d = self.operator.shape
         if self.k != objective.dim:
             raise ValueError(f"W must have one row per coordinate of the objective ({objective.dim}), "
-                             f"got shape {self.W.shape}")
+                             f"got shape {self.operator.shape}")
+        self._directional = callable(getattr(objective, "evaluate_directional", None))
         self.n_samples = check_count(n_samples, "n_samples")
         self.antithetic = bool(antithetic)
         if self.antithetic and self.n_samples % 2:
@@ -982,39 +1136,54 @@ class AffineSmoother(ThreadScoped):
         self.first_stream = check_count(first_stream, "first_stream", 0)
         self.threads = threads
         self._pool_Z: np.ndarray | None = None
-        self._pool_P: np.ndarray | None = None
+        self._pool_P: np.ndarray | list[np.ndarray] | None = None
         self.projections = 0  # matrix products Wz done (for benchmarks)
 
-    def set_W(self, W: np.ndarray) -> None:
+    @property
+    def W(self) -> np.ndarray | AffineOperator:
+        """The dense matrix ``W``, or the structured operator."""
+        op = self.operator
+        return op.W if isinstance(op, DenseOperator) else op
+
+    def set_W(self, W: np.ndarray | AffineOperator) -> None:
         """Replace ``W`` (same shape; e.g. when ``W`` is a parameter being optimized); drops the pool's projections."""
-        if W.shape != (self.k, self.d):
-            raise ValueError(f"W must keep the shape {(self.k, self.d)}, got {W.shape}")
-        self.W = np.ascontiguousarray(W, dtype=np.float64)
+        op = _operator(W)
+        if op.shape != (self.k, self.d):
+            raise ValueError(f"W must keep the shape {(self.k, self.d)}, got {op.shape}")
+        self.operator = op
         self._pool_P = None
 
-
-    def _normals(self, n_points: int, stream: int, qmc_stream: int) -> np.ndarray:
+    def _normals(self, n_points: int, stream: int, qmc_stream: int, out: np.ndarray | None = None) -> np.ndarray:
         if self.qmc:
             return sobol_normals(self.seed, n_points, self.d, stream=qmc_stream)
-        Z = np.empty((n_points, self.d))
-        _fill_streams(self.key, np.int64(self.first_stream + stream), Z)
+        Z = np.empty((n_points, self.d)) if out is None else out
+        fill = _fill_streams_serial if nb.get_num_threads() == 1 else _fill_streams  # no parallel launch for 1
+        fill(self.key, np.int64(self.first_stream + stream), Z)
         return Z
 
-    def batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(Z, P)`` of step ``step``: the points, shape ``(B, d)``, and their projections ``W Z^T``, ``(k, B)``."""
+    def batch(self, step: int, *, reuse: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``(Z, P)`` of step ``step``: the points, shape ``(B, d)``, and their projections ``W Z^T``, ``(k, B)``.
+
+        With ``reuse`` fresh samples live in work arrays of this thread, overwritten by its next such call
+        (:meth:`estimate` uses them: fresh multi-MB arrays at every step cost more in page faults than
+        drawing the normals).
+        """
         B = self.points
         if self.pool is None:
-            Z = self._normals(B, step * B, step)
+            Z = self._normals(B, step * B, step, _buffer("Z", (B, self.d)) if reuse else None)
             self.projections += 1
-            return Z, np.ascontiguousarray(self.W @ Z.T)
+            return Z, self.operator.matmat(Z, _buffer("P", (B, self.d)) if reuse else None)
         nb_ = self.pool // B
         if self._pool_Z is None:
             self._pool_Z = self._normals(self.pool, 0, 0).reshape(nb_, B, self.d)
         if self._pool_P is None:
-            # one product for the whole pool, stored as blocks of B columns, each C-contiguous (k, B)
-            Pp = self.W @ self._pool_Z.reshape(self.pool, self.d).T
+            # one product for the whole pool, stored as blocks of B columns (C-contiguous (k, B) for a dense W)
+            Pp = self.operator.matmat(self._pool_Z.reshape(self.pool, self.d))
             self.projections += 1
-            self._pool_P = np.ascontiguousarray(Pp.reshape(self.k, nb_, B).transpose(1, 0, 2))
+            if Pp.flags.c_contiguous:
+                self._pool_P = np.ascontiguousarray(Pp.reshape(self.k, nb_, B).transpose(1, 0, 2))
+            else:
+                self._pool_P = [Pp[:, j * B:(j + 1) * B] for j in range(nb_)]
         j = step % nb_
         return self._pool_Z[j], self._pool_P[j]
 
@@ -1027,27 +1196,37 @@ class AffineSmoother(ThreadScoped):
         """
         if b.shape != (self.k,):
             raise ValueError(f"b must have shape {(self.k,)}, got {b.shape}")
-        Z, P = self.batch(step)
+        Z, P = self.batch(step, reuse=True)
         B = self.points
-        need = grad_scale or grad_W
+        directional = grad_scale and not grad_W and self._directional
+        need = (grad_scale or grad_W) and not directional
         signs = (1.0, -1.0) if self.antithetic else (1.0,)
         vals = np.empty((len(signs), B))
         gsum = np.empty((len(signs), self.k))
-        grads = [np.empty((self.k, B)) if need else None for _ in signs]
+        by_rows = P.flags.f_contiguous and not P.flags.c_contiguous  # per-sample gradients in P's layout
+        grads = [(_buffer(f"D{h}", (B, self.k)).T if by_rows else _buffer(f"D{h}", (self.k, B))) if need else None
+                 for h in range(len(signs))]
+        dirs = np.zeros(len(signs))
         with self.scope():
             for h, sg in enumerate(signs):
-                self.objective.evaluate(b, sg * float(scale), P, vals[h], gsum[h], grads[h])
+                if directional:
+                    dirs[h] = self.objective.evaluate_directional(  # type: ignore[attr-defined]  # checked in __init__
+                        b, sg * float(scale), P, vals[h], gsum[h])
+                else:
+                    self.objective.evaluate(b, sg * float(scale), P, vals[h], gsum[h], grads[h])
             n = self.n_samples
             gb = gsum.sum(axis=0) / n
             gs, gW = math.nan, None
-            if need:
+            if directional:
+                gs = float(dirs[0] - dirs[1] if self.antithetic else dirs[0]) / n
+            elif need:
                 g0, g1 = grads[0], grads[-1]
                 assert g0 is not None and g1 is not None  # allocated when a gradient is asked for
                 D = g0 - g1 if self.antithetic else g0
                 if grad_scale:
                     gs = float(np.einsum("ic,ic->", D, P)) / n
                 if grad_W:
-                    gW = (float(scale) / n) * (D @ Z)
+                    gW = self.operator.grad(D, Z, float(scale), n)
         units = vals.mean(axis=0)
         value = float(units.mean())
         stderr = float(units.std(ddof=1) / math.sqrt(B)) if B > 1 else math.nan

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._threads import thread_scope
-from ..random import STREAMS, seed_to_key, standard_normal
-from . import kernels
-from .objectives import JLProblem, _draw_batch, signed_distortions
+from .._threads import threads_for
+from ..random import STREAMS, standard_normal
+from ..smoothing import AffineSmoother, DiagonalOperator
+from .objectives import DistortionObjective, JLProblem, signed_distortions
 
 __all__ = ["gaussian_projection", "gaussian_baseline", "GaussianBaseline", "pca_projection"]
 
@@ -84,17 +84,19 @@ def gaussian_baseline(problem: JLProblem, n_components: int, *, n_draws: int = 1
     k = _check_k(n_components, problem.n_features)
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
         raise ValueError(f"n_draws must be an int >= 1, got {n_draws!r}")
-    sigma = np.full((1, 1), 1.0 / math.sqrt(k))
-    XMt = np.zeros((problem.X.shape[0], k))
+    m, d = problem.X.shape
+    # the smoothing engine draws A = 0 + (1/sqrt k) Z; full X (not its row space): draw t is exactly
+    # gaussian_projection(draw=t)
+    obj = DistortionObjective(problem, k, kind="max")
+    op = DiagonalOperator(None, k * d)
+    zero = np.zeros(k * d)
     out = np.empty(int(n_draws))
-    key = seed_to_key(seed)
-    with thread_scope(threads):
-        for start in range(0, int(n_draws), _DRAW_CHUNK):
-            n = min(_DRAW_CHUNK, int(n_draws) - start)
-            # full X (not its row space): draw t is exactly gaussian_projection(draw=t)
-            first = STREAMS["jl.draws"].at(start)
-            out[start:start + n] = _draw_batch(problem.X, problem, XMt, sigma, True, key, first, n,
-                                               kernels.MODE_MAX, 1.0, 1.0, 1.0)[1]
+    t = threads_for(threads, min(int(n_draws), _DRAW_CHUNK) * (m * k * d + problem.n_constraints * k), "jl")
+    for start in range(0, int(n_draws), _DRAW_CHUNK):
+        n = min(_DRAW_CHUNK, int(n_draws) - start)
+        sm = AffineSmoother(obj, op, n_samples=n, seed=seed, first_stream=STREAMS["jl.draws"].at(start), threads=t)
+        sm.estimate(zero, 1.0 / math.sqrt(k), 0)
+        out[start:start + n] = obj.sample_max
     best = int(np.argmin(out))
     return GaussianBaseline(max_distortions=out, mean=float(out.mean()), min=float(out[best]), best_draw=best)
 

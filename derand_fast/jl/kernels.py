@@ -26,11 +26,12 @@ Objectives (``mode``):
 ``MODE_MAX``
     only :math:`\\max_p |u_p|` (no gradient).
 
-Monte Carlo (:func:`mc_batch`): sample ``s`` draws ``Z_s`` (``k × D``) from
-stream ``first_stream + s`` of :func:`derand_fast.random.fill_stream` and uses
-``Y_s = X Mᵀ + Xb B_sᵀ`` with ``B_s = σ ⊙ Z_s`` (``Xb = X``) or ``B_s = σ Z_s``
-(shared scalar σ; ``Xb`` may then be the coordinates of ``X`` in its row space,
-``D = rank``). The samples are split into fixed blocks (a function of the
+Monte Carlo (:func:`mc_batch`): the samples come from the smoothing engine
+(:class:`~derand_fast.smoothing.AffineSmoother` draws the normals and scales
+them, :class:`~derand_fast.jl.objectives.DistortionObjective` calls the
+kernel): sample ``s`` is ``C_s = C + scale Pt_s`` (``k × D``) and
+``Y_s = Xb C_sᵀ`` with ``Xb = X``, or the coordinates of ``X`` in its row
+space (``D = rank``). The samples are split into fixed blocks (a function of the
 number of samples only) run in one parallel region — one barrier per call,
 which matters when the cores are shared — each block with one BLAS call
 forward and one back; per-sample results go to per-sample slots and every
@@ -50,7 +51,6 @@ import numba as nb
 import numpy as np
 
 from ..indicators import jl_indicator_scalar
-from ..random import fill_stream
 
 __all__ = [
     "MODE_SUM",
@@ -64,7 +64,7 @@ __all__ = [
     "mc_batch",
     "mc_batch_serial",
     "n_blocks",
-    "pick",
+    "twin",
 ]
 
 MODE_SUM = 0
@@ -315,35 +315,33 @@ def n_blocks(n_samples: int) -> int:
     return min(int(n_samples), 4)
 
 
-def _mc_batch(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau, nblk,
-              Z, N, Y, G, U, values, max_abs, grad_sigma):
-    """Monte Carlo objective over sampled matrices (paper Eq. 24, 26–27) and pathwise gradients.
+def _mc_batch(Xb, XMt, scale, Pt, pairs, inv_sq, mode, eps, eps1, tau, nblk, N, Y, G, U, values, max_abs,
+              grads, dirs):
+    """Objective of a batch of sampled matrices (paper Eq. 24, 26–27) and its pathwise gradients.
+
+    Sample ``s`` is the matrix :math:`C_s = C + \\text{scale}\\cdot\\text{Pt}_s` (``k × D``,
+    row-major) acting on the points through :math:`Y_s = X_b C_s^\\top`; the samples
+    come from the smoothing engine (:class:`~derand_fast.smoothing.AffineSmoother`,
+    :class:`~derand_fast.jl.objectives.DistortionObjective`).
 
     Parameters
     ----------
     Xb : float64[m, D]
-        Points in the coordinates the noise acts on (``X``, or ``X V`` for an
-        orthonormal basis ``V`` of its row space; the latter only with ``scalar``).
-    X : float64[m, d]
-        The points (``GXZ`` needs them for the per-entry σ-gradient).
+        The points in the coordinates of ``C`` (``X`` itself, or their row-space
+        coordinates :attr:`JLProblem.row_coords`).
     XMt : float64[m, k]
-        ``X Mᵀ``, shared by all samples.
-    sigma : float64[k, D]
-        Standard deviations; with ``scalar`` only ``sigma[0, 0]`` is read.
-    scalar : bool
-    key : uint64
-    first_stream : int64
-        Sample ``s`` fills ``Z[s]`` from stream ``first_stream + s``.
+        :math:`X_b C^\\top`, shared by all samples.
+    scale : float
+    Pt : float64[S, k D]
+        Row ``s``: the sample's noise, row-major ``k × D``.
     pairs, inv_sq, mode, eps, eps1, tau
         As in :func:`eval_fixed`.
     nblk : int
         Sample blocks of the matrix products (:func:`n_blocks`).
-    Z : float64[S, k, D]
-        Out: the normals.
     N : float64[S, m, k]
-        Out: the noise products ``Xb Z_sᵀ`` (scalar) or ``Xb (σ ⊙ Z_s)ᵀ``.
+        Out: the noise products :math:`X_b \\text{Pt}_s^\\top`.
     Y : float64[S, m, k]
-        Out: ``Y_s = X Mᵀ + σ N_s`` (scalar) or ``X Mᵀ + N_s``.
+        Out: ``Y_s = XMt + scale N_s``.
     G : float64[S, m, k]
         Out: ``∂F_s/∂Y_s`` (zero for ``MODE_MAX``).
     U : float64[S, P] or float64[1, 0]
@@ -351,35 +349,27 @@ def _mc_batch(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode,
         pass recomputes them when ``U`` has no row per sample).
     values, max_abs : float64[S]
         Out: per-sample objective and :math:`\\max_p |u_p|`.
-    grad_sigma : float64[S, k, D] (per entry) or float64[S, 1, 1] (scalar)
-        Out: :math:`\\partial F_s/\\partial\\sigma = (G_s^\\top X) \\odot Z_s` per entry, or
-        :math:`\\langle G_s, N_s \\rangle` for a shared σ.
+    grads : float64[S, k D] or float64[0, 0]
+        Out when it has a row per sample: :math:`\\nabla_C F_s = G_s^\\top X_b`, row-major.
+    dirs : float64[S, 1, 1] or float64[0, 1, 1]
+        Out when it has a row per sample: :math:`\\nabla_C F_s \\cdot \\text{Pt}_s = \\langle G_s, N_s \\rangle`.
     """
-    S, k, D = Z.shape
+    S = Pt.shape[0]
     for c in nb.prange(nblk):  # one parallel region: each block of samples runs start to finish
         lo, hi = _bounds(S, nblk, c)
-        _mc_block(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau, lo, hi,
-                  Z, N, Y, G, U, values, max_abs, grad_sigma)
+        _mc_block(Xb, XMt, scale, Pt, pairs, inv_sq, mode, eps, eps1, tau, lo, hi, N, Y, G, U, values, max_abs,
+                  grads, dirs)
 
 
 @nb.njit(cache=True)
-def _mc_block(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode, eps, eps1, tau, lo, hi,
-              Z, N, Y, G, U, values, max_abs, grad_sigma):
-    """Samples ``lo..hi-1`` of :func:`mc_batch`: normals, one BLAS product forward, pair passes, one back."""
-    S, k, D = Z.shape
-    m_rows = Xb.shape[0]
+def _mc_block(Xb, XMt, scale, Pt, pairs, inv_sq, mode, eps, eps1, tau, lo, hi, N, Y, G, U, values, max_abs,
+              grads, dirs):
+    """Samples ``lo..hi-1`` of :func:`mc_batch`: one BLAS product forward, the pair passes, one back."""
+    S = Pt.shape[0]
+    m_rows, D = Xb.shape
+    k = XMt.shape[1]
     nb_s = hi - lo
-    for s in range(lo, hi):
-        fill_stream(key, first_stream + s, Z[s].reshape(k * D))
-    if scalar:
-        B = Z[lo:hi]
-        scale = sigma[0, 0]
-    else:
-        B = np.empty((nb_s, k, D))
-        for s in range(lo, hi):
-            B[s - lo] = sigma * Z[s]
-        scale = 1.0
-    T = np.dot(Xb, B.reshape((nb_s * k, D)).T)  # (m, nb_s k)
+    T = np.dot(Xb, Pt[lo:hi].reshape((nb_s * k, D)).T)  # (m, nb_s k)
     for s in range(lo, hi):
         for i in range(m_rows):
             for r in range(k):
@@ -387,11 +377,15 @@ def _mc_block(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode,
                 N[s, i, r] = t
                 Y[s, i, r] = XMt[i, r] + scale * t
     n_pairs = pairs.shape[0]
+    store = grads.shape[0] == S
+    directional = dirs.shape[0] == S
     for s in range(lo, hi):
         G[s] = 0.0
         if mode == MODE_MAX:
             max_abs[s] = _max_abs(Y[s], pairs, inv_sq, 0, n_pairs)
             values[s] = 0.0
+            if directional:
+                dirs[s, 0, 0] = 0.0
             continue
         if U.shape[0] == S:  # keep the distortions for the second pass
             if 4 * n_pairs >= m_rows * (m_rows - 1):  # at least half of all pairs: the Gram matrix is cheaper
@@ -409,24 +403,24 @@ def _mc_block(Xb, X, XMt, sigma, scalar, key, first_stream, pairs, inv_sq, mode,
             values[s] = m + tau * math.log(total)
         else:
             values[s] = total
-        if scalar:
+        if directional:
             acc = 0.0
             for i in range(m_rows):
                 for r in range(k):
                     acc += G[s, i, r] * N[s, i, r]
-            grad_sigma[s, 0, 0] = acc
-    if mode == MODE_MAX or scalar:
+            dirs[s, 0, 0] = acc
+    if not store:
         return
     Gt = np.empty((nb_s * k, m_rows))
     for s in range(lo, hi):
         for i in range(m_rows):
             for r in range(k):
                 Gt[(s - lo) * k + r, i] = G[s, i, r]
-    GX = np.dot(Gt, X)  # (nb_s k, d)
+    GX = np.dot(Gt, Xb)  # (nb_s k, D)
     for s in range(lo, hi):
         for r in range(k):
             for j in range(D):
-                grad_sigma[s, r, j] = GX[(s - lo) * k + r, j] * Z[s, r, j]
+                grads[s, r * D + j] = GX[(s - lo) * k + r, j]
 
 
 def _twins(fn):
@@ -445,9 +439,9 @@ def _twins(fn):
 
 eval_fixed, eval_fixed_serial = _twins(_eval_fixed)
 mc_batch, mc_batch_serial = _twins(_mc_batch)
-PARALLEL_WORK = 200_000  # multiply-adds below which callers pick the serial kernel
 
 
-def pick(parallel_kernel, serial_kernel, work: float):
-    """The threaded kernel when ``work`` (multiply-adds) exceeds :data:`PARALLEL_WORK`, else the serial one."""
-    return parallel_kernel if work > PARALLEL_WORK else serial_kernel
+def twin(parallel_kernel, serial_kernel):
+    """The serial twin when Numba runs on one thread (:func:`~derand_fast._threads.threads_for` chose 1), else the
+    threaded one: a parallel region on one thread costs its launch for nothing."""
+    return serial_kernel if nb.get_num_threads() == 1 else parallel_kernel

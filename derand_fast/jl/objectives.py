@@ -32,12 +32,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._threads import thread_scope
-from ..random import STREAMS, seed_to_key
+from .._threads import thread_scope, threads_for
+from ..random import STREAMS
+from ..smoothing import AffineSmoother, DiagonalOperator
 from . import kernels
 
 __all__ = [
     "DegenerateConstraintWarning",
+    "DistortionObjective",
     "JLProblem",
     "make_problem",
     "distortions",
@@ -55,6 +57,8 @@ _U_MAX = 4_000_000  # distortions kept between the two pair passes up to this ma
 _N_CHUNKS = 32  # fixed constraint chunks of eval_fixed: results independent of the thread count
 _NO_INCIDENCE = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))  # MODE_MAX needs none
 _OBJECTIVES = {"violations": kernels.MODE_SUM, "smooth_max": kernels.MODE_LSE}
+_NO_GRADS = np.zeros((0, 0))
+_NO_DIRS = np.zeros((0, 1, 1))
 
 
 class DegenerateConstraintWarning(UserWarning):
@@ -89,22 +93,27 @@ class JLProblem:
     def n_constraints(self) -> int:
         return int(self.pairs.shape[0])
 
-    @functools.cached_property
+    @property
     def row_coords(self) -> np.ndarray:
-        """Coordinates of the points in their row space, shape (m, r).
+        """Coordinates of the points in their row space, shape (m, r) (:attr:`row_space`)."""
+        return self.row_space[0]
+
+    @functools.cached_property
+    def row_space(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The points' row space: ``(X V_r, V_rᵀ)``, shapes (m, r) and (r, d); ``(X, None)`` when ``m >= d``.
 
         When ``m < d``: :math:`X V_r = U_r S_r` from the thin SVD :math:`X = U S V^\\top`
         (``r`` = numerical rank), so that :math:`X A^\\top = (X V_r)(A V_r)^\\top`: a
         matrix acts on the points only through :math:`A V_r`, and for i.i.d.
         :math:`N(0, \\sigma^2)` entries :math:`A V_r` again has i.i.d. :math:`N(0, \\sigma^2)`
-        entries. Otherwise ``X`` itself (``r = d``).
+        entries. Otherwise ``X`` itself (``r = d``, ``V_r = I``).
         """
         m, d = self.X.shape
         if m >= d:
-            return self.X
-        U, s, _ = np.linalg.svd(self.X, full_matrices=False)
+            return self.X, None
+        U, s, vt = np.linalg.svd(self.X, full_matrices=False)
         r = max(1, int(np.sum(s > s[0] * max(m, d) * np.finfo(np.float64).eps))) if s[0] > 0 else 1
-        return np.ascontiguousarray(U[:, :r] * s[:r])
+        return np.ascontiguousarray(U[:, :r] * s[:r]), np.ascontiguousarray(vt[:r])
 
     @functools.cached_property
     def incidence(self) -> tuple[np.ndarray, np.ndarray]:
@@ -212,8 +221,8 @@ def subproblem(problem: JLProblem, index) -> JLProblem:
                          inv_sq=np.ascontiguousarray(problem.inv_sq[idx]), target=problem.target)
     sub = JLProblem(X=problem.X, pairs=np.ascontiguousarray(pairs),
                     inv_sq=np.ascontiguousarray(problem.inv_sq[idx]), target=problem.target)
-    if "row_coords" in problem.__dict__:  # same points: share the cached row space
-        sub.__dict__["row_coords"] = problem.__dict__["row_coords"]
+    if "row_space" in problem.__dict__:  # same points: share the cached row space
+        sub.__dict__["row_space"] = problem.__dict__["row_space"]
     return sub
 
 
@@ -341,16 +350,17 @@ def max_distortion(A, problem: JLProblem, *, threads: int | None = None) -> floa
     """Worst distortion :math:`\\max_p |u_p|` of ``A`` (shape ``(k, d)``) on ``problem``."""
     A = _check_matrix(A, problem)
     G = np.empty((problem.X.shape[0], A.shape[0]))
-    with thread_scope(threads):
+    with thread_scope(_fixed_threads(problem, A.shape[0], threads)):
         Y = problem.X @ A.T
-        kernel = _fixed_kernel(problem, A.shape[0])
+        kernel = kernels.twin(kernels.eval_fixed, kernels.eval_fixed_serial)
         ptr, ids = _NO_INCIDENCE
         _, m = kernel(Y, problem.pairs, problem.inv_sq, ptr, ids, kernels.MODE_MAX, 1.0, 1.0, 1.0, _N_CHUNKS, G)
     return float(m)
 
 
-def _fixed_kernel(problem: JLProblem, k: int):
-    return kernels.pick(kernels.eval_fixed, kernels.eval_fixed_serial, problem.n_constraints * k)
+def _fixed_threads(problem: JLProblem, k: int, threads: int | None) -> int:
+    """Threads of one :func:`kernels.eval_fixed` call (one for a small problem unless told otherwise)."""
+    return threads_for(threads, problem.n_constraints * k, "jl")
 
 
 def _mode(name: str) -> int:
@@ -401,9 +411,9 @@ def objective(A, problem: JLProblem, *, kind: str = "smooth_max", eps: float = 0
     mode = _mode(kind)
     eps, eps1, tau = _check_params(eps, eps1, tau)
     G = np.empty((problem.X.shape[0], A.shape[0]))
-    with thread_scope(threads):
+    with thread_scope(_fixed_threads(problem, A.shape[0], threads)):
         Y = problem.X @ A.T
-        kernel = _fixed_kernel(problem, A.shape[0])
+        kernel = kernels.twin(kernels.eval_fixed, kernels.eval_fixed_serial)
         ptr, ids = problem.incidence
         value, m = kernel(Y, problem.pairs, problem.inv_sq, ptr, ids, mode, eps, eps1, tau, _N_CHUNKS, G)
         grad = G.T @ problem.X
@@ -448,12 +458,18 @@ def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps:
     block of :data:`derand_fast.random.STREAMS` under ``seed``
     (common random numbers = same ``step``); results do not depend on ``threads``.
 
+    A thin front of the smoothing engine: :class:`~derand_fast.smoothing.AffineSmoother`
+    draws the samples and reduces them, :class:`DistortionObjective` evaluates them.
     Per-entry ``sigma``: ``A_s = M + σ ⊙ Z_s`` with ``Z_s`` the first ``k·d``
-    normals of the stream (row-major ``k × d``). Shared scalar ``sigma`` with
-    fewer points than dimensions: the stream gives the ``k × r`` normals
-    ``Z'_s`` of the component of ``Z_s`` in the points' row space
-    (:attr:`JLProblem.row_coords`), the only part the objective sees — the same
-    distribution for ``d/r`` times less work.
+    normals of the stream (row-major ``k × d``), i.e. the engine's
+    ``b = vec M``, ``W =`` :class:`~derand_fast.smoothing.DiagonalOperator` ``(vec σ)``
+    at scale 1 (the σ-gradient is the engine's gradient in ``W``'s diagonal). Shared
+    scalar ``sigma``: the identity at scale σ (the σ-gradient is the engine's
+    :math:`\\partial F/\\partial s`); with fewer points than dimensions the engine
+    works in the points' row space (:attr:`JLProblem.row_space`: ``b = vec(M V_r)``,
+    the stream gives the ``k × r`` normals ``Z'_s`` of the component of ``Z_s`` in
+    that space, the only part the objective sees — the same distribution for
+    ``d/r`` times less work — and ``∇_M = ∇_{M V_r} V_rᵀ``).
 
     Parameters
     ----------
@@ -482,60 +498,140 @@ def mc_objective(M, sigma, problem: JLProblem, *, kind: str = "smooth_max", eps:
         raise ValueError(f"sigma must be a float or have the shape of M {M.shape}, got {sig.shape}")
     if not np.isfinite(sig).all() or (sig < 0).any():
         raise ValueError("sigma must be finite and >= 0")
-    mode = _mode(kind)
+    _mode(kind)
     eps, eps1, tau = _check_params(eps, eps1, tau)
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
         raise ValueError(f"step must be an int >= 0, got {step!r}")
-    sig_k = np.full((1, 1), float(sig)) if scalar else np.ascontiguousarray(sig)
-    with thread_scope(threads):  # BLAS pinned to one thread: the SVD's bits do not depend on threads
-        Xb = problem.row_coords if scalar else problem.X
-        XMt = problem.X @ M.T
-        first = STREAMS["jl.samples"].at(step * n_samples)
-        out = _draw_batch(Xb, problem, XMt, sig_k, scalar, seed_to_key(seed), first, n_samples, mode, eps, eps1, tau)
-        values, sample_max, G, grad_sigma = out
-        grad_M = (G.sum(axis=0).T @ problem.X) / n_samples
-    gs = grad_sigma.sum(axis=0) / n_samples
-    value = float(values.mean())
-    stderr = float(values.std(ddof=1) / math.sqrt(n_samples)) if n_samples > 1 else math.inf
+    m = problem.X.shape[0]
+    D = min(m, d) if scalar else d  # the row space's dimension (a bound before the SVD)
+    t = threads_for(threads, n_samples * (m * k * D + problem.n_constraints * k), "jl")
+    if scalar and "row_space" not in problem.__dict__:
+        with thread_scope(t):  # BLAS pinned to one thread: the SVD's bits do not depend on threads
+            problem.row_space
+    obj = DistortionObjective(problem, k, row_space=scalar, kind=kind, eps=eps, eps1=eps1, tau=tau)
+    D = obj.Xb.shape[1]
+    basis = problem.row_space[1] if scalar else None
+    # per-entry sigma: W = diag(vec sigma) at scale 1; shared sigma: the identity at scale sigma
+    op = DiagonalOperator(None, k * D) if scalar else DiagonalOperator(sig.ravel())
+    sm = AffineSmoother(obj, op, n_samples=int(n_samples), seed=seed, first_stream=STREAMS["jl.samples"].at(0),
+                        threads=t)
+    with sm.scope():
+        b = M.ravel() if basis is None else (M @ basis.T).ravel()
+        est = sm.estimate(b, float(sig) if scalar else 1.0, int(step), grad_scale=scalar, grad_W=not scalar)
+        grad_C = est.grad_b.reshape(k, D)
+        grad_M = grad_C if basis is None else grad_C @ basis
+    value = est.value
+    stderr = est.stderr if n_samples > 1 else math.inf
     if scalar:
-        gs = float(gs[0, 0])
+        gs: np.ndarray | float = est.grad_scale
         if regularize:
             value += 0.5 * float(sig) ** 2
             gs += float(sig)
-    elif regularize:
-        value += float(np.sum(sig_k * sig_k)) / (2.0 * k * d)
-        gs = gs + sig_k / (k * d)
-    return MCEstimate(value=value, grad_M=grad_M, grad_sigma=gs, stderr=stderr, sample_max=sample_max)
+    else:
+        assert est.grad_W is not None  # asked for
+        gs = est.grad_W.reshape(k, d)
+        if regularize:
+            value += float(np.sum(sig * sig)) / (2.0 * k * d)
+            gs = gs + sig / (k * d)
+    return MCEstimate(value=value, grad_M=grad_M, grad_sigma=gs, stderr=stderr, sample_max=obj.sample_max)
 
 
-def _draw_batch(Xb: np.ndarray, problem: JLProblem, XMt: np.ndarray, sigma: np.ndarray, scalar: bool, key,
-                first_stream: int, n_samples: int, mode: int, eps: float, eps1: float, tau: float):
-    """Run :func:`kernels.mc_batch` (inside a ``thread_scope``); returns values, maxima, ``G`` and σ-gradients.
+class DistortionObjective:
+    r"""The JL objective of a sampled matrix as a :class:`~derand_fast.smoothing.BatchObjective` (paper Eq. 26–27).
 
-    ``G`` and the σ-gradients are scratch arrays of this thread, valid until its next call.
+    The engine's point :math:`u \in \mathbb R^{kD}` is a matrix :math:`C` (``k × D``,
+    row-major) acting on the points through :math:`Y = X_b C^\top`, and
+    :math:`g(u) = F(C)` is the objective of :func:`objective` on those points.
+    ``X_b`` is ``X`` (``C = A``, ``D = d``) or, with ``row_space=True``, the
+    points' row-space coordinates :attr:`JLProblem.row_coords` (``C = A V_r``,
+    ``D = r``: what a matrix does to the points, in ``d/r`` times fewer numbers).
+
+    One call of :meth:`evaluate` forms :math:`X_b C^\top` once (``b`` is shared by
+    the batch) and runs the fused kernel :func:`kernels.mc_batch` on all samples:
+    per block of samples one BLAS product forward (:math:`X_b P_s^\top`), the pair
+    passes, one product back (:math:`G_s^\top X_b`, only when the per-sample
+    gradients are asked for). :meth:`evaluate_directional` returns
+    :math:`\sum_s \nabla g(u_s) \cdot P_s = \sum_s \langle G_s, X_b P_s^\top\rangle`
+    from the forward products, without the backward ones (the engine's
+    :math:`\partial F/\partial s` for a shared :math:`\sigma`). Every reduction runs
+    in a fixed order: bit-identical for every thread count; on one Numba thread
+    (:func:`~derand_fast._threads.threads_for` chose 1) the serial twin of the kernel runs.
+
+    Parameters
+    ----------
+    problem : JLProblem
+    n_components : int >= 1
+        ``k``.
+    row_space : bool
+    kind : {"smooth_max", "violations", "max"}
+        As in :func:`objective`; ``"max"`` gives values 0 and no gradient, only
+        :attr:`sample_max` (the Gaussian baseline's draws).
+    eps, eps1, tau : float
+        As in :func:`objective`.
+
+    Attributes
+    ----------
+    dim : int
+        ``k D``.
+    Xb : ndarray, shape (m, D)
+    sample_max : ndarray, shape (B,)
+        :math:`\max_p |u_p|` of each sample of the last call.
     """
-    m, k = XMt.shape
-    D = Xb.shape[1]
-    P = problem.n_constraints
-    per_entry = not scalar and mode != kernels.MODE_MAX
-    keep_u = n_samples * P <= _U_MAX and mode != kernels.MODE_MAX
-    # Scratch reused from call to call (per thread): fresh multi-MB arrays cost page faults that
-    # doubled the time of a per-entry step. The kernel overwrites every entry it reads.
-    key_ws = (n_samples, m, k, D, P, per_entry, keep_u)
-    ws = getattr(_scratch, "arrays", None)
-    if ws is None or ws[0] != key_ws:
-        ws = (key_ws, np.empty((n_samples, k, D)), np.empty((3, n_samples, m, k)),
-              np.empty((n_samples, P) if keep_u else (1, 0)),
-              np.empty((n_samples, k, D) if per_entry else (n_samples, 1, 1)))
-        _scratch.arrays = ws
-    _, Z, NYG, U, grad_sigma = ws
-    N, Y, G = NYG[0], NYG[1], NYG[2]
-    values = np.empty(n_samples)
-    sample_max = np.empty(n_samples)
-    work = n_samples * (m * k * D + P * k)
-    kernel = kernels.pick(kernels.mc_batch, kernels.mc_batch_serial, work)
-    kernel(Xb, problem.X, XMt, sigma, scalar, key, np.int64(first_stream), problem.pairs, problem.inv_sq, mode,
-           eps, eps1, tau, kernels.n_blocks(n_samples), Z, N, Y, G, U, values, sample_max, grad_sigma)
-    return values, sample_max, G, grad_sigma
+
+    def __init__(self, problem: JLProblem, n_components: int, *, row_space: bool = False,
+                 kind: str = "smooth_max", eps: float = 0.1, eps1: float = 0.05, tau: float = 0.01) -> None:
+        if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)) or n_components < 1:
+            raise ValueError(f"n_components must be an int >= 1, got {n_components!r}")
+        self.problem = problem
+        self.mode = kernels.MODE_MAX if kind == "max" else _mode(kind)
+        self.eps, self.eps1, self.tau = _check_params(eps, eps1, tau)
+        self.Xb = problem.row_coords if row_space else problem.X
+        self.k = int(n_components)
+        self.dim = self.k * self.Xb.shape[1]
+        self.sample_max = np.zeros(0)
+
+    def evaluate(self, b: np.ndarray, scale: float, P: np.ndarray, values: np.ndarray, grad_sum: np.ndarray,
+                 grads: np.ndarray | None) -> None:
+        """See :class:`~derand_fast.smoothing.BatchObjective`."""
+        if grads is None:
+            self._run(b, scale, P, values, grad_sum, _NO_GRADS, _NO_DIRS)
+            return
+        rows = grads.T  # (B, k D): the engine's layout for a DiagonalOperator, written in place
+        out = rows if rows.flags.c_contiguous else np.empty(rows.shape)
+        self._run(b, scale, P, values, grad_sum, out, _NO_DIRS)
+        if out is not rows:
+            rows[...] = out
+
+    def evaluate_directional(self, b: np.ndarray, scale: float, P: np.ndarray, values: np.ndarray,
+                             grad_sum: np.ndarray) -> float:
+        """See :class:`~derand_fast.smoothing.BatchObjective`."""
+        dirs = np.empty((P.shape[1], 1, 1))
+        self._run(b, scale, P, values, grad_sum, _NO_GRADS, dirs)
+        return float(dirs.sum(axis=0)[0, 0])  # samples added in order
+
+    def _run(self, b: np.ndarray, scale: float, P: np.ndarray, values: np.ndarray, grad_sum: np.ndarray,
+             grads: np.ndarray, dirs: np.ndarray) -> None:
+        Xb, k = self.Xb, self.k
+        m, D = Xb.shape
+        problem = self.problem
+        XMt = Xb @ b.reshape(k, D).T
+        Pt = np.ascontiguousarray(P.T)  # one sample per row (no copy for the engine's DiagonalOperator)
+        n = Pt.shape[0]
+        n_pairs = problem.n_constraints
+        keep_u = n * n_pairs <= _U_MAX and self.mode != kernels.MODE_MAX
+        # Scratch reused from call to call (per thread): fresh multi-MB arrays cost page faults that
+        # doubled the time of a per-entry step. The kernel overwrites every entry it reads.
+        key_ws = (n, m, k, n_pairs, keep_u)
+        ws = getattr(_scratch, "arrays", None)
+        if ws is None or ws[0] != key_ws:
+            ws = (key_ws, np.empty((3, n, m, k)), np.empty((n, n_pairs) if keep_u else (1, 0)))
+            _scratch.arrays = ws
+        _, NYG, U = ws
+        G = NYG[2]
+        self.sample_max = np.empty(n)
+        kernel = kernels.twin(kernels.mc_batch, kernels.mc_batch_serial)
+        kernel(Xb, XMt, float(scale), Pt, problem.pairs, problem.inv_sq, self.mode, self.eps, self.eps1, self.tau,
+               kernels.n_blocks(n), NYG[0], NYG[1], G, U, values, self.sample_max, grads, dirs)
+        grad_sum[:] = (G.sum(axis=0).T @ Xb).ravel()

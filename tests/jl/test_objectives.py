@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from derand_fast._threads import SERIAL_BELOW
 from derand_fast.jl import kernels
 from derand_fast.jl.objectives import (
     DegenerateConstraintWarning,
@@ -110,34 +111,42 @@ def test_mc_objective_equals_average_over_explicit_samples(data):
 
 
 @pytest.mark.parametrize("n,sigma_kind", [(40, "entry"), (40, "scalar"), (8, "scalar")])
-@pytest.mark.parametrize("force_parallel", [False, True])
-def test_thread_count_invariance(data, two_threads, force_parallel, monkeypatch, n, sigma_kind):
-    """Serial and threaded kernels (1 and 2 threads) give identical bits (n = 8 < d: row-space samples)."""
+@pytest.mark.parametrize("size_rule", [True, False])
+def test_thread_count_invariance(data, two_threads, size_rule, monkeypatch, n, sigma_kind):
+    """The serial twin (threads=1) and the threaded kernel (explicit threads, or threads=None with the size rule
+    of threads_for switched off) give identical bits (n = 8 < d: row-space samples)."""
     X = np.random.default_rng(0).standard_normal((n, 12))
     sig = np.full((5, 12), 0.1) if sigma_kind == "entry" else 0.1
-    serial = None
-    if force_parallel:
-        serial = mc_objective(_A(5, 12), sig, make_problem(X), n_samples=7, seed=1, threads=1)
-        serial_fixed = objective(_A(5, 12), make_problem(X))
-        monkeypatch.setattr(kernels, "PARALLEL_WORK", 0)
+    if not size_rule:
+        monkeypatch.setitem(SERIAL_BELOW, "jl", 0)  # threads=None: every thread, the threaded kernels
+    other = two_threads if size_rule else None
     P = make_problem(X, "pairwise")
     M = _A(5, 12)
     a = mc_objective(M, sig, P, n_samples=7, seed=1, threads=1)
-    b = mc_objective(M, sig, P, n_samples=7, seed=1, threads=two_threads)
+    b = mc_objective(M, sig, P, n_samples=7, seed=1, threads=other)
     assert a.value == b.value
     np.testing.assert_array_equal(a.grad_M, b.grad_M)
     np.testing.assert_array_equal(a.grad_sigma, b.grad_sigma)
-    if serial is not None:
-        assert serial.value == a.value
-        np.testing.assert_array_equal(serial.grad_M, a.grad_M)
-        np.testing.assert_array_equal(serial.grad_sigma, a.grad_sigma)
+    np.testing.assert_array_equal(a.sample_max, b.sample_max)
     fa, ga, _ = objective(M, P, threads=1)
-    fb, gb, _ = objective(M, P, threads=two_threads)
+    fb, gb, _ = objective(M, P, threads=other)
     assert fa == fb
     np.testing.assert_array_equal(ga, gb)
-    if serial is not None:
-        assert serial_fixed[0] == fa
-        np.testing.assert_array_equal(serial_fixed[1], ga)
+    assert max_distortion(M, P, threads=1) == max_distortion(M, P, threads=other)
+
+
+def test_one_thread_runs_the_serial_twin(data, two_threads, monkeypatch):
+    """threads_for's choice reaches the kernels: one thread runs the serial twin, two the threaded one."""
+    picked = []
+    real = kernels.twin
+    monkeypatch.setattr(kernels, "twin", lambda par, ser: picked.append(real(par, ser) is ser) or real(par, ser))
+    P = make_problem(data, "pairwise")
+    mc_objective(_A(3, 7), 0.1, P, n_samples=3, threads=1)
+    objective(_A(3, 7), P, threads=1)
+    assert picked == [True, True]
+    mc_objective(_A(3, 7), 0.1, P, n_samples=3, threads=two_threads)
+    objective(_A(3, 7), P, threads=two_threads)
+    assert picked[2:] == [False, False]
 
 
 def test_pair_subsample(data):

@@ -80,9 +80,9 @@ def test_polish_improves_and_direct_is_reproducible(small, run):
 
 @pytest.mark.parametrize("sigma", ["scalar", "entry"])
 def test_variational_deterministic_across_threads(small, two_threads, sigma, monkeypatch):
-    from derand_fast.jl import kernels
+    from derand_fast._threads import SERIAL_BELOW
 
-    monkeypatch.setattr(kernels, "PARALLEL_WORK", 0)  # the threaded kernels, even on this small problem
+    monkeypatch.setitem(SERIAL_BELOW, "jl", 0)  # no size rule: threads=two_threads runs the threaded kernels
     kw = dict(max_iter=15, n_samples=4, seed=3, polish_result=False, sigma=sigma)
     a = fit_variational(small, 5, threads=1, **kw)
     b = fit_variational(small, 5, threads=two_threads, **kw)
