@@ -154,7 +154,7 @@ class Graph:
     name: str = field(default="graph")
     labels: tuple[Any, ...] | None = None
     index_base: int = 0
-    _view: Any = field(init=False, repr=False, compare=False)
+    _view: _core.GraphView = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.labels is not None and len(self.labels) != self.n:
@@ -169,7 +169,7 @@ class Graph:
         object.__setattr__(self, "_view", view)
 
     @property
-    def view(self) -> Any:
+    def view(self) -> _core.GraphView:
         """The graph as every C++ kernel takes it (``derand_fast._core.GraphView``), checked once at construction."""
         return self._view
 
