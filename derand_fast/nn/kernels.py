@@ -311,7 +311,6 @@ def rows_forward(b, scale, P, a, kind, iota, chunk, parts, D, F):
     for c in nb.prange(parts.shape[0]):
         U = np.empty((_ROW_BLOCK, B))
         Fb = np.empty((_ROW_BLOCK, B))
-        F1b = np.empty((_ROW_BLOCK, B))
         F2 = np.empty((1, B))
         scr = np.empty(B)
         pc = parts[c]
@@ -326,18 +325,14 @@ def rows_forward(b, scale, P, a, kind, iota, chunk, parts, D, F):
                 ur = U[r]
                 for q in range(B):
                     ur[q] = bj + scale * pj[q]
-            activation_rows(U, m, kind, iota, Fb, F1b, F2, scr, False)
+            activation_rows(U, m, kind, iota, Fb, D[j0:j0 + m], F2, scr, False)  # derivatives straight into D
             for r in range(m):
-                j = j0 + r
-                aj = a[j]
+                aj = a[j0 + r]
                 fr = Fb[r]
-                dj = D[j]
-                f1r = F1b[r]
                 for q in range(B):
                     pc[q] += aj * fr[q]
-                    dj[q] = f1r[q]
                 if keep_f:
-                    fj = F[j]
+                    fj = F[j0 + r]
                     for q in range(B):
                         fj[q] = fr[q]
 

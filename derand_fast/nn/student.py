@@ -51,7 +51,7 @@ from .kernels import (
 )
 from .teachers import MultiIndexTeacher
 
-__all__ = ["ACTIVATIONS", "PARAM_NAMES", "StudentRisk", "TwoLayerStudent", "init_student"]
+__all__ = ["ACTIVATIONS", "PARAM_NAMES", "StudentMap", "StudentRisk", "TwoLayerStudent", "init_student"]
 
 ACTIVATIONS = ("relu_iota", "tanh", "gelu")
 PARAM_NAMES = ("W", "b", "a")
@@ -284,6 +284,44 @@ class TwoLayerStudent:
         return out
 
 
+class StudentMap:
+    r"""The stacked map :math:`W_+` of :class:`StudentRisk` as an :class:`~derand_fast.smoothing.AffineOperator`.
+
+    Its parameters are the student's ``W`` alone (the teacher's rows and the
+    noise row are fixed): ``grad(D, Z, s, n)`` is :math:`\frac sn D_S X`, shape
+    ``(h, d)``, with :math:`D_S` the student rows of the per-sample gradients
+    and :math:`X` the first ``d`` columns of the points. ``matmat(Z, out)`` is
+    :math:`W_+ Z^\top`; given ``out`` (the driver's sign of a batch it does not
+    keep) the product goes into a work array of this map, reused at the next
+    such call (a fresh ``(h + k + 1) × B`` array per step costs its page faults).
+
+    Parameters
+    ----------
+    W_aug : ndarray, shape ``(h + k + 1, d + 1)``
+        :attr:`StudentRisk.W_aug` (held by reference: :meth:`StudentRisk.set_params` updates it).
+    h : int
+    """
+
+    def __init__(self, W_aug: np.ndarray, h: int) -> None:
+        self.W = W_aug
+        self.h = h
+        self.shape = (int(W_aug.shape[0]), int(W_aug.shape[1]))
+        self._P: np.ndarray | None = None
+
+    def matmat(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """See :class:`~derand_fast.smoothing.AffineOperator`."""
+        if out is None:
+            return self.W @ Z.T
+        shape = (self.shape[0], Z.shape[0])
+        if self._P is None or self._P.shape != shape:
+            self._P = np.empty(shape)
+        return np.matmul(self.W, Z.T, out=self._P)
+
+    def grad(self, D: np.ndarray, Z: np.ndarray, scale: float, n: int) -> np.ndarray:
+        """See :class:`~derand_fast.smoothing.AffineOperator`: the gradient in ``W``, shape ``(h, d)``."""
+        return (float(scale) / n) * (D[:self.h] @ Z[:, :-1])
+
+
 class StudentRisk:
     r"""The student's squared error on a teacher's data as an objective of the smoothing engine (paper Eq. 2).
 
@@ -301,10 +339,11 @@ class StudentRisk:
 
     with :math:`u = (u_S, u_T, u_\epsilon)`: the ``h`` pre-activations
     :math:`Wx + b`, the teacher's ``k`` projections :math:`Ux` and its noise.
-    The engine's :math:`\nabla_b` and :math:`\nabla_W` restricted to the
-    student's rows (and the first ``d`` columns) are the risk's gradients in
-    ``b`` and ``W``; the output weights ``a`` are not an affine parameter, and
-    their gradient is a side output (:attr:`grad_a`).
+    The engine's :math:`\nabla_b` restricted to the student's rows is the
+    risk's gradient in ``b``, and its :math:`\nabla_W` through
+    :attr:`operator` (a :class:`StudentMap`, whose parameters are ``W``) the
+    gradient in ``W``; the output weights ``a`` are not an affine parameter,
+    and their gradient is a side output (:attr:`grad_a`).
 
     A :class:`~derand_fast.smoothing.BatchObjective`: :meth:`evaluate`
     computes, for the samples :math:`u_c = b + sP_{:,c}` of a batch, the values
@@ -334,6 +373,8 @@ class StudentRisk:
         :math:`W_+` (student rows set by :meth:`set_params`).
     b_aug : ndarray, shape ``(h + k + 1,)``
         :math:`b_+`.
+    operator : StudentMap
+        :attr:`W_aug` as the engine's operator (pass it to :class:`~derand_fast.smoothing.AffineSmoother`).
     grad_a : ndarray, shape ``(h,)``, or None
         After :meth:`evaluate`, when ``a`` is trainable: :math:`\sum_c \partial g(u_c)/\partial a`
         of that call's samples.
@@ -348,12 +389,14 @@ class StudentRisk:
     >>> teacher, p = single_index_teacher(2), init_student(2, 8)
     >>> risk = StudentRisk(TwoLayerStudent(), teacher, 8)
     >>> risk.set_params(p["W"], p["b"], p["a"])
-    >>> sm = AffineSmoother(risk, risk.W_aug, n_samples=64, seed=teacher.seed)
+    >>> sm = AffineSmoother(risk, risk.operator, n_samples=64, seed=teacher.seed)
     >>> est = sm.estimate(risk.b_aug, 1.0, grad_W=True)
     >>> X, y = teacher.sample(64)   # the same 64 samples
     >>> value, grad = TwoLayerStudent(lam=0.0).loss_and_grad(p, X, y)
     >>> bool(np.isclose(est.value, value, rtol=1e-13)), bool(np.allclose(est.grad_b[:8], grad["b"], rtol=1e-12))
     (True, True)
+    >>> est.grad_W.shape, bool(np.allclose(est.grad_W, grad["W"], rtol=1e-12))
+    ((8, 2), True)
     """
 
     def __init__(self, student: TwoLayerStudent, teacher: MultiIndexTeacher, h: int) -> None:
@@ -373,6 +416,7 @@ class StudentRisk:
         self.W_aug[self.h:self.h + k, :d] = teacher.U_
         self.W_aug[-1, d] = teacher.noise_std
         self.b_aug = np.zeros(self.dim)
+        self.operator = StudentMap(self.W_aug, self.h)
         self.a = np.zeros(self.h)
         self.want_a = "a" in student.trainable
         self.grad_a: np.ndarray | None = np.zeros(self.h) if self.want_a else None

@@ -103,7 +103,7 @@ class StudentObjective:
             n = self.batch_size
             self.risk = StudentRisk(self.student, self.teacher, h)
             threads = threads_for(self.threads, n * h * (self.teacher.d + 1), "nn")
-            self.smoother = AffineSmoother(self.risk, self.risk.W_aug, n_samples=n, pool=None if self.online else n,
+            self.smoother = AffineSmoother(self.risk, self.risk.operator, n_samples=n, pool=None if self.online else n,
                                            seed=self.teacher.seed, first_stream=0, threads=threads)
         return self.risk, self.smoother
 
@@ -139,7 +139,7 @@ class StudentObjective:
             return self.student.loss_and_grad(p, X, y)
         risk, sm = engine
         risk.set_params(W, p["b"], p["a"])
-        sm.set_W(risk.W_aug)
+        sm.set_W(risk.operator)  # the same map, updated in place: drops the pool's projections
         trainable = self.student.trainable
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: non-finite outputs, handled below
             try:
@@ -154,7 +154,7 @@ class StudentObjective:
         grad: dict[str, np.ndarray] = {}
         if "W" in trainable:
             assert est.grad_W is not None  # asked for
-            grad["W"] = est.grad_W[:h, :-1] + 2.0 * lam * W
+            grad["W"] = est.grad_W + 2.0 * lam * W
         if "b" in trainable:
             grad["b"] = est.grad_b[:h].copy()
         if "a" in trainable:

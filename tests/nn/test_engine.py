@@ -15,7 +15,7 @@ from derand_fast.nn.experiment import additive_tanh_link, default_teacher
 from derand_fast.nn.student import StudentRisk
 from derand_fast.nn.train import StudentObjective, TrainResult
 from derand_fast.runcontrol import Status
-from derand_fast.smoothing import AffineSmoother, BatchObjective
+from derand_fast.smoothing import AffineOperator, AffineSmoother, BatchObjective, DenseOperator
 
 H = 21
 
@@ -52,13 +52,36 @@ def test_engine_samples_are_the_teachers_streams():
     teacher = default_teacher(5, 2, seed=3)
     risk = StudentRisk(TwoLayerStudent(), teacher, 4)
     for pool, steps in ((None, (0, 1, 7)), (64, (0, 5))):
-        sm = AffineSmoother(risk, risk.W_aug, n_samples=64, pool=pool, seed=teacher.seed)
+        sm = AffineSmoother(risk, risk.operator, n_samples=64, pool=pool, seed=teacher.seed)
         for step in steps:
             Z, P = sm.batch(step)
             X, y = teacher.sample(64, step=0 if pool else step)
             np.testing.assert_array_equal(Z[:, :-1], X)  # bit-identical inputs
             labels = additive_tanh_link(P[4:6].T) + P[-1]
             np.testing.assert_allclose(labels, y, rtol=0, atol=1e-14)  # projections by another BLAS call
+
+
+def test_student_map_is_the_dense_map_with_w_as_its_parameters():
+    teacher = default_teacher(4, 2, seed=2)
+    p = _params(4)
+    risk = StudentRisk(TwoLayerStudent(), teacher, H)
+    risk.set_params(p["W"], p["b"], p["a"])
+    assert isinstance(risk.operator, AffineOperator) and risk.operator.shape == (H + 3, 5)
+    dense = DenseOperator(risk.W_aug)
+    Z = np.random.default_rng(0).standard_normal((33, 5))
+    np.testing.assert_allclose(risk.operator.matmat(Z), dense.matmat(Z), rtol=1e-15, atol=1e-15)
+    P = risk.operator.matmat(Z, np.empty(Z.shape))  # a batch the driver does not keep: the map's work array
+    assert P is risk.operator.matmat(Z, np.empty(Z.shape))
+    np.testing.assert_allclose(P, dense.matmat(Z), rtol=1e-15, atol=1e-15)
+    D = np.random.default_rng(1).standard_normal((H + 3, 33))
+    np.testing.assert_allclose(risk.operator.grad(D, Z, 0.5, 33), dense.grad(D, Z, 0.5, 33)[:H, :4],
+                               rtol=1e-12, atol=1e-15)
+    # trained through the operator and through the dense map: the same estimate
+    sm_op = AffineSmoother(risk, risk.operator, n_samples=33, seed=teacher.seed)
+    sm_dense = AffineSmoother(risk, risk.W_aug, n_samples=33, seed=teacher.seed)
+    e_op, e_dense = (sm.estimate(risk.b_aug, 1.0, 3, grad_W=True) for sm in (sm_op, sm_dense))
+    assert e_op.value == pytest.approx(e_dense.value, rel=1e-14)
+    np.testing.assert_allclose(e_op.grad_W, e_dense.grad_W[:H, :4], rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("activation", ["relu_iota", "gelu"])
@@ -69,7 +92,7 @@ def test_per_sample_gradients_match_finite_differences(activation):
     risk = StudentRisk(TwoLayerStudent(activation=activation, trainable=("W", "b", "a")), teacher, H)
     assert isinstance(risk, BatchObjective)
     risk.set_params(p["W"], p["b"], p["a"])
-    sm = AffineSmoother(risk, risk.W_aug, n_samples=12, seed=teacher.seed)
+    sm = AffineSmoother(risk, risk.operator, n_samples=12, seed=teacher.seed)
     _, P = sm.batch(0)
     B = P.shape[1]
     b = risk.b_aug + 0.1 * np.arange(risk.dim) / risk.dim  # off the zero shift of the teacher's rows
@@ -125,7 +148,7 @@ def test_evaluate_is_bit_identical_for_one_and_two_threads(two_threads):
     p = init_student(5, h, seed=3)
     risk = StudentRisk(TwoLayerStudent(trainable=("W", "b", "a")), teacher, h)
     risk.set_params(p["W"], p["b"], p["a"])
-    sm = AffineSmoother(risk, risk.W_aug, n_samples=300, seed=teacher.seed)
+    sm = AffineSmoother(risk, risk.operator, n_samples=300, seed=teacher.seed)
     _, P = sm.batch(2)
     out = []
     for threads in (1, two_threads):
