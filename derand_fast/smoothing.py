@@ -975,15 +975,56 @@ class DiagonalOperator:
         """See :class:`AffineOperator`."""
         if self.w is None:
             return Z.T
-        return np.multiply(Z, self.w, out=out).T
+        if out is None:
+            out = np.empty(Z.shape)
+        _scale_columns(Z, self.w, out)
+        return out.T
 
     def grad(self, D: np.ndarray, Z: np.ndarray, scale: float, n: int) -> np.ndarray:
         """See :class:`AffineOperator`."""
-        # one pass, no temporary; the samples are added in a fixed order (thread-invariant)
-        g = np.einsum("cj,cj->j", D.T, Z)
+        g = np.empty(Z.shape[1])
+        _diagonal_grad(D.T, Z, g)
         g *= float(scale)
         g /= n
         return g
+
+
+_COLUMNS = 512  # columns per task of the diagonal operator's kernels (fixed: thread-invariant)
+
+
+@nb.njit(cache=True, parallel=True)
+def _scale_columns(Z, w, out):
+    """``out[c, j] = Z[c, j] * w[j]``, in tasks of one row and ``_COLUMNS`` columns."""
+    B, d = Z.shape
+    n_blk = (d + _COLUMNS - 1) // _COLUMNS
+    for t in nb.prange(n_blk * B):
+        c = t // n_blk
+        j0 = (t % n_blk) * _COLUMNS
+        j1 = min(j0 + _COLUMNS, d)
+        zc = Z[c, j0:j1]  # slices indexed from 0: the loop vectorizes (no negative-index wraparound)
+        oc = out[c, j0:j1]
+        wb = w[j0:j1]
+        for j in range(zc.shape[0]):
+            oc[j] = zc[j] * wb[j]
+
+
+@nb.njit(cache=True, parallel=True)
+def _diagonal_grad(Dt, Z, out):
+    """``out[j] = sum_c Dt[c, j] Z[c, j]``, the samples ``c`` added in order, ``_COLUMNS`` columns per task."""
+    B, d = Z.shape
+    for blk in nb.prange((d + _COLUMNS - 1) // _COLUMNS):
+        j0 = blk * _COLUMNS
+        j1 = min(j0 + _COLUMNS, d)
+        o = out[j0:j1]
+        d0 = Dt[0, j0:j1]
+        z0 = Z[0, j0:j1]
+        for j in range(o.shape[0]):
+            o[j] = d0[j] * z0[j]
+        for c in range(1, B):
+            dc = Dt[c, j0:j1]
+            zc = Z[c, j0:j1]
+            for j in range(o.shape[0]):
+                o[j] += dc[j] * zc[j]
 
 
 _work = threading.local()
