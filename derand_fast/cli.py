@@ -122,7 +122,7 @@ def _run_controlled(args: argparse.Namespace, inputs: list[Path], load: Callable
     ``summary()`` (or ``__str__``). Bad input (``ValueError`` and kin from
     ``load`` or ``solve``) becomes exit code 2.
     """
-    from .maxcut.progress import LineProgress
+    from .progress import LineProgress
     from .runcontrol import EXIT_CODES, RunControl, process_start_time, signal_handlers
 
     to_stdout = args.json == "-"

@@ -169,7 +169,7 @@ def _run(fun: Callable, x0: dict[str, np.ndarray], scale_key: str, mean_key: str
 def derandomize(g, mu0, sigma0: float | np.ndarray = 1.0, *, lam: float, optimizer: _Optimizer | None = None,
                 n_samples: int = 64, estimator: str = "pathwise", antithetic: bool = False, qmc: bool = False,
                 seed: int = 0, max_iter: int = 1000, tol: float | None = None, callback: Callable | None = None,
-                progress: bool | None = None, time_limit: float | None = None, history_every: int = 1,
+                progress: Any = None, time_limit: float | None = None, history_every: int = 1,
                 sigma_min: float = 0.0, certify: bool = True, rho: float | None = None, K: float | None = None,
                 cert_samples: int = 256, threads: int | None = None) -> DerandomizeResult:
     """Minimize :math:`\\mathbb E_z[g(\\sigma \\odot z + \\mu)] + \\lambda\\|\\sigma\\|^2` over :math:`(\\mu, \\sigma)`.
@@ -271,7 +271,7 @@ def derandomize(g, mu0, sigma0: float | np.ndarray = 1.0, *, lam: float, optimiz
 
 def derandomize_affine(g, W0, b0, *, lam: float, optimizer: _Optimizer | None = None, n_samples: int = 64,
                        seed: int = 0, max_iter: int = 1000, tol: float | None = None,
-                       callback: Callable | None = None, progress: bool | None = None,
+                       callback: Callable | None = None, progress: Any = None,
                        time_limit: float | None = None, history_every: int = 1, certify: bool = True,
                        rho: float | None = None, K: float | None = None, cert_samples: int = 256,
                        threads: int | None = None) -> DerandomizeResult:

@@ -59,6 +59,7 @@ from ._validation import (
     check_time_limit,
 )
 from .certificate import SOSPCertificate, lambda_min, sosp_certificate
+from .progress import make_progress
 from .random import standard_normal
 from .runcontrol import Status
 
@@ -244,35 +245,12 @@ def _make_decay(lr_decay: Any) -> Callable[[int], float] | None:
 # ----------------------------------------------------------------------------- progress
 
 
-class _Progress:
-    """A minimal stderr progress bar, redrawn at most every 0.1 s."""
-
-    def __init__(self, total: int) -> None:
-        self.total = max(total, 1)
-        self.last = 0.0
-        self.shown = False
-
-    def update(self, t: int, value: float, gnorm: float, now: float, force: bool = False) -> None:
-        if not force and now - self.last < 0.1:
-            return
-        self.last = now
-        frac = min(t / self.total, 1.0)
-        bar = "#" * int(30 * frac)
-        sys.stderr.write(f"\r[{bar:<30}] {t}/{self.total} f={value:.6g} |g|={gnorm:.3g}")
-        sys.stderr.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
-def _want_progress(progress: bool | None, max_iter: int) -> bool:
+def _auto_progress(progress: Any, max_iter: int) -> Any:
+    """``progress=None`` means a bar only when stderr is a terminal and the run is long (``max_iter >= 1000``)."""
     if progress is None:
         isatty = getattr(sys.stderr, "isatty", None)
         return bool(isatty and isatty()) and max_iter >= 1000
-    return bool(progress)
+    return progress
 
 
 # ----------------------------------------------------------------------------- scipy conventions
@@ -317,6 +295,8 @@ def _with_args(fun: Callable[..., Any], jac: Any, hessp: Callable[..., Any] | No
 class _Optimizer:
     """Shared driver loop; subclasses implement ``_prepare`` and ``_step``."""
 
+    name = "optimizer"  # the stage name under which progress is reported
+
     def __init__(self, lr: LearningRate, lr_decay: Any, seed: int) -> None:
         self.lr = _check_lr(lr)
         self.lr_decay = lr_decay
@@ -343,7 +323,7 @@ class _Optimizer:
     def minimize(self, fun: Callable[..., Any], x0: Params, args: tuple = (), *,
                  jac: bool | Callable[..., Params] = True, max_iter: int = 1000, tol: float | None = None,
                  callback: Callable[..., Any] | None = None,
-                 progress: bool | None = None, time_limit: float | None = None,
+                 progress: Any = None, time_limit: float | None = None,
                  hessp: Callable[[Params, Params], Params] | None = None, history_every: int = 1,
                  project: Callable[[Params], Params] | None = None,
                  record: Callable[[Params], Mapping[str, float]] | None = None,
@@ -379,9 +359,12 @@ class _Optimizer:
             optimizer's reused buffers: copy it to keep it. The older form
             ``callback(step, params, value, grad) -> bool | None`` (returning
             ``True`` stops) still works but is deprecated (``DeprecationWarning``).
-        progress : bool or None
-            Draw a stderr progress bar; ``None`` draws one only when stderr is a
-            terminal and ``max_iter >= 1000``.
+        progress : bool, callable or None
+            The package's progress protocol (:mod:`derand_fast.progress`):
+            ``True`` draws a stderr bar, a callable receives
+            ``(name, fraction, info)`` with the optimizer's name (``"adam"``,
+            ...); ``None`` draws a bar only when stderr is a terminal and
+            ``max_iter >= 1000``.
         time_limit : float or None
             Wall-clock budget in seconds (status ``TIME_LIMIT``).
         hessp : callable ``(params, v, *args) -> Hv`` or None
@@ -436,7 +419,7 @@ class _Optimizer:
         value, grad = math.nan, None
         decay = self._decay
         step_fn = self._step
-        bar = _Progress(max_iter) if _want_progress(progress, max_iter) else None
+        bar, close_bar = make_progress(_auto_progress(progress, max_iter))
         control = bar is not None or tol is not None or callback is not None or time_limit is not None
         single = not groups.is_dict
         shape0 = groups.shapes[0]
@@ -449,6 +432,7 @@ class _Optimizer:
         self._override: tuple[list[np.ndarray], float, Params] | None = None
 
         t0 = time.perf_counter()
+        shown = -math.inf  # when progress was last reported (at most every 0.1 s)
         status = Status.MAX_ITER
         nfev = 0
         t = 0
@@ -493,8 +477,9 @@ class _Optimizer:
                 prev, prev_f, prev_g = cur, value, grad
                 if control:  # the rarely used run controls, in one branch
                     now = time.perf_counter()
-                    if bar is not None:
-                        bar.update(t, value, gnorm, now, force=last)
+                    if bar is not None and (last or now - shown >= 0.1):
+                        shown = now
+                        bar(self.name, t / max_iter, f"{t}/{max_iter} f={value:.6g} |g|={gnorm:.3g}")
                     if tol is not None and gnorm <= tol:
                         status = Status.COMPLETED
                         break
@@ -536,8 +521,7 @@ class _Optimizer:
         except KeyboardInterrupt:
             status = Status.INTERRUPTED
         finally:
-            if bar is not None:
-                bar.close()
+            close_bar()
 
         if status is Status.INTERRUPTED:
             if best >= 0:
@@ -603,6 +587,8 @@ class SGD(_Optimizer):
         Unused by SGD itself (kept for a uniform interface; seeds Lanczos in certificates).
     """
 
+    name = "sgd"
+
     def __init__(self, lr: LearningRate, momentum: float = 0.0, lr_decay: Any = None, *, seed: int = 0) -> None:
         super().__init__(lr, lr_decay, seed)
         if not (isinstance(momentum, (int, float)) and 0.0 <= momentum < 1.0):
@@ -646,6 +632,8 @@ class Adam(_Optimizer):
     seed : int
         Seeds Lanczos in certificates.
     """
+
+    name = "adam"
 
     def __init__(self, lr: LearningRate = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  lr_decay: Any = None, *, seed: int = 0) -> None:
@@ -722,6 +710,8 @@ class PerturbedGD(_Optimizer):
     --------
     PerturbedGD.from_lipschitz : the published constants from :math:`L, K, \\rho`.
     """
+
+    name = "pgd"
 
     def __init__(self, lr: LearningRate, radius: float, threshold: float, interval: int, *,
                  escape_decrease: float | None = None, noise: str = "ball", K: float | None = None,
@@ -854,6 +844,8 @@ class HessianDescent(_Optimizer):
     seed : int
         Lanczos start vectors and the sign of :math:`u_1` when :math:`\\nabla f \\perp u_1`.
     """
+
+    name = "hessian_descent"
 
     def __init__(self, lr: LearningRate, rho: float, K: float, h: float | None = None, *,
                  lr_decay: Any = None, seed: int = 0) -> None:

@@ -311,11 +311,23 @@ def test_tol_callback_time_limit_history_record_project():
     np.testing.assert_allclose(res.x, 1.5)
 
 
-def test_progress_bar_only_when_asked(capsys):
-    SGD(lr=0.1).minimize(quad, np.ones(3), max_iter=5, progress=True)
-    assert "5/5" in capsys.readouterr().err
+def test_progress_speaks_the_package_protocol(capsys):
+    calls = []
+    SGD(lr=0.1).minimize(quad, np.ones(3), max_iter=5, progress=lambda *a: calls.append(a))
+    assert calls[0][:2] == ("sgd", 0.0) and calls[-1][:2] == ("sgd", 1.0)  # first step, then throttled, last
+    assert calls[-1][2].startswith("5/5 f=")
+    Adam(lr=0.1).minimize(quad, np.ones(3), max_iter=3, progress=lambda *a: calls.append(a))
+    assert calls[-1][0] == "adam"
+    from derand_fast.progress import ProgressBar
+
+    bar = ProgressBar(delay=0.0)
+    SGD(lr=0.1).minimize(quad, np.ones(3), max_iter=5, progress=bar)
+    bar.close()
+    assert "sgd" in capsys.readouterr().err
     SGD(lr=0.1).minimize(quad, np.ones(3), max_iter=5000)  # stderr is captured (not a TTY): no bar
     assert capsys.readouterr().err == ""
+    with pytest.raises(TypeError, match="progress must be"):
+        SGD(lr=0.1).minimize(quad, np.ones(3), max_iter=5, progress="yes")
 
 
 def test_keyboard_interrupt_returns_the_best_point_so_far():

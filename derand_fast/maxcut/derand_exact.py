@@ -38,11 +38,11 @@ from scipy.optimize import OptimizeResult
 from .. import _core
 from .._threads import thread_scope
 from .._validation import check_array, check_betas, check_callback, check_count, check_positive, renamed
+from ..progress import make_progress
 from ..random import STREAMS, standard_normal
 from ..runcontrol import RunControl, Status, as_control
 from .cut import cut_value
 from .derand_common import RoundingOutcome, as_graph, check_factor, polish_outcome, signs_of
-from .progress import make_progress
 from .rounding import register_rounding
 
 __all__ = ["bivariate_normal_cdf", "ExactCutObjective", "derand_exact"]

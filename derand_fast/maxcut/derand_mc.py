@@ -41,13 +41,13 @@ import numpy as np
 from .._threads import ThreadScoped, threads_for
 from .._validation import check_count, check_positive, renamed
 from ..optimizers import SGD, PerturbedGD
+from ..progress import make_progress
 from ..random import STREAMS, _fill_streams, seed_to_key, standard_normal
 from ..runcontrol import RunControl, Status, as_control
 from ..smoothing import AffineSmoother
 from .cut import cut_values
 from .derand_common import RoundingOutcome, as_graph, best_cut_tracker, check_factor, polish_outcome
 from .graph import Graph
-from .progress import make_progress
 from .rounding import register_rounding
 from .smoothed_cut import SmoothedCutObjective
 

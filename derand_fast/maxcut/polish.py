@@ -18,11 +18,11 @@ import numpy as np
 from .. import _core
 from .._result import StageResult
 from .._validation import check_seed, check_time_limit
+from ..progress import make_progress
 from ..random import STREAMS
 from ..runcontrol import RunControl, Status, as_control
 from .cut import as_partition, cut_value
 from .graph import Graph
-from .progress import make_progress
 
 __all__ = ["local_search", "LocalSearchResult", "tabu_search", "TabuResult", "default_tabu_moves"]
 

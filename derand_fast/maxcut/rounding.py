@@ -9,7 +9,7 @@ returning a :class:`~derand_fast.maxcut.derand_common.RoundingOutcome`
 :class:`~derand_fast.runcontrol.Status`, ``nit``, ``time``, ``info``).
 ``control`` (a :class:`~derand_fast.runcontrol.RunControl`: deadline, stop
 flag, best-so-far record) and ``progress`` (``progress(stage, fraction,
-info)``, :mod:`~derand_fast.maxcut.progress`) pass straight through; the
+info)``, :mod:`~derand_fast.progress`) pass straight through; the
 method polls the control between chunks of work and offers its cut to the
 control's record. Each method registers itself with
 :func:`register_rounding` in its own module; :data:`ROUNDINGS` maps names to
@@ -36,12 +36,12 @@ import numpy as np
 
 from .. import _core
 from .._threads import thread_scope
+from ..progress import make_progress
 from ..random import STREAMS, standard_normal
 from ..runcontrol import RunControl, Status, as_control
 from .cut import cut_value
 from .derand_common import RoundingOutcome, check_factor
 from .graph import Graph
-from .progress import make_progress
 
 __all__ = ["ROUNDINGS", "LAZY_ROUNDINGS", "register_rounding", "get_rounding", "available_roundings", "gw_rounding",
            "gw_expected_cut", "hyperplanes", "GW_STREAM0", "RoundingOutcome"]

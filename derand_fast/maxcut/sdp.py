@@ -27,10 +27,10 @@ from .. import _core
 from .._result import StageResult
 from .._threads import thread_scope
 from .._validation import check_count, check_seed, check_time_limit
+from ..progress import make_progress
 from ..random import standard_normal
 from ..runcontrol import Status
 from .graph import Graph, _physical_memory, load_graph
-from .progress import make_progress
 
 __all__ = ["SDPResult", "solve_sdp", "default_rank", "check_factor_size", "SDP_STATUS"]
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from .._threads import threads_for
 from .._validation import check_count, check_seed, check_time_limit, renamed
+from ..progress import make_progress
 from ..runcontrol import RunControl, Status
 from .cut import as_partition, cut_value
 from .data import best_known
@@ -26,7 +27,6 @@ from .derand_common import as_outcome
 from .graph import Graph, load_graph
 from .polish import _check_moves, tabu_search
 from .polish import local_search as run_local_search
-from .progress import make_progress
 from .result import MaxCutResult
 from .rounding import get_rounding, gw_rounding, takes_control
 from .sdp import check_factor_size, default_rank, solve_sdp

@@ -7,8 +7,8 @@ import pytest
 
 from derand_fast.maxcut import ROUNDINGS, cut_value, gw_expected_cut, gw_rounding, register_rounding, solve_sdp
 from derand_fast.maxcut.derand_common import RoundingOutcome, as_outcome
-from derand_fast.maxcut.progress import LineProgress
 from derand_fast.maxcut.rounding import available_roundings, get_rounding, hyperplanes
+from derand_fast.progress import LineProgress
 from derand_fast.runcontrol import RunControl, Status
 
 

@@ -229,7 +229,7 @@ def test_ctrl_c_during_the_polish_returns_best_so_far(polish, budget, unit, make
 def test_progress_bar_draws_after_its_delay():
     import io
 
-    from derand_fast.maxcut.progress import ProgressBar, make_progress
+    from derand_fast.progress import ProgressBar, make_progress
 
     buf = io.StringIO()
     bar = ProgressBar(stream=buf, delay=0.0)

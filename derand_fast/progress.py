@@ -1,7 +1,14 @@
-"""Progress of long MAXCUT stages: a bar on a terminal, or plain lines for logs.
+"""Progress of long runs: one protocol, a bar on a terminal, or plain lines for logs.
 
-The protocol is one callable ``progress(stage, fraction, info)``; the stages
-name themselves ``sdp``, ``gw``, ``rounding <method>`` and ``polish <method>``.
+The protocol is one callable ``progress(stage, fraction, info)``: ``stage``
+names what runs, ``fraction`` in [0, 1] is how far it is, ``info`` a short
+text. MAXCUT's stages name themselves ``sdp``, ``gw``, ``rounding <method>``
+and ``polish <method>``; the optimizers of :mod:`derand_fast.optimizers`
+(so :func:`~derand_fast.derandomize.derandomize`, the JL fits and the NN
+training) report under their own name (``adam``, ``pgd``, ...) with the
+step, the value and the gradient norm as ``info``. Every ``progress=``
+argument takes None/False (off), True (a bar on stderr, :class:`ProgressBar`)
+or such a callable (:class:`LineProgress` writes plain lines).
 """
 
 from __future__ import annotations
