@@ -284,6 +284,11 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
         Passed to the optimizer's ``minimize`` (SciPy's convention: an
         ``OptimizeResult`` each step; raise ``StopIteration`` to stop).
     threads : int or None
+        Numba threads of the training steps (sampling and kernels) and of the
+        evaluation sample; ``None``: the student's ``threads``, and where both
+        are None one thread below :data:`derand_fast._threads.SERIAL_BELOW` ``["nn"]``
+        multiply-adds per step (``batch_size * h * (d + 1)``), all above.
+        Results are bit-identical for every value.
 
     Returns
     -------
