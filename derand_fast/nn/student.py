@@ -379,7 +379,7 @@ class StudentRisk:
         After :meth:`evaluate`, when ``a`` is trainable: :math:`\sum_c \partial g(u_c)/\partial a`
         of that call's samples.
     nonfinite : bool
-        Whether the last :meth:`evaluate` produced a non-finite value (a diverging run).
+        Whether the last :meth:`evaluate` produced a non-finite value or gradient (a diverging run).
 
     Examples
     --------
@@ -445,6 +445,7 @@ class StudentRisk:
         h, k = self.h, self.teacher.k
         B = P.shape[1]
         s = float(scale)
+        self.nonfinite = False
         D = self._work("D", P.shape) if grads is None else grads
         F = self._work("F", (h, B)) if self.want_a else self._no_rows
         st = self.student
@@ -462,7 +463,6 @@ class StudentRisk:
         r -= y
         r -= b[-1] + s * P[-1]
         np.multiply(r, r, out=values)
-        self.nonfinite = not bool(np.isfinite(values).all())
         r *= 2.0
         ga = self.grad_a if self.grad_a is not None else self._no_a
         rows_backward(self.a, r, D, F, self._chunk, grad_sum[:h], ga)
@@ -474,3 +474,4 @@ class StudentRisk:
         np.multiply(G.T, -r, out=D[h:h + k])
         np.negative(r, out=D[-1])
         D[h:].sum(axis=1, out=grad_sum[h:])
+        self.nonfinite = not (np.isfinite(values).all() and np.isfinite(grad_sum).all())
