@@ -605,17 +605,25 @@ class _RowFile:
 
 
 class _Progress:
-    """done / running / failed with an ETA: tqdm when installed and stderr is a terminal, else plain lines."""
+    """done / running / failed with an ETA: tqdm when installed and stderr is a terminal, else plain lines.
 
-    def __init__(self, total: int, slots: int, enabled: bool, stream: TextIO | None = None,
+    ``enabled`` may instead be a callable of the package's progress protocol
+    (:mod:`derand_fast.progress`): it receives ``("sweep", fraction, line)``.
+    """
+
+    def __init__(self, total: int, slots: int, enabled: Any, stream: TextIO | None = None,
                  every: float = 5.0) -> None:
-        self.total, self.slots, self.enabled = total, max(1, slots), enabled and total > 0
+        self.fn = enabled if callable(enabled) else None
+        if not (self.fn is not None or enabled is None or isinstance(enabled, bool)):
+            raise TypeError("progress must be a bool, None or a callable(stage, fraction, info), "
+                            f"got {type(enabled).__name__}")
+        self.total, self.slots, self.enabled = total, max(1, slots), bool(enabled) and total > 0
         self.stream = stream if stream is not None else sys.stderr
         self.every = every
         self.t0 = time.perf_counter()
         self.last = -math.inf
         self.bar: Any = None
-        if self.enabled and self.stream.isatty():
+        if self.enabled and self.fn is None and self.stream.isatty():
             try:
                 from tqdm.auto import tqdm
             except ImportError:
@@ -638,9 +646,12 @@ class _Progress:
         self.last = now
         el = now - self.t0
         eta = f", ETA {_duration(el / done * left)}" if 0 < done < self.total else ""
+        line = f"{done}/{self.total} done, {running} running, {failed} failed, {_duration(el)} elapsed{eta}"
+        if self.fn is not None:
+            self.fn("sweep", done / self.total, line)
+            return
         with contextlib.suppress(OSError, ValueError):
-            print(f"sweep: {done}/{self.total} done, {running} running, {failed} failed, "
-                  f"{_duration(el)} elapsed{eta}", file=self.stream, flush=True)
+            print(f"sweep: {line}", file=self.stream, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -902,7 +913,7 @@ class _Chunks:
 
 def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str, Any] | None = None,
           out: str | os.PathLike[str], client: Any = None, scheduler: str | None = None,
-          workers: int | None = None, retries: int = 2, retry_failed: bool = False, progress: bool = True,
+          workers: int | None = None, retries: int = 2, retry_failed: bool = False, progress: Any = True,
           best_known: Mapping[str, float] | str | os.PathLike[str] | None = None, ship_graphs: bool = False,
           solver: Callable[..., Any] | None = None, tasks_per_chunk: int | None = None,
           **maxcut_options: Any) -> SweepSummary:
@@ -952,9 +963,11 @@ def sweep(problems: Any, *, seeds: Iterable[int] | int = (0,), grid: Mapping[str
         Run the failed rows of this sweep in ``out`` again: they are
         removed from the file first (atomically) and replaced by the new
         rows.
-    progress : bool
+    progress : bool or callable
         Report done / running / failed and an ETA on stderr (tqdm on a
-        terminal when installed; plain lines every 5 s otherwise).
+        terminal when installed; plain lines every 5 s otherwise), or pass
+        them to a callable of the package's progress protocol
+        (:mod:`derand_fast.progress`) as ``("sweep", fraction, line)``.
     best_known : mapping or path, optional
         Best-known cuts by graph name for the summary table (a CSV with
         columns ``name`` and ``best_known``); default the rows' own

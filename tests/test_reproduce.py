@@ -175,6 +175,9 @@ def test_data_folder_from_the_argument_or_the_environment(tmp_path: Path, monkey
     assert "--data: " in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # refused before anything ran
     monkeypatch.delenv(DATA_ENV)
-    res = rp.reproduce(tmp_path / "out", only=["fig1"], quick=True, data_dir=tmp_path, progress=None)
+    calls: list = []  # the package's progress protocol
+    res = rp.reproduce(tmp_path / "out", only=["fig1"], quick=True, data_dir=tmp_path,
+                       progress=lambda *a: calls.append(a))
     assert res["data_dir"] == str(tmp_path) and rp.validate_results(res) == []
+    assert [c[:2] for c in calls] == [("reproduce", 0.0), ("reproduce", 1.0)] and "fig1" in calls[0][2]
     assert f"derand-fast reproduce --quick --data {tmp_path}`" in (tmp_path / "out" / "REPRODUCTION.md").read_text()

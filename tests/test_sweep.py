@@ -446,6 +446,12 @@ def test_progress_lines_and_summary_table(tmp_path: Path) -> None:
     assert lines[0].startswith("sweep: 0/4 done, 2 running, 0 failed")
     assert "2/4 done, 2 running, 1 failed" in lines[1] and "ETA" in lines[1]
     assert "4/4 done, 0 running, 1 failed" in lines[2] and "ETA" not in lines[2]
+    calls: list = []  # the package's progress protocol: (stage, fraction, info), nothing on the stream
+    p = _Progress(4, slots=2, enabled=lambda *a: calls.append(a), stream=stream, every=0.0)
+    p.update(2, 0)
+    assert calls == [("sweep", 0.5, calls[0][2])] and calls[0][2].startswith("2/4 done, 2 running, 0 failed")
+    with pytest.raises(TypeError, match="progress must be"):
+        _Progress(4, slots=2, enabled="yes")
     row = {c: None for c in COLUMNS}
     rows = [{**row, "graph": "G1", "settings": "{}", "cut": c, "error": "", "best_known": 11624.0}
             for c in (11600.0, 11624.0, 11612.0)]

@@ -21,16 +21,28 @@ __all__ = ["reproduce"]
 
 
 class _Progress:
-    """One-line progress bar on stderr, weighted by the expected time of each experiment."""
+    """One-line progress bar on stderr, weighted by the expected time of each experiment.
 
-    def __init__(self, total: float, stream: Any) -> None:
+    ``progress`` is a text stream, None/False (off), True (stderr) or a
+    callable of the package's progress protocol (:mod:`derand_fast.progress`),
+    which receives ``("reproduce", fraction, text)``.
+    """
+
+    def __init__(self, total: float, progress: Any) -> None:
+        self.fn = progress if callable(progress) and not hasattr(progress, "write") else None
+        stream = sys.stderr if progress is True else None if progress is False or self.fn else progress
+        if stream is not None and not hasattr(stream, "write"):
+            raise TypeError("progress must be a text stream, a bool, None or a callable(stage, fraction, info), "
+                            f"got {type(progress).__name__}")
         self.total, self.done, self.stream, self.t0 = max(total, 1e-9), 0.0, stream, time.perf_counter()
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
 
     def show(self, text: str, end: bool = False) -> None:
+        frac = min(self.done / self.total, 1.0)
+        if self.fn is not None:
+            self.fn("reproduce", frac, text)
         if self.stream is None:
             return
-        frac = min(self.done / self.total, 1.0)
         bar = "#" * int(round(24 * frac))
         line = f"[{bar:<24}] {100 * frac:3.0f}%  {time.perf_counter() - self.t0:6.0f} s  {text}"
         if self.tty:
@@ -64,8 +76,11 @@ def reproduce(out_dir: str | Path, *, only: Sequence[str] | None = None, quick: 
         Folder of the Gset graph files (``G1``, ``G11``, ...) for the Gset
         extension; default ``$DERAND_FAST_DATA``. Without either, only the
         built-in G43 runs and the other graphs are reported as not run.
-    progress : text stream or None
-        Where the expected time and the progress bar go (default stderr).
+    progress : text stream, bool, callable or None
+        Where the expected time and the progress bar go (default stderr;
+        True also means stderr, None or False nothing), or a callable of
+        the package's progress protocol (:mod:`derand_fast.progress`)
+        receiving ``("reproduce", fraction, text)`` per experiment.
 
     Returns
     -------
@@ -89,8 +104,8 @@ def reproduce(out_dir: str | Path, *, only: Sequence[str] | None = None, quick: 
     report_path = out / "REPRODUCTION.md" if report is None else Path(report)
     expected = {n: registry.EXPERIMENTS[n].seconds[0 if quick else 1] for n in names}
     bar = _Progress(sum(expected.values()), progress)
-    if progress is not None:
-        progress.write(f"derand-fast reproduce: {len(names)} experiment(s), {'quick' if quick else 'full'} settings, "
+    if bar.stream is not None:
+        bar.stream.write(f"derand-fast reproduce: {len(names)} experiment(s), {'quick' if quick else 'full'} settings, "
                        f"expected ~{sum(expected.values()) / 60:.1f} min (as measured on a busy 2-core machine)\n")
     results: dict[str, Any] = {"package": "derand_fast", "version": __version__, "quick": bool(quick),
                                "seed": int(seed), "threads": None, "data_dir": None if data is None else str(data),
