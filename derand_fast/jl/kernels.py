@@ -416,11 +416,7 @@ def _mc_block(Xb, XMt, scale, Pt, pairs, inv_sq, mode, eps, eps1, tau, lo, hi, N
         for i in range(m_rows):
             for r in range(k):
                 Gt[(s - lo) * k + r, i] = G[s, i, r]
-    GX = np.dot(Gt, Xb)  # (nb_s k, D)
-    for s in range(lo, hi):
-        for r in range(k):
-            for j in range(D):
-                grads[s, r * D + j] = GX[(s - lo) * k + r, j]
+    np.dot(Gt, Xb, grads[lo:hi].reshape((nb_s * k, D)))  # straight into the samples' rows (k × D each)
 
 
 def _twins(fn):
