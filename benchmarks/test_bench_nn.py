@@ -68,16 +68,16 @@ def test_bench_step_package(benchmark, setup, threads):
 
 
 @pytest.mark.benchmark(group="nn-engine-step")
-@pytest.mark.parametrize("size", ["paper", "large"])
-def test_bench_engine_step(benchmark, bench_size, best_time, record_ratio, size):
+@pytest.mark.parametrize("size,threads", [("paper", 1), ("large", 1), ("large", 2)])
+def test_bench_engine_step(benchmark, bench_size, best_time, record_ratio, size, threads):
     """One online training evaluation: the engine's path (StudentObjective: the teacher's streams drawn and
     projected by AffineSmoother, StudentRisk's fused row kernels) against the batch kernels on the same data
-    (teacher.sample + TwoLayerStudent.loss_and_grad), one thread each, timed in the same process."""
+    (teacher.sample + TwoLayerStudent.loss_and_grad), with the same threads, timed in the same process."""
     h, d, n = bench_size((64, 5, 256), (1000, 2, 256) if size == "paper" else (1000, 50, 4096))
     teacher = single_index_teacher(d, seed=1)
     p = init_student(d, h, seed=0)
-    student = TwoLayerStudent(lam=LAM, threads=1)
-    objective = StudentObjective(student, teacher, {"a": p["a"]}, batch_size=n, online=True, threads=1)
+    student = TwoLayerStudent(lam=LAM, threads=threads)
+    objective = StudentObjective(student, teacher, {"a": p["a"]}, batch_size=n, online=True, threads=threads)
     params = {"W": p["W"], "b": p["b"]}
     steps = iter(range(1 << 30))
 
@@ -86,7 +86,7 @@ def test_bench_engine_step(benchmark, bench_size, best_time, record_ratio, size)
         return objective(params)
 
     def batch_kernels():
-        X, y = teacher.sample(n, step=next(steps) % 64, threads=1)
+        X, y = teacher.sample(n, step=next(steps) % 64, threads=threads)
         return student.loss_and_grad(p, X, y)
 
     with objective.scope():
@@ -98,4 +98,5 @@ def test_bench_engine_step(benchmark, bench_size, best_time, record_ratio, size)
         t_engine = best_time(engine, rounds)
         t_batch = best_time(batch_kernels, rounds)
         benchmark(engine)
-    record_ratio(f"NN step h={h} d={d} n={n}: engine path / batch kernels (1 thread)", t_engine / t_batch, benchmark)
+    record_ratio(f"NN step h={h} d={d} n={n}: engine path / batch kernels ({threads} thread(s))", t_engine / t_batch,
+                 benchmark)

@@ -24,7 +24,7 @@ import numpy as np
 from ..indicators import relu_iota_scalar
 
 __all__ = ["activation_rows", "chunk_size", "hvp_chunks", "loss_grad_chunks", "predict_chunks", "reduce_slots",
-           "relu_iota_rows", "row_chunk", "rows_backward", "rows_forward"]
+           "relu_iota_rows", "row_chunk", "rows_backward", "rows_forward", "rows_matmul"]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -380,6 +380,24 @@ def rows_backward(a, res2, D, F, chunk, grad_sum, grad_a):
                 for q in range(B):
                     t[q] = res2[q] * fj[q]
                 grad_a[j] = _sum4(t)
+
+
+_GEMM_ROWS = 256  # rows per BLAS product of rows_matmul
+
+
+@nb.njit(cache=True, parallel=True)
+def rows_matmul(A, B, out):
+    """``out = A @ B`` by fixed blocks of 256 rows, one BLAS product each, the blocks in parallel.
+
+    The blocks depend on the shapes only, so the result is the same for every
+    thread count; the engine's products (:class:`~derand_fast.nn.student.StudentMap`)
+    use it so that they run on all of the step's threads (BLAS itself stays on one).
+    """
+    K = A.shape[0]
+    for i in nb.prange((K + _GEMM_ROWS - 1) // _GEMM_ROWS):
+        r0 = i * _GEMM_ROWS
+        r1 = min(K, r0 + _GEMM_ROWS)
+        np.dot(A[r0:r1], B, out[r0:r1])
 
 
 def row_chunk(h: int) -> int:

@@ -48,6 +48,7 @@ from .kernels import (
     row_chunk,
     rows_backward,
     rows_forward,
+    rows_matmul,
 )
 from .teachers import MultiIndexTeacher
 
@@ -294,6 +295,8 @@ class StudentMap:
     :math:`W_+ Z^\top`; given ``out`` (the driver's sign of a batch it does not
     keep) the product goes into a work array of this map, reused at the next
     such call (a fresh ``(h + k + 1) × B`` array per step costs its page faults).
+    Both products run by fixed blocks of rows on the step's Numba threads
+    (:func:`~derand_fast.nn.kernels.rows_matmul`; the engine's BLAS stays on one).
 
     Parameters
     ----------
@@ -310,16 +313,22 @@ class StudentMap:
 
     def matmat(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """See :class:`~derand_fast.smoothing.AffineOperator`."""
-        if out is None:
-            return self.W @ Z.T
         shape = (self.shape[0], Z.shape[0])
-        if self._P is None or self._P.shape != shape:
-            self._P = np.empty(shape)
-        return np.matmul(self.W, Z.T, out=self._P)
+        if out is None:
+            P = np.empty(shape)
+        else:
+            if self._P is None or self._P.shape != shape:
+                self._P = np.empty(shape)
+            P = self._P
+        rows_matmul(self.W, Z.T, P)
+        return P
 
     def grad(self, D: np.ndarray, Z: np.ndarray, scale: float, n: int) -> np.ndarray:
         """See :class:`~derand_fast.smoothing.AffineOperator`: the gradient in ``W``, shape ``(h, d)``."""
-        return (float(scale) / n) * (D[:self.h] @ Z[:, :-1])
+        G = np.empty((self.h, self.shape[1] - 1))
+        rows_matmul(D[:self.h], np.ascontiguousarray(Z[:, :-1]), G)
+        G *= float(scale) / n
+        return G
 
 
 class StudentRisk:
