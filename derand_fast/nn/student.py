@@ -464,23 +464,13 @@ class StudentRisk:
         for c in range(1, parts.shape[0]):  # the chunks' partial predictions, in order
             r += parts[c]
         uT = (b[h:h + k, None] + s * P[h:h + k]).T
-        y = np.asarray(self.teacher.link(uT), dtype=np.float64)
-        if y.shape != (B,):
-            raise ValueError(f"link must return shape ({B},) for {B} samples, got {y.shape}")
-        if not np.isfinite(y).all():
-            raise ValueError("link returned NaN or inf labels")
-        r -= y
+        r -= self.teacher.link_values(uT)
         r -= b[-1] + s * P[-1]
         np.multiply(r, r, out=values)
         r *= 2.0
         ga = self.grad_a if self.grad_a is not None else self._no_a
         rows_backward(self.a, r, D, F, self._chunk, grad_sum[:h], ga)
-        link_grad = self.teacher.link_grad
-        assert link_grad is not None  # checked in __init__
-        G = np.asarray(link_grad(uT), dtype=np.float64)
-        if G.shape != (B, k):
-            raise ValueError(f"link_grad must return shape ({B}, {k}) for {B} samples, got {G.shape}")
-        np.multiply(G.T, -r, out=D[h:h + k])
+        np.multiply(self.teacher.link_gradients(uT).T, -r, out=D[h:h + k])
         np.negative(r, out=D[-1])
         D[h:].sum(axis=1, out=grad_sum[h:])
         self.nonfinite = not (np.isfinite(values).all() and np.isfinite(grad_sum).all())

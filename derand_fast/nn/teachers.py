@@ -114,12 +114,26 @@ class MultiIndexTeacher:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.d:
             raise ValueError(f"X must have shape (n, {self.d}), got {X.shape}")
-        y = np.asarray(self.link(X @ self.U_.T), dtype=np.float64)
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"link must return shape ({X.shape[0]},) for {X.shape[0]} samples, got {y.shape}")
+        return self.link_values(X @ self.U_.T)
+
+    def link_values(self, Z: np.ndarray) -> np.ndarray:
+        """:math:`h(z)` for every row of the projections ``Z`` (n, k), checked: shape (n,), finite."""
+        n = Z.shape[0]
+        y = np.asarray(self.link(Z), dtype=np.float64)
+        if y.shape != (n,):
+            raise ValueError(f"link must return shape ({n},) for {n} samples, got {y.shape}")
         if not np.isfinite(y).all():
             raise ValueError("link returned NaN or inf labels")
         return y
+
+    def link_gradients(self, Z: np.ndarray) -> np.ndarray:
+        """:math:`\\nabla h(z)` for every row of ``Z`` (n, k) by ``link_grad``, checked: shape (n, k)."""
+        if self.link_grad is None:
+            raise ValueError("this teacher's link has no derivative (link_grad=None)")
+        G = np.asarray(self.link_grad(Z), dtype=np.float64)
+        if G.shape != Z.shape:
+            raise ValueError(f"link_grad must return shape {Z.shape} for {Z.shape[0]} samples, got {G.shape}")
+        return G
 
     def sample(self, n: int, *, step: int = 0, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n`` samples of step ``step`` (streams ``step*n .. step*n + n - 1``).

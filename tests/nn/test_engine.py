@@ -177,6 +177,9 @@ def test_bad_link_output_is_reported():
     teacher = MultiIndexTeacher([[1.0, 0.0]], lambda z: z[:3, 0], link_grad=lambda z: np.ones_like(z))
     with pytest.raises(ValueError, match="link must return shape"):
         train_student(teacher, h=4, max_iter=2, batch_size=8, certificate=False)
+    flat = MultiIndexTeacher([[1.0, 0.0]], lambda z: np.tanh(z[:, 0]), link_grad=lambda z: z[:, 0])
+    with pytest.raises(ValueError, match="link_grad must return shape"):
+        train_student(flat, h=4, max_iter=2, batch_size=8, certificate=False)
     with pytest.raises(TypeError, match="link_grad"):
         MultiIndexTeacher([[1.0, 0.0]], np.tanh, link_grad="tanh")
 
