@@ -1237,18 +1237,18 @@ class AffineSmoother(ThreadScoped):
         """
         if b.shape != (self.k,):
             raise ValueError(f"b must have shape {(self.k,)}, got {b.shape}")
-        Z, P = self.batch(step, reuse=True)
         B = self.points
         directional = grad_scale and not grad_W and self._directional
         need = (grad_scale or grad_W) and not directional
         signs = (1.0, -1.0) if self.antithetic else (1.0,)
         vals = np.empty((len(signs), B))
         gsum = np.empty((len(signs), self.k))
-        by_rows = P.flags.f_contiguous and not P.flags.c_contiguous  # per-sample gradients in P's layout
-        grads = [(_buffer(f"D{h}", (B, self.k)).T if by_rows else _buffer(f"D{h}", (self.k, B))) if need else None
-                 for h in range(len(signs))]
         dirs = np.zeros(len(signs))
         with self.scope():
+            Z, P = self.batch(step, reuse=True)
+            by_rows = P.flags.f_contiguous and not P.flags.c_contiguous  # per-sample gradients in P's layout
+            grads = [(_buffer(f"D{h}", (B, self.k)).T if by_rows else _buffer(f"D{h}", (self.k, B))) if need
+                     else None for h in range(len(signs))]
             for h, sg in enumerate(signs):
                 if directional:
                     dirs[h] = self.objective.evaluate_directional(  # type: ignore[attr-defined]  # checked in __init__
@@ -1256,7 +1256,7 @@ class AffineSmoother(ThreadScoped):
                 else:
                     self.objective.evaluate(b, sg * float(scale), P, vals[h], gsum[h], grads[h])
             n = self.n_samples
-            gb = gsum.sum(axis=0) / n
+            gb = gsum.sum(axis=0) / n if self.antithetic else gsum[0] / n
             gs, gW = math.nan, None
             if directional:
                 gs = float(dirs[0] - dirs[1] if self.antithetic else dirs[0]) / n
@@ -1268,7 +1268,7 @@ class AffineSmoother(ThreadScoped):
                     gs = float(np.einsum("ic,ic->", D, P)) / n
                 if grad_W:
                     gW = self.operator.grad(D, Z, float(scale), n)
-        units = vals.mean(axis=0)
+        units = vals.mean(axis=0) if self.antithetic else vals[0]
         value = float(units.mean())
         stderr = float(units.std(ddof=1) / math.sqrt(B)) if B > 1 else math.nan
         _check_finite_result(value, gb)
