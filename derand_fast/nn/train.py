@@ -125,12 +125,15 @@ class StudentObjective:
             return self._fixed
         return self.teacher.sample(self.batch_size, step=step, threads=self.threads)
 
+    @staticmethod
+    def _nan(params: Mapping[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
+        return math.nan, {k: np.zeros_like(v) for k, v in params.items()}
+
     def __call__(self, params: Mapping[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
         step = self.calls
         self.calls += 1
-        nan = math.nan, {k: np.zeros_like(v) for k, v in params.items()}
         if not all(np.isfinite(v).all() for v in params.values()):
-            return nan
+            return self._nan(params)
         p = self.full(params)
         W = p["W"]
         engine = self._engine(W.shape[0])
@@ -138,15 +141,16 @@ class StudentObjective:
             X, y = self.batch(step)
             return self.student.loss_and_grad(p, X, y)
         risk, sm = engine
-        risk.set_params(W, p["b"], p["a"])
-        sm.set_W(risk.operator)  # the same map, updated in place: drops the pool's projections
+        risk.set_params(W, p["b"], p["a"])  # updates risk.operator's W+ in place
+        if not self.online:
+            sm.set_W(risk.operator)  # drops the pool's projections (fresh samples are projected at every step)
         trainable = self.student.trainable
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: non-finite outputs, handled below
             try:
                 est = sm.estimate(risk.b_aug, 1.0, step, grad_W="W" in trainable)
             except ValueError:
                 if risk.nonfinite:
-                    return nan
+                    return self._nan(params)
                 raise
         lam = self.student.lam
         h = W.shape[0]
