@@ -199,7 +199,7 @@ def plot_metrics(runs: Mapping[str, TrainResult], path: str | Path, *, title: st
 def reproduce_fig3(outdir: str | Path, *, h: int = 1000, d: int = 2, steps: int = 10_000, batch_size: int = 256,
                    online: bool = True, lam: float = 1e-5, seed: int = 0, compare_frozen_biases: bool = True,
                    certificate: bool = True, threads: int | None = None, history_every: int = 50,
-                   progress: bool | None = None) -> dict[str, Any]:
+                   progress: bool | Callable | None = None) -> dict[str, Any]:
     """Paper Fig. 3 in one call: train, write ``fig3_weights.png``, ``fig3_metrics.png`` and ``fig3.json``.
 
     Setting of App. E: teacher :math:`\\tanh(\\theta\\cdot x) + N(0, 0.1^2)`,

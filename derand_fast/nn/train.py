@@ -244,7 +244,7 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
                   batch_size: int = 1024, online: bool = True, init: Mapping[str, np.ndarray] | None = None,
                   seed: int = 0, history_every: int = 10, certificate: bool = True,
                   cert_samples: int | None = None, cert_max_iter: int = 300, time_limit: float | None = None,
-                  progress: bool | None = None, callback: Callable | None = None,
+                  progress: bool | Callable | None = None, callback: Callable | None = None,
                   threads: int | None = None, steps: int | None = None,
                   cert_maxiter: int | None = None) -> TrainResult:
     """Train a two-layer student on ``teacher`` and track its structure (paper §4.3, App. E, Fig. 3).
@@ -283,7 +283,10 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
         convergence the certificate is ``None`` (formerly ``cert_maxiter``).
     time_limit : float or None
         Wall-clock budget in seconds.
-    progress : bool or None
+    progress : bool, callable or None
+        The package's progress protocol (:mod:`derand_fast.progress`), passed
+        to the optimizer: ``True`` a bar, a callable receives
+        ``(name, fraction, info)``, ``None`` a bar on a terminal for long runs.
     callback : callable ``callback(intermediate_result)`` or None
         Passed to the optimizer's ``minimize`` (SciPy's convention: an
         ``OptimizeResult`` each step; raise ``StopIteration`` to stop).
