@@ -1243,12 +1243,14 @@ class AffineSmoother(ThreadScoped):
         signs = (1.0, -1.0) if self.antithetic else (1.0,)
         vals = np.empty((len(signs), B))
         gsum = np.empty((len(signs), self.k))
-        dirs = np.zeros(len(signs))
+        dirs = [0.0, 0.0]
         with self.scope():
             Z, P = self.batch(step, reuse=True)
             by_rows = P.flags.f_contiguous and not P.flags.c_contiguous  # per-sample gradients in P's layout
-            grads = [(_buffer(f"D{h}", (B, self.k)).T if by_rows else _buffer(f"D{h}", (self.k, B))) if need
-                     else None for h in range(len(signs))]
+            grads: list[np.ndarray | None] = [None, None]
+            if need:
+                grads = [_buffer(f"D{h}", (B, self.k)).T if by_rows else _buffer(f"D{h}", (self.k, B))
+                         for h in range(len(signs))]
             for h, sg in enumerate(signs):
                 if directional:
                     dirs[h] = self.objective.evaluate_directional(  # type: ignore[attr-defined]  # checked in __init__
@@ -1269,7 +1271,13 @@ class AffineSmoother(ThreadScoped):
                 if grad_W:
                     gW = self.operator.grad(D, Z, float(scale), n)
         units = vals.mean(axis=0) if self.antithetic else vals[0]
-        value = float(units.mean())
-        stderr = float(units.std(ddof=1) / math.sqrt(B)) if B > 1 else math.nan
-        _check_finite_result(value, gb)
+        # units.mean() and units.std(ddof=1) without their Python layers (the same operations: same bits)
+        total = np.add.reduce(units)
+        value = float(total / B)
+        stderr = math.nan
+        if B > 1:
+            dev = units - total / B
+            stderr = math.sqrt(float(np.add.reduce(dev * dev)) / (B - 1)) / math.sqrt(B)
+        if not (math.isfinite(value) and np.isfinite(gb).all()):
+            _check_finite_result(value, gb)
         return AffineBatchEstimate(value, gb, gs, gW, stderr)
