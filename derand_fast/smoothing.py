@@ -70,7 +70,7 @@ from numba.core.registry import CPUDispatcher
 from numpy.typing import ArrayLike
 
 from ._threads import ThreadScoped, thread_scope, threads_for
-from ._validation import check_count
+from ._validation import check_array, check_count
 from .qmc import sobol_normals
 from .random import _fill_streams, _fill_streams_serial, fill_normals, seed_to_key, stream_key
 
@@ -157,21 +157,6 @@ def _check_g(g: object) -> None:
         )
 
 
-def _real_array(x: ArrayLike, name: str, ndim: int) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer)
-                                 or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"{name} must be a real (integer or float) array, got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    out = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(out).all():
-        raise ValueError(f"{name} contains NaN or inf")
-    return out
-
-
 def _sigma_vector(sigma: float | ArrayLike, d: int, *, positive: bool) -> tuple[np.ndarray, bool]:
     """``sigma`` as a length-``d`` vector, and whether it was a scalar."""
     if np.ndim(sigma) == 0:
@@ -181,7 +166,7 @@ def _sigma_vector(sigma: float | ArrayLike, d: int, *, positive: bool) -> tuple[
         vec = np.full(d, float(np.asarray(sigma)))
         scalar = True
     else:
-        vec = _real_array(sigma, "sigma", 1)
+        vec = check_array(sigma, "sigma", 1)
         if vec.shape != (d,):
             raise ValueError(f"sigma must be a scalar or have the shape of mu {(d,)}, got {vec.shape}")
         scalar = False
@@ -447,7 +432,7 @@ def smooth(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *, n_sampl
     array([2., 4.])
     """
     _check_g(g)
-    mu_ = _real_array(mu, "mu", 1)
+    mu_ = check_array(mu, "mu", 1)
     d = mu_.shape[0]
     if estimator not in _ESTIMATORS:
         raise ValueError(f"estimator must be one of {_ESTIMATORS}, got {estimator!r}")
@@ -571,7 +556,7 @@ class SampledHessian:
         -------
         ndarray of float64, shape ``(d,)``
         """
-        v_ = _real_array(v, "v", 1)
+        v_ = check_array(v, "v", 1)
         if v_.shape != (self.dim,):
             raise ValueError(f"v must have shape {(self.dim,)}, got {v_.shape}")
         b = self.n_samples
@@ -646,7 +631,7 @@ def sampled_hessian(g: CPUDispatcher, mu: ArrayLike, sigma: float | ArrayLike, *
     SampledHessian
     """
     _check_g(g)
-    mu_ = _real_array(mu, "mu", 1)
+    mu_ = check_array(mu, "mu", 1)
     d = mu_.shape[0]
     sig, _ = _sigma_vector(sigma, d, positive=True)
     n = check_count(n_samples, "n_samples", 1)
@@ -746,8 +731,8 @@ def smooth_affine(g: CPUDispatcher, W: ArrayLike, b: ArrayLike, *, n_samples: in
         ``(value, grad_W, grad_b, stderr)``.
     """
     _check_g(g)
-    w_ = _real_array(W, "W", 2)
-    b_ = _real_array(b, "b", 1)
+    w_ = check_array(W, "W", 2)
+    b_ = check_array(b, "b", 1)
     k, d = w_.shape
     if b_.shape != (k,):
         raise ValueError(f"b must have shape {(k,)} (rows of W), got {b_.shape}")
@@ -919,7 +904,7 @@ class DenseOperator:
     """
 
     def __init__(self, W: ArrayLike) -> None:
-        self.W = _real_array(W, "W", 2)
+        self.W = check_array(W, "W", 2)
         self.shape = (int(self.W.shape[0]), int(self.W.shape[1]))
 
     def matmat(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -965,7 +950,7 @@ class DiagonalOperator:
             self.w: np.ndarray | None = None
             d = check_count(dim, "dim")
         else:
-            self.w = _real_array(w, "w", 1)
+            self.w = check_array(w, "w", 1)
             d = self.w.shape[0]
             if dim is not None and dim != d:
                 raise ValueError(f"dim ({dim}) must be the length of w ({d})")

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._threads import thread_scope, threads_for
+from .._validation import check_array
 from ..random import STREAMS
 from ..smoothing import AffineSmoother, DiagonalOperator
 from . import kernels
@@ -122,19 +123,7 @@ class JLProblem:
 
 
 def _check_points(X) -> np.ndarray:
-    arr = np.asarray(X)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"X must be a real numeric array, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"X must be real, got complex dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"X must be non-empty, got shape {arr.shape}")
-    out = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(out).all():
-        raise ValueError("X contains NaN or inf")
-    return out
+    return check_array(X, "X", 2, allow_bool=True)
 
 
 def make_problem(X, target: str = "pairwise", *, max_pairs: int | None = None, seed: int = 0) -> JLProblem:
@@ -318,14 +307,10 @@ def _unrank_pairs(flat: np.ndarray, n: int) -> np.ndarray:
 
 
 def _check_matrix(A, problem: JLProblem, name: str = "A") -> np.ndarray:
-    if np.iscomplexobj(A):
-        raise TypeError(f"{name} must be real, got a complex array")
-    arr = np.asarray(A, dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[1] != problem.n_features or arr.shape[0] < 1:
+    arr = check_array(A, name, 2, allow_empty=True)
+    if arr.shape[1] != problem.n_features or arr.shape[0] < 1:
         raise ValueError(f"{name} must have shape (k, {problem.n_features}) with k >= 1, got {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or inf")
-    return np.ascontiguousarray(arr)
+    return arr
 
 
 def distortions(A, problem: JLProblem) -> np.ndarray:

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from .._threads import thread_scope, threads_for
-from .._validation import check_count
+from .._validation import check_array, check_count
 from ..random import STREAMS, seed_to_key, standard_normal
 from .kernels import (
     chunk_size,
@@ -60,18 +60,6 @@ PARAM_NAMES = ("W", "b", "a")
 # Streams of ``derand_fast.random`` used for the initialisation, far above the
 # data streams (step * n + i) that teachers use with the same seed.
 _INIT_STREAM = STREAMS["nn.init"].first  # 2^48
-
-
-def _check_array(value, name: str, ndim: int) -> np.ndarray:
-    arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    out = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(out).all():
-        raise ValueError(f"{name} contains NaN or inf")
-    return out
 
 
 def init_student(d: int, h: int, *, seed: int = 0) -> dict[str, np.ndarray]:
@@ -171,9 +159,9 @@ class TwoLayerStudent:
         missing = [k for k in PARAM_NAMES if k not in params]
         if missing:
             raise ValueError(f"params is missing {missing}")
-        W = _check_array(params["W"], "params['W']", 2)
-        b = _check_array(params["b"], "params['b']", 1)
-        a = _check_array(params["a"], "params['a']", 1)
+        W = check_array(params["W"], "params['W']", 2)
+        b = check_array(params["b"], "params['b']", 1)
+        a = check_array(params["a"], "params['a']", 1)
         h, d = W.shape
         if h < 1 or d < 1:
             raise ValueError(f"params['W'] must have shape (h, d) with h, d >= 1, got {W.shape}")
@@ -184,10 +172,8 @@ class TwoLayerStudent:
     @staticmethod
     def check_data(X, y, d: int) -> tuple[np.ndarray, np.ndarray]:
         """Validate a batch: ``X`` (n, d) and ``y`` (n,), finite, n >= 1."""
-        X = _check_array(X, "X", 2)
-        y = _check_array(y, "y", 1)
-        if X.shape[0] < 1:
-            raise ValueError("X must contain at least one sample")
+        X = check_array(X, "X", 2)
+        y = check_array(y, "y", 1)
         if X.shape[1] != d:
             raise ValueError(f"X must have {d} columns (the input dimension of W), got {X.shape[1]}")
         if y.shape[0] != X.shape[0]:
@@ -198,7 +184,7 @@ class TwoLayerStudent:
     def predict(self, params: Mapping[str, np.ndarray], X) -> np.ndarray:
         """Predictions :math:`a^\\top\\sigma(Wx_i + b)`, shape (n,)."""
         p = self.check_params(params)
-        X = _check_array(X, "X", 2)
+        X = check_array(X, "X", 2)
         if X.shape[1] != p["W"].shape[1]:
             raise ValueError(f"X must have {p['W'].shape[1]} columns, got {X.shape[1]}")
         out = np.empty(X.shape[0])
@@ -263,7 +249,7 @@ class TwoLayerStudent:
         dirs = {}
         for name in PARAM_NAMES:
             if name in v:
-                arr = _check_array(v[name], f"v['{name}']", len(shapes[name]))
+                arr = check_array(v[name], f"v['{name}']", len(shapes[name]))
                 if arr.shape != shapes[name]:
                     raise ValueError(f"v['{name}'] must have shape {shapes[name]}, got {arr.shape}")
                 dirs[name] = arr

@@ -172,10 +172,11 @@ def test_degenerate_constraints_dropped_with_warning():
 
 @pytest.mark.parametrize("X,err,match", [
     (np.ones(4), ValueError, "2-D"),
-    (np.zeros((0, 3)), ValueError, "non-empty"),
+    (np.zeros((0, 3)), ValueError, "must not be empty"),
     (np.array([[np.nan, 1.0], [1.0, 1.0]]), ValueError, "NaN"),
     (np.array([[np.inf, 1.0], [1.0, 1.0]]), ValueError, "NaN or inf"),
-    (np.array([["a", "b"], ["c", "d"]]), TypeError, "numeric"),
+    (np.array([["a", "b"], ["c", "d"]]), TypeError, "real"),
+    (np.array([[1 + 1j, 1.0], [1.0, 1.0]]), TypeError, "complex"),
     (np.ones((1, 3)), ValueError, "at least 2"),
 ])
 def test_bad_points(X, err, match):

@@ -151,7 +151,7 @@ def test_bad_input(problem):
         s.loss_and_grad(p, X[:, :2], y)
     with pytest.raises(ValueError, match="y"):
         s.loss_and_grad(p, X, y[:-1])
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="X must not be empty"):
         s.loss_and_grad(p, X[:0], y[:0])
     Xn = X.copy()
     Xn[3, 1] = np.nan
