@@ -13,20 +13,18 @@ import math
 import numpy as np
 from scipy.linalg import subspace_angles
 
+from .._validation import check_array
+
 __all__ = ["perp_norm", "subspace_metrics", "principal_angles", "sosp_perp_bound"]
 
 
 def _check(W, U) -> tuple[np.ndarray, np.ndarray]:
-    W = np.asarray(W, dtype=np.float64)
-    U = np.asarray(U, dtype=np.float64)
-    if W.ndim != 2 or W.shape[0] < 1 or W.shape[1] < 1:
-        raise ValueError(f"W must have shape (h, d) with h, d >= 1, got {W.shape}")
+    W = check_array(W, "W", 2)
+    U = check_array(U, "U")
     if U.ndim == 1:
         U = U[None, :]
     if U.ndim != 2 or U.shape[1] != W.shape[1] or U.shape[0] < 1:
         raise ValueError(f"U must have shape (k, {W.shape[1]}) with k >= 1, got {U.shape}")
-    if not (np.isfinite(W).all() and np.isfinite(U).all()):
-        raise ValueError("W and U must be finite")
     if not np.allclose(U @ U.T, np.eye(U.shape[0]), rtol=0.0, atol=1e-8):
         raise ValueError("U must have orthonormal rows (use MultiIndexTeacher(...).U_)")
     return W, U

@@ -39,7 +39,9 @@ def test_bad_input():
         perp_norm(np.ones((2, 2)), [[1.0, 1.0]])
     with pytest.raises(ValueError, match="U must have shape"):
         perp_norm(np.ones((2, 2)), [[1.0, 0.0, 0.0]])
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="W contains NaN or inf"):
         perp_norm(np.full((2, 2), np.nan), [[1.0, 0.0]])
+    with pytest.raises(TypeError, match="W must be a real .* got bool"):
+        perp_norm(np.ones((2, 2), dtype=bool), [[1.0, 0.0]])
     with pytest.raises(ValueError, match="lambda_min"):
         sosp_perp_bound(1.0, float("nan"), 1.0)
