@@ -454,13 +454,15 @@ class _Optimizer:
                         g = groups.split(grad, "grad")[0]
                     gs[0] = g
                     gf = g if g.ndim == 1 else g.reshape(-1)
-                    gnorm = math.sqrt(np.dot(gf, gf))
+                    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is stopped below
+                        gnorm = math.sqrt(np.dot(gf, gf))
                 else:
                     gs = groups.split(grad, "grad")
                     sq = 0.0
-                    for g in gs:
-                        gf = g if g.ndim == 1 else g.reshape(-1)
-                        sq += np.dot(gf, gf)
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        for g in gs:
+                            gf = g if g.ndim == 1 else g.reshape(-1)
+                            sq += np.dot(gf, gf)
                     gnorm = math.sqrt(sq)
                 if not math.isfinite(value + gnorm):  # NaN or inf in either
                     if prev < 0:

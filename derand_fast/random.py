@@ -53,6 +53,9 @@ name                         block  consumer
 ``jl.optimizer``             16     the JL fit's optimizer noise (PGD's perturbations; ``seed``)
 ``qmc.scramble``             17     scrambled Sobol set ``s``'s scrambling: NumPy generator (``seed(seed, s)``)
                                     (:func:`derand_fast.qmc.sobol_normals`)
+``nn.data``                  18     NN teacher sample ``i`` of step ``t`` (batch ``n``): stream ``t n + i``,
+                                    input and label noise (:meth:`derand_fast.nn.teachers.MultiIndexTeacher.sample`,
+                                    and the engine's samples in :class:`derand_fast.nn.train.StudentObjective`)
 ``nn.init``                  256    NN student initialisation (:math:`2^{48}`, as before the table)
 ``nn.teacher``               1024   NN teacher directions (:math:`2^{50}`, as before the table)
 ===========================  =====  ==============================================================
@@ -363,6 +366,7 @@ STREAMS: dict[str, Stream] = _table({
     "jl.working_set": 15,
     "jl.optimizer": 16,
     "qmc.scramble": 17,
+    "nn.data": 18,
     "nn.init": 256,
     "nn.teacher": 1024,
 })

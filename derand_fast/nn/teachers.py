@@ -1,7 +1,8 @@
 """Teacher models of paper §4 (Eq. 3): :math:`y = h(Ux) + \\epsilon`, :math:`x \\sim N(0, I_d)`.
 
-Sample ``i`` of step ``t`` (batch size ``n``) is stream ``t * n + i`` of
-:mod:`derand_fast.random`: its first ``d`` normals are :math:`x_i` and the next
+Sample ``i`` of step ``t`` (batch size ``n``) is stream ``t * n + i`` of the
+block ``STREAMS["nn.data"]`` of :mod:`derand_fast.random` (:data:`DATA_STREAMS`)
+under the teacher's seed: its first ``d`` normals are :math:`x_i` and the next
 one, times the noise level, is :math:`\\epsilon_i`. Draws are therefore a pure
 function of ``(seed, step, sample)`` — the same for every thread count — and
 ``step = 0`` always gives the same fixed sample.
@@ -15,9 +16,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..random import seed_to_key, standard_normal
+from ..random import STREAMS, seed_to_key, standard_normal
 
-__all__ = ["MultiIndexTeacher", "single_index_teacher"]
+__all__ = ["DATA_STREAMS", "MultiIndexTeacher", "single_index_teacher"]
+
+#: The block of :data:`derand_fast.random.STREAMS` the teachers' samples are drawn from.
+DATA_STREAMS = STREAMS["nn.data"]
 
 
 def _tanh_first(z: np.ndarray) -> np.ndarray:
@@ -136,7 +140,7 @@ class MultiIndexTeacher:
         return G
 
     def sample(self, n: int, *, step: int = 0, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Draw ``n`` samples of step ``step`` (streams ``step*n .. step*n + n - 1``).
+        """Draw ``n`` samples of step ``step`` (streams ``step*n .. step*n + n - 1`` of :data:`DATA_STREAMS`).
 
         Parameters
         ----------
@@ -157,7 +161,8 @@ class MultiIndexTeacher:
             raise ValueError(f"n must be >= 1, got {n}")
         if step < 0:
             raise ValueError(f"step must be >= 0, got {step}")
-        z = standard_normal(self.seed, int(n), self.d + 1, first_stream=int(step) * int(n), threads=threads)
+        z = standard_normal(self.seed, int(n), self.d + 1, first_stream=DATA_STREAMS.at(int(step) * int(n)),
+                            threads=threads)
         X = np.ascontiguousarray(z[:, : self.d])
         y = self.labels(X)
         if self.noise_std:

@@ -38,7 +38,7 @@ from ..optimizers import SGD, Adam, PerturbedGD
 from ..smoothing import AffineSmoother
 from .metrics import sosp_perp_bound, subspace_metrics
 from .student import PARAM_NAMES, StudentRisk, TwoLayerStudent, init_student
-from .teachers import MultiIndexTeacher
+from .teachers import DATA_STREAMS, MultiIndexTeacher
 
 __all__ = ["TrainResult", "StudentObjective", "train_student", "paper_optimizer"]
 
@@ -52,7 +52,7 @@ class StudentObjective:
     (:class:`~derand_fast.nn.student.StudentRisk`, paper Eq. 2) estimated by an
     :class:`~derand_fast.smoothing.AffineSmoother` on the teacher's streams:
     with ``online=True`` call number ``t`` uses fresh samples, the streams of
-    the teacher's step ``t`` (``first_stream = 0``, ``batch_size`` points per
+    the teacher's step ``t`` (block ``STREAMS["nn.data"]``, ``batch_size`` points per
     step: exactly the data of ``teacher.sample(batch_size, step=t)``);
     otherwise a pool of one block, the teacher's fixed sample (step 0), used at
     every call. The penalty :math:`\\lambda\\|W\\|_F^2` is added here. A
@@ -104,7 +104,8 @@ class StudentObjective:
             self.risk = StudentRisk(self.student, self.teacher, h)
             threads = threads_for(self.threads, n * h * (self.teacher.d + 1), "nn")
             self.smoother = AffineSmoother(self.risk, self.risk.operator, n_samples=n, pool=None if self.online else n,
-                                           seed=self.teacher.seed, first_stream=0, threads=threads)
+                                           seed=self.teacher.seed, first_stream=DATA_STREAMS.first,
+                                           threads=threads)
         return self.risk, self.smoother
 
     def scope(self) -> contextlib.AbstractContextManager:

@@ -13,6 +13,7 @@ from derand_fast._threads import thread_scope
 from derand_fast.nn import MultiIndexTeacher, TwoLayerStudent, init_student, single_index_teacher, train_student
 from derand_fast.nn.experiment import additive_tanh_link, default_teacher
 from derand_fast.nn.student import StudentRisk
+from derand_fast.nn.teachers import DATA_STREAMS
 from derand_fast.nn.train import StudentObjective, TrainResult
 from derand_fast.runcontrol import Status
 from derand_fast.smoothing import AffineOperator, AffineSmoother, BatchObjective, DenseOperator
@@ -53,7 +54,8 @@ def test_engine_samples_are_the_teachers_streams():
     teacher = default_teacher(5, 2, seed=3)
     risk = StudentRisk(TwoLayerStudent(), teacher, 4)
     for pool, steps in ((None, (0, 1, 7)), (64, (0, 5))):
-        sm = AffineSmoother(risk, risk.operator, n_samples=64, pool=pool, seed=teacher.seed)
+        sm = AffineSmoother(risk, risk.operator, n_samples=64, pool=pool, seed=teacher.seed,
+                            first_stream=DATA_STREAMS.first)
         for step in steps:
             Z, P = sm.batch(step)
             X, y = teacher.sample(64, step=0 if pool else step)

@@ -50,9 +50,10 @@ def test_frozen_second_layer_is_untouched(small_run):
 def test_training_is_bit_identical_for_one_and_two_threads(two_threads, monkeypatch, online):
     monkeypatch.setitem(SERIAL_BELOW, "nn", 0)  # threads=None: all threads even at this size
     teacher = single_index_teacher(3, seed=2)
-    runs = [train_student(teacher, h=40, student=TwoLayerStudent(threads=t, trainable=("W", "b", "a")),
+    runs = [train_student(teacher, h=40, student=TwoLayerStudent(threads=t, trainable=("W", "b", "a")), lr=0.1,
                           max_iter=30, batch_size=300, online=online, history_every=10, certificate=False,
                           threads=t) for t in (1, two_threads, None)]
+    assert runs[0].status == "max_iter" and len(runs[0].history["fun"]) == 4  # a whole run, not a diverged one
     for r in runs[1:]:
         for k in ("W", "b", "a"):
             np.testing.assert_array_equal(runs[0].params[k], r.params[k])
