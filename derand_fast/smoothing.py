@@ -797,6 +797,21 @@ class BatchObjective(Protocol):
     :math:`\partial F/\partial s` instead of storing every per-sample gradient
     (the JL objective gets it from products it has already formed).
 
+    Optionally too, an objective that holds its own operator as ``operator``
+    (an :class:`AffineOperator`) may fuse the projection with the evaluation:
+    ``evaluate_points(b, scale, Z, values, grad_sum, grad_W) -> ndarray or None``
+    receives the points ``Z`` themselves (shape ``(B, d)``, one per row, C
+    order) instead of ``P = W Z^T``, sets ``values`` and ``grad_sum`` as
+    ``evaluate`` does and, when ``grad_W`` is true, returns the sum over the
+    batch of the gradients in the operator's parameters, ``operator.grad(D, Z,
+    1.0, 1)`` for the per-sample gradients ``D`` (else None). The driver calls
+    it whenever its operator is ``objective.operator`` and no
+    :math:`\partial F/\partial s` is asked for (the fresh or pooled points, no
+    stored projections); the objective can then work on blocks of samples in
+    cache without ever holding ``P`` or ``D`` (the NN student,
+    :meth:`~derand_fast.nn.student.StudentRisk.evaluate_points`). With
+    antithetic pairs the driver takes the difference of the two signs' sums.
+
     Every output must be bit-identical for every Numba thread count (sum in an
     order fixed by the shapes alone). :class:`NumbaObjective` turns any
     per-sample Numba function into one (the generic path); a problem may
@@ -1079,6 +1094,9 @@ class AffineSmoother(ThreadScoped):
     A structured ``W`` (:class:`AffineOperator`) replaces the product by its
     own ``matmat`` and :math:`\nabla_W F` by the gradient in its parameters
     (:class:`DiagonalOperator`: :math:`\frac sn\sum_c \nabla g(u_c) \odot z_c`).
+    An objective that fuses the projection with its evaluation for its own
+    operator (``evaluate_points``, see :class:`BatchObjective`) receives the
+    points instead, and returns the unscaled :math:`\nabla_W` sum itself.
 
     Sampling
     --------
@@ -1144,6 +1162,7 @@ class AffineSmoother(ThreadScoped):
             raise ValueError(f"W must have one row per coordinate of the objective ({objective.dim}), "
                              f"got shape {self.operator.shape}")
         self._directional = callable(getattr(objective, "evaluate_directional", None))
+        self._fused = callable(getattr(objective, "evaluate_points", None))
         self.n_samples = check_count(n_samples, "n_samples")
         self.antithetic = bool(antithetic)
         if self.antithetic and self.n_samples % 2:
@@ -1195,23 +1214,31 @@ class AffineSmoother(ThreadScoped):
         drawing the normals).
         """
         B = self.points
+        Z = self._batch_points(step, reuse)
         if self.pool is None:
-            Z = self._normals(B, step * B, step, _buffer("Z", (B, self.d)) if reuse else None)
             self.projections += 1
             return Z, self.operator.matmat(Z, _buffer("P", (B, self.d)) if reuse else None)
         nb_ = self.pool // B
-        if self._pool_Z is None:
-            self._pool_Z = self._normals(self.pool, 0, 0).reshape(nb_, B, self.d)
         if self._pool_P is None:
             # one product for the whole pool, stored as blocks of B columns (C-contiguous (k, B) for a dense W)
+            assert self._pool_Z is not None  # drawn by _batch_points
             Pp = self.operator.matmat(self._pool_Z.reshape(self.pool, self.d))
             self.projections += 1
             if Pp.flags.c_contiguous:
                 self._pool_P = np.ascontiguousarray(Pp.reshape(self.k, nb_, B).transpose(1, 0, 2))
             else:
                 self._pool_P = [Pp[:, j * B:(j + 1) * B] for j in range(nb_)]
-        j = step % nb_
-        return self._pool_Z[j], self._pool_P[j]
+        return Z, self._pool_P[step % nb_]
+
+    def _batch_points(self, step: int, reuse: bool) -> np.ndarray:
+        """The points ``Z`` of step ``step``, shape ``(B, d)`` (fresh ones in a work array with ``reuse``)."""
+        B = self.points
+        if self.pool is None:
+            return self._normals(B, step * B, step, _buffer("Z", (B, self.d)) if reuse else None)
+        nb_ = self.pool // B
+        if self._pool_Z is None:
+            self._pool_Z = self._normals(self.pool, 0, 0).reshape(nb_, B, self.d)
+        return self._pool_Z[step % nb_]
 
     def estimate(self, b: np.ndarray, scale: float, step: int = 0, *, grad_scale: bool = False,
                  grad_W: bool = False) -> AffineBatchEstimate:
@@ -1223,12 +1250,24 @@ class AffineSmoother(ThreadScoped):
         if b.shape != (self.k,):
             raise ValueError(f"b must have shape {(self.k,)}, got {b.shape}")
         B = self.points
+        fused = not grad_scale and self._fused and getattr(self.objective, "operator", None) is self.operator
         directional = grad_scale and not grad_W and self._directional
         need = (grad_scale or grad_W) and not directional
         signs = (1.0, -1.0) if self.antithetic else (1.0,)
         vals = np.empty((len(signs), B))
         gsum = np.empty((len(signs), self.k))
         dirs = [0.0, 0.0]
+        n = self.n_samples
+        if fused:
+            with self.scope():
+                Z = self._batch_points(step, True)
+                gWs = [self.objective.evaluate_points(  # type: ignore[attr-defined]  # checked in __init__
+                    b, sg * float(scale), Z, vals[h], gsum[h], grad_W) for h, sg in enumerate(signs)]
+            gW = None
+            if grad_W:
+                gW = gWs[0] - gWs[1] if self.antithetic else gWs[0]
+                gW *= float(scale) / n
+            return self._finish(vals, gsum, math.nan, gW)
         with self.scope():
             Z, P = self.batch(step, reuse=True)
             by_rows = P.flags.f_contiguous and not P.flags.c_contiguous  # per-sample gradients in P's layout
@@ -1242,8 +1281,6 @@ class AffineSmoother(ThreadScoped):
                         b, sg * float(scale), P, vals[h], gsum[h])
                 else:
                     self.objective.evaluate(b, sg * float(scale), P, vals[h], gsum[h], grads[h])
-            n = self.n_samples
-            gb = gsum.sum(axis=0) / n if self.antithetic else gsum[0] / n
             gs, gW = math.nan, None
             if directional:
                 gs = float(dirs[0] - dirs[1] if self.antithetic else dirs[0]) / n
@@ -1255,6 +1292,12 @@ class AffineSmoother(ThreadScoped):
                     gs = float(np.einsum("ic,ic->", D, P)) / n
                 if grad_W:
                     gW = self.operator.grad(D, Z, float(scale), n)
+        return self._finish(vals, gsum, gs, gW)
+
+    def _finish(self, vals: np.ndarray, gsum: np.ndarray, gs: float, gW: np.ndarray | None) -> AffineBatchEstimate:
+        """The estimate from the values and gradient sums of each sign (one row per sign)."""
+        B, n = self.points, self.n_samples
+        gb = gsum.sum(axis=0) / n if self.antithetic else gsum[0] / n
         units = vals.mean(axis=0) if self.antithetic else vals[0]
         # units.mean() and units.std(ddof=1) without their Python layers (the same operations: same bits)
         total = np.add.reduce(units)

@@ -3,6 +3,8 @@ the identity, the optional directional protocol method, thread invariance and ba
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 import pytest
@@ -144,3 +146,49 @@ def test_operators_reject_bad_input():
         _smoother(DiagonalOperator(np.ones(D_ - 1)))
     with pytest.raises(ValueError, match="2-D"):
         _smoother(np.ones(D_))
+
+
+class _Fused:
+    """A NumbaObjective with its own operator and evaluate_points (projecting the points itself, counting calls)."""
+
+    def __init__(self, W):
+        self.inner = NumbaObjective(g_sin, D_, (C,))
+        self.dim = D_
+        self.operator = DenseOperator(W)
+        self.calls = 0
+
+    def evaluate(self, b, scale, P, values, grad_sum, grads):
+        self.inner.evaluate(b, scale, P, values, grad_sum, grads)
+
+    def evaluate_points(self, b, scale, Z, values, grad_sum, grad_W):
+        self.calls += 1
+        P = self.operator.matmat(Z)
+        G = np.empty(P.shape)
+        self.inner.evaluate(b, scale, P, values, grad_sum, G)
+        return self.operator.grad(G, Z, 1.0, 1) if grad_W else None
+
+
+@pytest.mark.parametrize("kw", [dict(n_samples=8), dict(n_samples=8, antithetic=True), dict(n_samples=4, pool=12),
+                                dict(n_samples=8, antithetic=True, pool=16, qmc=True)])
+def test_fused_method_is_used_for_the_objectives_own_operator(kw):
+    """evaluate_points replaces projection + evaluate + operator.grad when W is the objective's operator and no
+    scale gradient is asked for; the estimate is the projected path's (the W-gradient summed in another order)."""
+    W = np.diag(W_DIAG) + 0.1
+    obj = _Fused(W)
+    sm = AffineSmoother(obj, obj.operator, seed=5, first_stream=17, **kw)
+    ref = _smoother(W.copy(), **kw)
+    for step in (0, 3):
+        a = sm.estimate(B0, 0.7, step, grad_W=True)
+        b = ref.estimate(B0, 0.7, step, grad_W=True)
+        assert a.value == b.value and a.stderr == b.stderr
+        np.testing.assert_array_equal(a.grad_b, b.grad_b)
+        np.testing.assert_allclose(a.grad_W, b.grad_W, rtol=1e-12, atol=1e-14)
+        assert math.isnan(a.grad_scale)
+    signs = 2 if kw.get("antithetic") else 1
+    assert obj.calls == 2 * signs and sm.projections == 0  # the driver projected nothing
+    c = sm.estimate(B0, 0.7, 3, grad_scale=True, grad_W=True)  # the scale gradient needs the projections
+    assert obj.calls == 2 * signs
+    assert c.grad_scale == pytest.approx(ref.estimate(B0, 0.7, 3, grad_scale=True).grad_scale, rel=1e-12)
+    other = AffineSmoother(obj, W, seed=5, first_stream=17, **kw)  # the same matrix, not the objective's operator
+    other.estimate(B0, 0.7, 0, grad_W=True)
+    assert obj.calls == 2 * signs

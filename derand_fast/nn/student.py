@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+import numba as nb
 import numpy as np
 
 from .._threads import thread_scope, threads_for
@@ -41,6 +42,7 @@ from .._validation import check_array, check_count
 from ..random import STREAMS, seed_to_key, standard_normal
 from .kernels import (
     chunk_size,
+    fused_work_size,
     hvp_chunks,
     loss_grad_chunks,
     predict_chunks,
@@ -48,6 +50,7 @@ from .kernels import (
     row_chunk,
     rows_backward,
     rows_forward,
+    rows_fused,
     rows_matmul,
 )
 from .teachers import MultiIndexTeacher
@@ -349,7 +352,12 @@ class StudentRisk:
     the samples of a unit contiguous; bit-identical for every thread count).
     The teacher's link and its derivative are NumPy callables, applied to the
     whole batch; the gradient in the teacher's coordinates needs
-    ``teacher.link_grad``.
+    ``teacher.link_grad``. Driven with its own :attr:`operator`, the engine
+    calls :meth:`evaluate_points` instead (no :math:`\partial F/\partial s`
+    asked for): the points are projected, evaluated and differentiated by
+    blocks of 128 samples in cache (:func:`~derand_fast.nn.kernels.rows_fused`),
+    and the gradient in ``W`` comes back without the ``(h + k + 1) × B``
+    projections and per-sample gradients ever being formed.
 
     Parameters
     ----------
@@ -421,11 +429,21 @@ class StudentRisk:
         self._no_a = np.empty(0)
         self._buffers: dict[str, np.ndarray] = {}
 
-    def _work(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        """A work array kept between calls (a fresh multi-megabyte array per step costs its page faults)."""
+    def _work(self, name: str, shape: tuple[int, ...], align: bool = False) -> np.ndarray:
+        """A work array kept between calls (a fresh multi-megabyte array per step costs its page faults).
+
+        With ``align`` its data start on a 64-byte boundary (vector loads within cache lines).
+        """
         buf = self._buffers.get(name)
         if buf is None or buf.shape != shape:
-            buf = self._buffers[name] = np.empty(shape)
+            if align:
+                size = math.prod(shape)
+                raw = np.empty(size + 8)
+                start = (-raw.ctypes.data % 64) // 8
+                buf = raw[start:start + size].reshape(shape)
+            else:
+                buf = np.empty(shape)
+            self._buffers[name] = buf
         return buf
 
     def set_params(self, W: np.ndarray, b: np.ndarray, a: np.ndarray) -> None:
@@ -434,10 +452,26 @@ class StudentRisk:
         self.b_aug[:self.h] = b
         self.a = np.ascontiguousarray(a, dtype=np.float64)
 
+    def _labels(self, b: np.ndarray, s: float, PT: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The teacher's side of a batch from its rows ``PT`` (``(k + 1, B)``) of the projections.
+
+        Returns the teacher's coordinates ``uT`` (``(B, k)``), the link's values and the noise term.
+        """
+        h, k = self.h, self.teacher.k
+        uT = (b[h:h + k, None] + s * PT[:k]).T
+        return uT, self.teacher.link_values(uT), b[-1] + s * PT[-1]
+
+    def _teacher_gradients(self, uT: np.ndarray, res2: np.ndarray, DT: np.ndarray, grad_sum: np.ndarray) -> None:
+        """Rows ``h ..`` of the per-sample gradients into ``DT`` (``(k + 1, B)``), their sums into ``grad_sum[h:]``."""
+        k = self.teacher.k
+        np.multiply(self.teacher.link_gradients(uT).T, -res2, out=DT[:k])
+        np.negative(res2, out=DT[-1])
+        DT.sum(axis=1, out=grad_sum[self.h:])
+
     def evaluate(self, b: np.ndarray, scale: float, P: np.ndarray, values: np.ndarray, grad_sum: np.ndarray,
                  grads: np.ndarray | None) -> None:
         """See :class:`~derand_fast.smoothing.BatchObjective`."""
-        h, k = self.h, self.teacher.k
+        h = self.h
         B = P.shape[1]
         s = float(scale)
         self.nonfinite = False
@@ -449,14 +483,46 @@ class StudentRisk:
         r = parts[0].copy()
         for c in range(1, parts.shape[0]):  # the chunks' partial predictions, in order
             r += parts[c]
-        uT = (b[h:h + k, None] + s * P[h:h + k]).T
-        r -= self.teacher.link_values(uT)
-        r -= b[-1] + s * P[-1]
+        uT, lin, noise = self._labels(b, s, P[h:])
+        r -= lin
+        r -= noise
         np.multiply(r, r, out=values)
         r *= 2.0
         ga = self.grad_a if self.grad_a is not None else self._no_a
         rows_backward(self.a, r, D, F, self._chunk, grad_sum[:h], ga)
-        np.multiply(self.teacher.link_gradients(uT).T, -r, out=D[h:h + k])
-        np.negative(r, out=D[-1])
-        D[h:].sum(axis=1, out=grad_sum[h:])
+        self._teacher_gradients(uT, r, D[h:], grad_sum)
         self.nonfinite = not (np.isfinite(values).all() and np.isfinite(grad_sum).all())
+
+    def evaluate_points(self, b: np.ndarray, scale: float, Z: np.ndarray, values: np.ndarray, grad_sum: np.ndarray,
+                        grad_W: bool) -> np.ndarray | None:
+        """See :class:`~derand_fast.smoothing.BatchObjective`: the fused path for :attr:`operator`.
+
+        The student rows are projected, evaluated and differentiated by blocks of 128 samples in cache
+        (:func:`~derand_fast.nn.kernels.rows_fused`); only the teacher's ``k + 1`` rows of the
+        projections are formed for the whole batch (its link is a NumPy callable). Returns
+        :math:`\\sum_c \\partial g(u_c)/\\partial u_S\\, x_c^\\top`, shape ``(h, d)``, when ``grad_W``.
+        """
+        h, k = self.h, self.teacher.k
+        Z = np.ascontiguousarray(Z)
+        n, d1 = Z.shape
+        s = float(scale)
+        self.nonfinite = False
+        PT = self._work("PT", (k + 1, n))
+        np.dot(self.W_aug[h:], Z.T, out=PT)
+        uT, lin, noise = self._labels(b, s, PT)
+        chunk = chunk_size(n)
+        nc = -(-n // chunk)
+        res2 = self._work("res2", (n,))
+        gb = self._work("gb", (nc, h))
+        ga = self._work("ga", (nc, h)) if self.want_a else self._work("ga0", (nc, 0))
+        gw = self._work("gw", (nc, h, d1 - 1)) if grad_W else self._work("gw0", (nc, 0, 0))
+        st = self.student
+        work = self._work("fused", (nb.get_num_threads(), fused_work_size(h, d1 - 1, self.want_a)), align=True)
+        rows_fused(self.W_aug, b, s, Z, self.a, np.ascontiguousarray(lin), noise, st._kind, st.iota, self._chunk,
+                   chunk, bool(grad_W), values, res2, gb, ga, gw, work)
+        grad_sum[:h] = reduce_slots(gb)
+        if self.grad_a is not None:
+            self.grad_a[:] = reduce_slots(ga)
+        self._teacher_gradients(uT, res2, self._work("DT", (k + 1, n)), grad_sum)
+        self.nonfinite = not (np.isfinite(values).all() and np.isfinite(grad_sum).all())
+        return reduce_slots(gw) if grad_W else None

@@ -216,3 +216,84 @@ def test_diverged_and_interrupted_runs_have_their_status():
 
     r = train_student(teacher, h=8, max_iter=50, batch_size=16, callback=stop, threads=1)
     assert r.status is Status.INTERRUPTED and r.status == "interrupted" and not r.success
+
+
+def _fused_case(h, d, n, activation, trainable, seed=4):
+    teacher = default_teacher(d, 2, seed=seed)
+    p = init_student(d, h, seed=seed + 1)
+    p["a"] = p["a"] * h
+    risk = StudentRisk(TwoLayerStudent(activation=activation, trainable=trainable), teacher, h)
+    risk.set_params(p["W"], p["b"], p["a"])
+    Z, P = AffineSmoother(risk, risk.operator, n_samples=n, seed=teacher.seed).batch(1)
+    return risk, Z, P
+
+
+@pytest.mark.parametrize("activation", ["relu_iota", "tanh", "gelu"])
+@pytest.mark.parametrize("h,n", [(21, 70), (30, 2100)])  # one block per chunk; chunks of 132 = 128 + 4 samples
+def test_fused_evaluation_matches_the_projected_one(activation, h, n):
+    """evaluate_points (projection, evaluation and the W-gradient by blocks in cache) against evaluate on the
+    materialised projections followed by the operator's gradient: the same sums in another order."""
+    risk, Z, P = _fused_case(h, 4, n, activation, ("W", "b", "a"))
+    b = risk.b_aug + 0.05 * np.arange(risk.dim) / risk.dim
+    vals, gsum, G = np.empty(n), np.empty(risk.dim), np.empty((risk.dim, n))
+    risk.evaluate(b, 0.8, P, vals, gsum, G)
+    ga = risk.grad_a.copy()
+    gW = risk.operator.grad(G, Z, 1.0, 1)
+    fvals, fgsum = np.empty(n), np.empty(risk.dim)
+    fgW = risk.evaluate_points(b, 0.8, Z, fvals, fgsum, True)
+    np.testing.assert_allclose(fvals, vals, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(fgsum, gsum, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(fgW, gW, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(risk.grad_a, ga, rtol=1e-12, atol=1e-12)
+    assert risk.evaluate_points(b, 0.8, Z, fvals, fgsum, False) is None
+    np.testing.assert_allclose(fgsum, gsum, rtol=1e-13, atol=1e-13)
+
+
+def test_fused_gradient_matches_finite_differences():
+    """grad_W of the fused path against central differences of the values in W (the points fixed)."""
+    risk, Z, _ = _fused_case(9, 3, 300, "tanh", ("W", "b"))
+    n = Z.shape[0]
+    vals, gsum = np.empty(n), np.empty(risk.dim)
+    G = risk.evaluate_points(risk.b_aug, 0.9, Z, vals, gsum, True)
+    W, eps = risk.W_aug[:9, :3].copy(), 1e-6
+    fd = np.empty_like(W)
+    for idx in np.ndindex(W.shape):
+        out = []
+        for sign in (1, -1):
+            Wp = W.copy()
+            Wp[idx] += sign * eps
+            risk.W_aug[:9, :3] = Wp
+            risk.evaluate_points(risk.b_aug, 0.9, Z, vals, gsum, False)
+            out.append(vals.sum())
+        fd[idx] = (out[0] - out[1]) / (2 * eps)
+    risk.W_aug[:9, :3] = W
+    np.testing.assert_allclose(0.9 * G, fd, rtol=1e-7, atol=1e-6)  # d/dW of sum_c g(b + s W z_c): s sum_c D x^T
+
+
+def test_fused_evaluation_is_bit_identical_for_one_and_two_threads(two_threads):
+    risk, Z, _ = _fused_case(100, 5, 2100, "relu_iota", ("W", "b", "a"))
+    out = []
+    for threads in (1, two_threads):
+        vals, gsum = np.empty(2100), np.empty(risk.dim)
+        with thread_scope(threads):
+            G = risk.evaluate_points(risk.b_aug, 1.0, Z, vals, gsum, True)
+        out.append((vals, gsum, G, risk.grad_a.copy()))
+    for x, y in zip(*out):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_the_engine_uses_the_fused_path_for_its_own_operator_only():
+    risk, _, _ = _fused_case(12, 3, 64, "gelu", ("W", "b"))
+    calls = []
+    fused = risk.evaluate_points
+    risk.evaluate_points = lambda *args: calls.append(1) or fused(*args)  # type: ignore[method-assign]
+    own = AffineSmoother(risk, risk.operator, n_samples=64, seed=3)
+    dense = AffineSmoother(risk, risk.W_aug, n_samples=64, seed=3)  # the same map, but not the objective's
+    a = own.estimate(risk.b_aug, 1.0, 2, grad_W=True)
+    assert calls == [1]
+    b = dense.estimate(risk.b_aug, 1.0, 2, grad_W=True)
+    own.estimate(risk.b_aug, 1.0, 2, grad_scale=True)  # the scale gradient needs the projections
+    assert calls == [1]
+    assert a.value == pytest.approx(b.value, rel=1e-14)
+    np.testing.assert_allclose(a.grad_b, b.grad_b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(a.grad_W, b.grad_W[:12, :3], rtol=1e-12, atol=1e-15)
