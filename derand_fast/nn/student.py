@@ -387,12 +387,14 @@ class StudentRisk:
     Examples
     --------
     >>> import numpy as np
-    >>> from derand_fast.nn import TwoLayerStudent, init_student, single_index_teacher
+    >>> from derand_fast.nn import init_student, single_index_teacher
+    >>> from derand_fast.nn.student import StudentRisk, TwoLayerStudent
+    >>> from derand_fast.nn.teachers import DATA_STREAMS
     >>> from derand_fast.smoothing import AffineSmoother
     >>> teacher, p = single_index_teacher(2), init_student(2, 8)
     >>> risk = StudentRisk(TwoLayerStudent(), teacher, 8)
     >>> risk.set_params(p["W"], p["b"], p["a"])
-    >>> sm = AffineSmoother(risk, risk.operator, n_samples=64, seed=teacher.seed)
+    >>> sm = AffineSmoother(risk, risk.operator, n_samples=64, seed=teacher.seed, first_stream=DATA_STREAMS.first)
     >>> est = sm.estimate(risk.b_aug, 1.0, grad_W=True)
     >>> X, y = teacher.sample(64)   # the same 64 samples
     >>> value, grad = TwoLayerStudent(lam=0.0).loss_and_grad(p, X, y)
