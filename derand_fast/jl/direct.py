@@ -139,7 +139,7 @@ def polish(A0, problem: JLProblem, *, schedule=DEFAULT_SCHEDULE, max_iter: int =
             stage_x = stage["x"]
             if stage["m"] < math.inf:  # score the stage's best on every constraint
                 u = np.abs(signed_distortions(stage_x, problem, threads=threads)) if active else None
-                m_all = float(u.max()) if active else stage["m"]
+                m_all = float(u.max()) if u is not None else stage["m"]
                 if m_all < best["m"]:
                     best["x"], best["m"] = stage_x, m_all
                 stage["u"], stage["m_all"] = u, m_all

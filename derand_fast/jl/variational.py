@@ -270,6 +270,7 @@ def fit_variational(problem: JLProblem, n_components: int, *, objective: str = "
 
     def rebuild(M):
         """Working set from the whole problem's distortions under ``M``; returns their worst."""
+        assert working_set is not None  # called only when sampled
         u = np.abs(signed_distortions(M, problem, threads=threads))
         worst = np.argpartition(u, u.size - (working_set - base.size))[u.size - (working_set - base.size):]
         state["work"] = subproblem(problem, np.union1d(base, worst))
