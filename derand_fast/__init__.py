@@ -44,8 +44,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["standard_normal"], "random"),
     **dict.fromkeys(["smooth", "smooth_affine", "smooth_hvp", "smooth_lambda_min", "sampled_hessian",
                      "SmoothingEstimate", "AffineEstimate", "SampledHessian"], "smoothing"),
-    **dict.fromkeys(["PerturbedGD", "HessianDescent", "SGD", "Adam", "OptimizeResult", "OptimizeStatus"],
-                    "optimizers"),
+    **dict.fromkeys(["PerturbedGD", "HessianDescent", "SGD", "Adam", "OptimizeResult"], "optimizers"),
     **dict.fromkeys(["SOSPCertificate", "lambda_min", "lemma31_bound", "sosp_certificate"], "certificate"),
     **dict.fromkeys(["derandomize", "derandomize_affine", "DerandomizeResult"], "derandomize"),
     **dict.fromkeys(["toy_curves", "toy_minimizer", "toy_objective", "plot_toy_figures"], "toy"),
@@ -66,6 +65,8 @@ __all__ = list(dict.fromkeys(__all__))
 
 
 def __getattr__(name: str) -> Any:
+    if name == "OptimizeStatus":  # deprecated (optimizers warns), not in __all__ so that import * stays quiet
+        return importlib.import_module(".optimizers", __name__).OptimizeStatus
     if name in _EXPORTS:
         value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
     elif name in _SUBPACKAGES:

@@ -45,6 +45,7 @@ from ._userfunc import as_numba_objective
 from ._validation import check_array, check_count, check_positive
 from .certificate import SOSPCertificate, sosp_certificate
 from .optimizers import Adam, OptimizeResult, Params, _Optimizer
+from .runcontrol import Status
 from .smoothing import smooth, smooth_affine
 
 __all__ = ["DerandomizeResult", "derandomize", "derandomize_affine"]
@@ -89,8 +90,8 @@ class DerandomizeResult:
     result: OptimizeResult
 
     @property
-    def status(self) -> str:
-        """The optimizer's status (``"converged"``, ``"max_iter"``, ``"interrupted"``, ...)."""
+    def status(self) -> Status:
+        """The optimizer's :class:`~derand_fast.runcontrol.Status` (``COMPLETED`` when converged, ``MAX_ITER``, ...)."""
         return self.result.status
 
     @property
@@ -138,7 +139,7 @@ def _run(fun: Callable, x0: dict[str, np.ndarray], scale_key: str, mean_key: str
     res = opt.minimize(fun, x0, record=record, project=project, **run_kw)
     scale, mean = res.x[scale_key], res.x[mean_key]
     cert = None
-    if certify and res.status != "interrupted":
+    if certify and res.status != Status.INTERRUPTED:
         # fresh streams: the run used steps 0 .. nfev-1 of n_samples streams each
         cert_step = -(-res.nfev * n_samples // cert_samples)
         shapes = (scale.shape, mean.shape)

@@ -55,7 +55,9 @@ CHILD = textwrap.dedent(r"""
     done("gw", t, status=int(gw.info["interrupted"]), consistent=bool(cut_value(g, gw.x) == gw.cut))
 
     t = time.perf_counter()
-    out = derand_exact(g, r.V, max_iter=10**8, time_limit=120, threads=1, callback=running("derand_exact"))
+    tell = running("derand_exact")
+    out = derand_exact(g, r.V, max_iter=10**8, time_limit=120, threads=1,
+                       callback=lambda intermediate_result: tell())
     done("derand_exact", t, status=out.status.name, consistent=bool(cut_value(g, out.x) == out.cut))
 """)
 
