@@ -3,8 +3,6 @@ kernels' numbers, per-sample gradients against finite differences, thread invari
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -199,16 +197,8 @@ def test_train_result_is_a_stage_result():
     assert "params" in dir(r)
 
 
-def test_diverged_and_interrupted_runs_have_their_status():
+def test_an_interrupted_run_has_its_status():  # a diverged one: test_train.test_diverging_run_stops_...
     teacher = single_index_teacher(2, seed=3)
-    init = init_student(2, 8, seed=0)
-    init["a"] = np.full(8, 1.0)
-    student = TwoLayerStudent(activation="gelu", trainable=("W", "b", "a"), threads=1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        r = train_student(teacher, h=8, student=student, lr=1e3, max_iter=200, batch_size=64, init=init,
-                          certificate=False, threads=1)
-    assert r.status is Status.NONFINITE and int(r.status) == 6 and not r.success
-    assert math.isfinite(float(r.history["fun"][0]))
 
     def stop(intermediate_result):
         if intermediate_result.nit == 2:

@@ -13,6 +13,7 @@ from derand_fast.nn.student import TwoLayerStudent, init_student
 from derand_fast.nn.teachers import single_index_teacher
 from derand_fast.nn.train import paper_optimizer, train_student
 from derand_fast.optimizers import PerturbedGD
+from derand_fast.runcontrol import Status
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +78,8 @@ def test_diverging_run_stops_with_last_finite_iterate():
     with np.errstate(over="ignore", invalid="ignore"):
         r = train_student(teacher, h=8, student=student, lr=1e3, max_iter=200, batch_size=64, init=init,
                           certificate=False, threads=1)
-    assert r.status == "nonfinite" and not r.success
-    assert r.nit < 200
+    assert r.status is Status.NONFINITE and r.status == "nonfinite" and int(r.status) == 6 and not r.success
+    assert r.nit < 200 and math.isfinite(float(r.history["fun"][0]))
     assert all(np.isfinite(v).all() for v in r.params.values())
 
 
