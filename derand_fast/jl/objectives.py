@@ -219,7 +219,7 @@ def signed_distortions(A, problem: JLProblem, *, threads: int | None = None) -> 
     """:func:`distortions` without the ``(P, k)`` temporary (one Numba pass; for large ``P``)."""
     A = _check_matrix(A, problem)
     u = np.empty(problem.n_constraints)
-    with thread_scope(threads):
+    with thread_scope(threads_for(threads, problem.n_constraints * A.shape[0], "jl")):
         kernels.signed_distortions(problem.X @ A.T, problem.pairs, problem.inv_sq, u)
     return u
 
