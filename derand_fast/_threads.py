@@ -17,13 +17,16 @@ choice (every kernel gives bit-identical results for any thread count).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import threading
 from collections.abc import Iterator
 
 import numba as nb
+import numpy as np
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["SERIAL_BELOW", "resolve_threads", "thread_scope", "threads_for"]
+__all__ = ["SERIAL_BELOW", "resolve_threads", "thread_scope", "threads_for", "work_array"]
 
 #: Work below which ``threads=None`` runs on one thread, per kind of work (``benchmarks/threads_crossover.py``
 #: measures the crossovers; 2 threads against 1 on this 2-core machine, load 3): ``"samples"`` counts sample
@@ -123,3 +126,32 @@ class ThreadScoped:
                 yield
             finally:
                 self._scoped = False
+
+
+_work = threading.local()
+
+
+def work_array(tag: str, shape: tuple[int, ...], *, align: bool = False) -> np.ndarray:
+    """A float64 work array of the calling thread, kept from call to call while its shape stays.
+
+    Estimators called once per optimizer step reuse their multi-megabyte
+    temporaries through it: a fresh array per step costs its page faults
+    (they doubled the time of a JL per-entry step). ``tag`` names the use
+    (prefix it with the module, e.g. ``"nn.D"``); the contents are undefined
+    on return. With ``align`` the data start on a 64-byte boundary (vector
+    loads within cache lines).
+    """
+    bufs = getattr(_work, "bufs", None)
+    if bufs is None:
+        bufs = _work.bufs = {}
+    buf = bufs.get(tag)
+    if buf is None or buf.shape != shape:
+        if align:
+            size = math.prod(shape)
+            raw = np.empty(size + 8)
+            start = (-raw.ctypes.data % 64) // 8
+            buf = raw[start:start + size].reshape(shape)
+        else:
+            buf = np.empty(shape)
+        bufs[tag] = buf
+    return buf

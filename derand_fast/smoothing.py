@@ -61,7 +61,6 @@ arguments across processes).
 from __future__ import annotations
 
 import math
-import threading
 from typing import NamedTuple, Protocol, runtime_checkable
 
 import numba as nb
@@ -69,7 +68,7 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 from numpy.typing import ArrayLike
 
-from ._threads import ThreadScoped, thread_scope, threads_for
+from ._threads import ThreadScoped, thread_scope, threads_for, work_array
 from ._validation import check_array, check_count
 from .qmc import sobol_normals
 from .random import _fill_streams, _fill_streams_serial, fill_normals, seed_to_key, stream_key
@@ -1027,20 +1026,6 @@ def _diagonal_grad(Dt, Z, out):
                 o[j] += dc[j] * zc[j]
 
 
-_work = threading.local()
-
-
-def _buffer(tag: str, shape: tuple[int, int]) -> np.ndarray:
-    """A work array of this thread, kept from call to call while its shape stays (contents undefined)."""
-    bufs = getattr(_work, "bufs", None)
-    if bufs is None:
-        bufs = _work.bufs = {}
-    a = bufs.get(tag)
-    if a is None or a.shape != shape:
-        a = bufs[tag] = np.empty(shape)
-    return a
-
-
 def _operator(W: ArrayLike | AffineOperator) -> AffineOperator:
     """``W`` as an :class:`AffineOperator` (an array becomes a :class:`DenseOperator`)."""
     if isinstance(W, (DenseOperator, DiagonalOperator)) or (not isinstance(W, np.ndarray)
@@ -1217,7 +1202,7 @@ class AffineSmoother(ThreadScoped):
         Z = self._batch_points(step, reuse)
         if self.pool is None:
             self.projections += 1
-            return Z, self.operator.matmat(Z, _buffer("P", (B, self.d)) if reuse else None)
+            return Z, self.operator.matmat(Z, work_array("smoothing.P", (B, self.d)) if reuse else None)
         nb_ = self.pool // B
         if self._pool_P is None:
             # one product for the whole pool, stored as blocks of B columns (C-contiguous (k, B) for a dense W)
@@ -1234,7 +1219,7 @@ class AffineSmoother(ThreadScoped):
         """The points ``Z`` of step ``step``, shape ``(B, d)`` (fresh ones in a work array with ``reuse``)."""
         B = self.points
         if self.pool is None:
-            return self._normals(B, step * B, step, _buffer("Z", (B, self.d)) if reuse else None)
+            return self._normals(B, step * B, step, work_array("smoothing.Z", (B, self.d)) if reuse else None)
         nb_ = self.pool // B
         if self._pool_Z is None:
             self._pool_Z = self._normals(self.pool, 0, 0).reshape(nb_, B, self.d)
@@ -1273,8 +1258,8 @@ class AffineSmoother(ThreadScoped):
             by_rows = P.flags.f_contiguous and not P.flags.c_contiguous  # per-sample gradients in P's layout
             grads: list[np.ndarray | None] = [None, None]
             if need:
-                grads = [_buffer(f"D{h}", (B, self.k)).T if by_rows else _buffer(f"D{h}", (self.k, B))
-                         for h in range(len(signs))]
+                grads = [work_array(f"smoothing.D{h}", (B, self.k)).T if by_rows
+                         else work_array(f"smoothing.D{h}", (self.k, B)) for h in range(len(signs))]
             for h, sg in enumerate(signs):
                 if directional:
                     dirs[h] = self.objective.evaluate_directional(  # type: ignore[attr-defined]  # checked in __init__

@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._threads import thread_scope, threads_for
+from .._threads import thread_scope, threads_for, work_array
 from .._validation import check_array
 from ..random import STREAMS
 from ..smoothing import AffineSmoother, DiagonalOperator
@@ -53,7 +52,6 @@ __all__ = [
     "all_pairs_max_distortion",
 ]
 
-_scratch = threading.local()
 _U_MAX = 4_000_000  # distortions kept between the two pair passes up to this many (32 MB)
 _N_CHUNKS = 32  # fixed constraint chunks of eval_fixed: results independent of the thread count
 _NO_INCIDENCE = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))  # MODE_MAX needs none
@@ -606,14 +604,9 @@ class DistortionObjective:
         n = Pt.shape[0]
         n_pairs = problem.n_constraints
         keep_u = n * n_pairs <= _U_MAX and self.mode != kernels.MODE_MAX
-        # Scratch reused from call to call (per thread): fresh multi-MB arrays cost page faults that
-        # doubled the time of a per-entry step. The kernel overwrites every entry it reads.
-        key_ws = (n, m, k, n_pairs, keep_u)
-        ws = getattr(_scratch, "arrays", None)
-        if ws is None or ws[0] != key_ws:
-            ws = (key_ws, np.empty((3, n, m, k)), np.empty((n, n_pairs) if keep_u else (1, 0)))
-            _scratch.arrays = ws
-        _, NYG, U = ws
+        # work arrays of this thread (the kernel overwrites every entry it reads)
+        NYG = work_array("jl.NYG", (3, n, m, k))
+        U = work_array("jl.U", (n, n_pairs) if keep_u else (1, 0))
         G = NYG[2]
         self.sample_max = np.empty(n)
         kernel = kernels.twin(kernels.mc_batch, kernels.mc_batch_serial)

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 import numba as nb
 import numpy as np
 
-from .._threads import thread_scope, threads_for
+from .._threads import thread_scope, threads_for, work_array
 from .._validation import check_array, check_count
 from ..random import STREAMS, seed_to_key, standard_normal
 from .kernels import (
@@ -298,17 +298,11 @@ class StudentMap:
         self.W = W_aug
         self.h = h
         self.shape = (int(W_aug.shape[0]), int(W_aug.shape[1]))
-        self._P: np.ndarray | None = None
 
     def matmat(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """See :class:`~derand_fast.smoothing.AffineOperator`."""
         shape = (self.shape[0], Z.shape[0])
-        if out is None:
-            P = np.empty(shape)
-        else:
-            if self._P is None or self._P.shape != shape:
-                self._P = np.empty(shape)
-            P = self._P
+        P = np.empty(shape) if out is None else work_array("nn.P", shape)
         rows_matmul(self.W, Z.T, P)
         return P
 
@@ -429,24 +423,6 @@ class StudentRisk:
         self._chunk = row_chunk(self.h)
         self._no_rows = np.empty((0, 0))
         self._no_a = np.empty(0)
-        self._buffers: dict[str, np.ndarray] = {}
-
-    def _work(self, name: str, shape: tuple[int, ...], align: bool = False) -> np.ndarray:
-        """A work array kept between calls (a fresh multi-megabyte array per step costs its page faults).
-
-        With ``align`` its data start on a 64-byte boundary (vector loads within cache lines).
-        """
-        buf = self._buffers.get(name)
-        if buf is None or buf.shape != shape:
-            if align:
-                size = math.prod(shape)
-                raw = np.empty(size + 8)
-                start = (-raw.ctypes.data % 64) // 8
-                buf = raw[start:start + size].reshape(shape)
-            else:
-                buf = np.empty(shape)
-            self._buffers[name] = buf
-        return buf
 
     def set_params(self, W: np.ndarray, b: np.ndarray, a: np.ndarray) -> None:
         """Write the student's ``W`` (h, d), ``b`` (h,) and ``a`` (h,) into :attr:`W_aug`, :attr:`b_aug` and ``a``."""
@@ -477,10 +453,10 @@ class StudentRisk:
         B = P.shape[1]
         s = float(scale)
         self.nonfinite = False
-        D = self._work("D", P.shape) if grads is None else grads
-        F = self._work("F", (h, B)) if self.want_a else self._no_rows
+        D = work_array("nn.D", P.shape) if grads is None else grads
+        F = work_array("nn.F", (h, B)) if self.want_a else self._no_rows
         st = self.student
-        parts = self._work("parts", (-(-h // self._chunk), B))
+        parts = work_array("nn.parts", (-(-h // self._chunk), B))
         rows_forward(b, s, P, self.a, st._kind, st.iota, self._chunk, parts, D, F)
         r = parts[0].copy()
         for c in range(1, parts.shape[0]):  # the chunks' partial predictions, in order
@@ -509,22 +485,22 @@ class StudentRisk:
         n, d1 = Z.shape
         s = float(scale)
         self.nonfinite = False
-        PT = self._work("PT", (k + 1, n))
+        PT = work_array("nn.PT", (k + 1, n))
         np.dot(self.W_aug[h:], Z.T, out=PT)
         uT, lin, noise = self._labels(b, s, PT)
         chunk = chunk_size(n)
         nc = -(-n // chunk)
-        res2 = self._work("res2", (n,))
-        gb = self._work("gb", (nc, h))
-        ga = self._work("ga", (nc, h)) if self.want_a else self._work("ga0", (nc, 0))
-        gw = self._work("gw", (nc, h, d1 - 1)) if grad_W else self._work("gw0", (nc, 0, 0))
+        res2 = work_array("nn.res2", (n,))
+        gb = work_array("nn.gb", (nc, h))
+        ga = work_array("nn.ga", (nc, h)) if self.want_a else work_array("nn.ga0", (nc, 0))
+        gw = work_array("nn.gw", (nc, h, d1 - 1)) if grad_W else work_array("nn.gw0", (nc, 0, 0))
         st = self.student
-        work = self._work("fused", (nb.get_num_threads(), fused_work_size(h, d1 - 1, self.want_a)), align=True)
+        work = work_array("nn.fused", (nb.get_num_threads(), fused_work_size(h, d1 - 1, self.want_a)), align=True)
         rows_fused(self.W_aug, b, s, Z, self.a, np.ascontiguousarray(lin), noise, st._kind, st.iota, self._chunk,
                    chunk, bool(grad_W), values, res2, gb, ga, gw, work)
         grad_sum[:h] = reduce_slots(gb)
         if self.grad_a is not None:
             self.grad_a[:] = reduce_slots(ga)
-        self._teacher_gradients(uT, res2, self._work("DT", (k + 1, n)), grad_sum)
+        self._teacher_gradients(uT, res2, work_array("nn.DT", (k + 1, n)), grad_sum)
         self.nonfinite = not (np.isfinite(values).all() and np.isfinite(grad_sum).all())
         return reduce_slots(gw) if grad_W else None
