@@ -1176,8 +1176,11 @@ class AffineSmoother(ThreadScoped):
         return op.W if isinstance(op, DenseOperator) else op
 
     def set_W(self, W: np.ndarray | AffineOperator) -> None:
-        """Replace ``W`` (same shape; e.g. when ``W`` is a parameter being optimized); drops the pool's projections."""
-        op = _operator(W)
+        """Replace ``W`` (same shape; e.g. when ``W`` is a parameter being optimized); drops the pool's projections.
+
+        Passing the current operator again (updated in place) only drops the projections.
+        """
+        op = self.operator if W is self.operator else _operator(W)
         if op.shape != (self.k, self.d):
             raise ValueError(f"W must keep the shape {(self.k, self.d)}, got {op.shape}")
         self.operator = op

@@ -192,3 +192,14 @@ def test_fused_method_is_used_for_the_objectives_own_operator(kw):
     other = AffineSmoother(obj, W, seed=5, first_stream=17, **kw)  # the same matrix, not the objective's operator
     other.estimate(B0, 0.7, 0, grad_W=True)
     assert obj.calls == 2 * signs
+
+
+def test_set_w_with_the_current_operator_updated_in_place_drops_the_pool_projections():
+    op = DenseOperator(np.diag(W_DIAG))
+    sm = _smoother(op, n_samples=4, pool=12)
+    before = sm.estimate(B0, 1.0, 1).value
+    op.W *= 2.0  # updated in place, as the NN student's map is
+    sm.set_W(op)
+    after = sm.estimate(B0, 1.0, 1).value
+    fresh = _smoother(DenseOperator(2.0 * np.diag(W_DIAG)), n_samples=4, pool=12).estimate(B0, 1.0, 1).value
+    assert after == fresh and after != before
