@@ -159,7 +159,7 @@ class Graph:
     def __post_init__(self) -> None:
         if self.labels is not None and len(self.labels) != self.n:
             raise ValueError(f"labels has {len(self.labels)} entries for n = {self.n} nodes")
-        arrays = (self.u, self.v, self.weights, self.indptr, self.indices, self.data)
+        arrays = tuple(getattr(self, name) for name in _ARRAY_FIELDS)
         view = getattr(self.u, "base", None)
         if not (isinstance(view, _core.GraphView) and view.n == self.n and all(a.base is view for a in arrays)):
             # not the arrays of one view already (dataclasses.replace, copy.copy): check and copy them
