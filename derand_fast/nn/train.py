@@ -35,6 +35,7 @@ from .._threads import threads_for
 from .._validation import renamed
 from ..certificate import SOSPCertificate, lambda_min
 from ..optimizers import SGD, Adam, PerturbedGD
+from ..runcontrol import Status
 from ..smoothing import AffineSmoother
 from .metrics import sosp_perp_bound, subspace_metrics
 from .student import PARAM_NAMES, StudentRisk, TwoLayerStudent, init_student
@@ -348,7 +349,7 @@ def train_student(teacher: MultiIndexTeacher, *, h: int = 1000, student: TwoLaye
 
     cert = None
     bound = math.inf
-    if certificate and res.status != "interrupted":
+    if certificate and res.status != Status.INTERRUPTED:
         if online:
             n_eval = int(cert_samples) if cert_samples is not None else max(int(batch_size), 4096)
             # first stream beyond every training stream (steps + 1 batches of batch_size)
